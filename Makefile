@@ -1,0 +1,123 @@
+# Makefile - builds liblrelu (static and shared), the lrelu command, examples, tests, benchmarks
+#
+#   make                  library, command and examples, in build/
+#   make demo             the seed page's two examples, through the library and the command
+#   make deps             installs (apt-get) everything the tests need on Debian 12
+#   make test             every test (C, command, conformance against PyTorch, sanitizers)
+#   make test-asan        the C tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench            the benchmark (not part of the tests)
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Parts of the tree add their own targets through the *.mk files included below.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
+INCDIR   ?= $(PREFIX)/include
+BINDIR   ?= $(PREFIX)/bin
+BUILD    ?= build
+SAN      ?=
+OPT      ?= -O2
+PYTHON   ?= /usr/bin/python3
+
+VERSION  := $(shell sed -n 's/^\#define LRELU_VERSION_STRING "\(.*\)"/\1/p' include/lrelu.h)
+SOMAJOR  := $(firstword $(subst ., ,$(VERSION)))
+
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# -ffp-contract=off: a fused multiply-add would change the bits of x * s.
+BASEFLAGS := -std=c11 $(OPT) -g $(WARN) -ffp-contract=off -fno-math-errno $(SAN)
+LIBFLAGS := $(BASEFLAGS) -fPIC -fvisibility=hidden -DNDEBUG -D_GNU_SOURCE -Iinclude -Isrc
+TOOLFLAGS := $(BASEFLAGS) -D_GNU_SOURCE -Iinclude
+LDLIBS   := -lpthread -lm
+CFLAGS_EXTRA ?=
+
+LIB_SRCS := $(wildcard src/*.c) $(wildcard src/kernels/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+STATIC   := $(BUILD)/liblrelu.a
+SHARED   := $(BUILD)/liblrelu.so.$(VERSION)
+
+# Filled in by the included fragments.
+PROGRAMS :=
+TEST_PROGS :=
+TEST_CMDS :=
+
+.PHONY: all lib demo test test-c test-asan bench install deps clean
+all: lib examples
+
+lib: $(STATIC) $(SHARED)
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/kernels/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAGS) $(CFLAGS_EXTRA) -c $< -o $@
+
+$(STATIC): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJS)
+	$(CC) $(BASEFLAGS) -shared -Wl,-soname,liblrelu.so.$(SOMAJOR) -o $@ $^ $(LDLIBS)
+	ln -sf liblrelu.so.$(VERSION) $(BUILD)/liblrelu.so.$(SOMAJOR)
+	ln -sf liblrelu.so.$(SOMAJOR) $(BUILD)/liblrelu.so
+
+# ---- examples ------------------------------------------------------------------------
+EXAMPLES := $(BUILD)/examples/seed $(BUILD)/examples/tour
+.PHONY: examples
+examples: $(EXAMPLES)
+
+$(BUILD)/examples/%: examples/%.c $(STATIC) cli/npyprint.c cli/npyprint.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) -Icli $< cli/npyprint.c -o $@ $(STATIC) $(LDLIBS)
+
+demo: $(BUILD)/examples/seed
+	$(BUILD)/examples/seed
+
+# ---- fragments -----------------------------------------------------------------------
+-include cli/cli.mk
+-include bench/bench.mk
+-include tests/conformance/conformance.mk
+
+# ---- tests ---------------------------------------------------------------------------
+TEST_PROGS += $(BUILD)/tests/test_core $(BUILD)/tests/test_examples
+TEST_COMMON := tests/testutil.h tests/oracle.h
+
+$(BUILD)/tests/test_%: tests/test_%.c $(TEST_COMMON) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) -Isrc -Itests $< -o $@ $(STATIC) $(LDLIBS)
+
+$(BUILD)/tests/test_examples: $(EXAMPLES)
+test-c: $(TEST_PROGS)
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS)
+
+test: all
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS) $(TEST_CMDS) "$(MAKE) --no-print-directory test-asan"
+
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-c
+
+# ---- install -------------------------------------------------------------------------
+lrelu.pc: lrelu.pc.in include/lrelu.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $(BUILD)/lrelu.pc
+
+install: all lrelu.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 include/lrelu.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf liblrelu.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblrelu.so.$(SOMAJOR)
+	ln -sf liblrelu.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblrelu.so
+	install -m 644 $(BUILD)/lrelu.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(if $(PROGRAMS),install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/)
+
+# ---- dependencies (Debian 12) --------------------------------------------------------
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PKGS := build-essential clang libclang-rt-14-dev python3 python3-numpy python3-torch \
+               python3-onnx gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+deps:
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PKGS)
+
+clean:
+	rm -rf build build-* lrelu.pc

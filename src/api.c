@@ -1,0 +1,269 @@
+/* api.c - public entry points: flat buffers, tensors, version, dtypes, conversions */
+#include <stdint.h>
+
+#include "fp16.h"
+#include "fpenv.h"
+#include "internal.h"
+
+const char *lrelu_version(void)
+{
+	return LRELU_VERSION_STRING;
+}
+
+size_t lrelu_dtype_size(lrelu_dtype dt)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return 4;
+	case LRELU_FLOAT64:
+		return 8;
+	case LRELU_BFLOAT16:
+	case LRELU_FLOAT16:
+		return 2;
+	case LRELU_QINT8:
+	case LRELU_QUINT8:
+		return 1;
+	}
+	return 0;
+}
+
+const char *lrelu_dtype_name(lrelu_dtype dt)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return "float32";
+	case LRELU_FLOAT64:
+		return "float64";
+	case LRELU_BFLOAT16:
+		return "bfloat16";
+	case LRELU_FLOAT16:
+		return "float16";
+	case LRELU_QINT8:
+		return "qint8";
+	case LRELU_QUINT8:
+		return "quint8";
+	}
+	return "?";
+}
+
+float lrelu_bf16_to_f32(uint16_t bits)
+{
+	return lrelu_bf2f(bits);
+}
+
+uint16_t lrelu_f32_to_bf16(float value)
+{
+	return lrelu_f2bf(value);
+}
+
+float lrelu_f16_to_f32(uint16_t bits)
+{
+	return lrelu_h2f(bits);
+}
+
+uint16_t lrelu_f32_to_f16(float value)
+{
+	return lrelu_f2h(value);
+}
+
+static int kt_of(lrelu_dtype dt)
+{
+	switch (dt) {
+	case LRELU_FLOAT64:
+		return KT_F64;
+	case LRELU_BFLOAT16:
+		return KT_BF16;
+	case LRELU_FLOAT16:
+		return KT_F16;
+	default:
+		return KT_F32;
+	}
+}
+
+/* ---- flat buffers ---------------------------------------------------------------- */
+
+struct flat_job {
+	lrelu_fwd_fn fwd;
+	lrelu_bwd_fn bwd;
+	const char *a, *g; /* forward: a = x */
+	char *y;
+	size_t esize;
+	const struct lrelu_kparams *p;
+};
+
+static void flat_range(void *arg, size_t begin, size_t end)
+{
+	const struct flat_job *j = arg;
+	size_t off = begin * j->esize;
+	if (j->bwd != NULL)
+		j->bwd(end - begin, j->a + off, j->g + off, j->y + off, j->p);
+	else
+		j->fwd(end - begin, j->a + off, j->y + off, j->p);
+}
+
+/* x == y exactly, or disjoint. */
+static int partial_overlap(const void *x, const void *y, size_t bytes)
+{
+	uintptr_t a = (uintptr_t)x, b = (uintptr_t)y;
+	return a != b && a < b + bytes && b < a + bytes;
+}
+
+static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, size_t n,
+                         double slope)
+{
+	size_t es = lrelu_dtype_size(dt);
+	struct lrelu_kparams prm;
+	struct flat_job job;
+	lrelu_fpenv env;
+	lrelu_status st;
+	int backward = g != NULL;
+
+	if (n == 0)
+		return LRELU_OK;
+	if (a == NULL || y == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "%s is NULL with n = %zu", a == NULL ? "x" : "y", n);
+	if (n > SIZE_MAX / es / 2)
+		return lrelu_fail(LRELU_ERR_SHAPE, "n = %zu elements overflows the address range", n);
+	if (partial_overlap(a, y, n * es) || (g != NULL && partial_overlap(g, y, n * es)))
+		return lrelu_fail(LRELU_ERR_OVERLAP, LRELU_MSG_PARTIAL_OVERLAP);
+
+	lrelu_fpenv_enter(&env);
+	job.fwd = NULL;
+	job.bwd = NULL;
+	if (backward) {
+		enum lrelu_brule r;
+		st = lrelu_prepare_backward(LRELU_TORCH, slope, dt, 0, &prm, &r);
+		job.bwd = lrelu_active_kernels()->bwd[kt_of(dt)][r];
+	} else {
+		enum lrelu_rule r;
+		st = lrelu_prepare_forward(LRELU_TORCH, slope, dt, &prm, &r);
+		job.fwd = lrelu_active_kernels()->fwd[kt_of(dt)][r];
+	}
+	if (st == LRELU_OK) {
+		job.a = a;
+		job.g = g;
+		job.y = y;
+		job.esize = es;
+		job.p = &prm;
+		lrelu_parallel_for(n, 64, es * (backward ? 3 : 2), flat_range, &job);
+	}
+	lrelu_fpenv_leave(&env);
+	return st;
+}
+
+lrelu_status lrelu_f32(const float *x, float *y, size_t n, float s)
+{
+	return flat(LRELU_FLOAT32, x, NULL, y, n, s);
+}
+
+lrelu_status lrelu_f64(const double *x, double *y, size_t n, double s)
+{
+	return flat(LRELU_FLOAT64, x, NULL, y, n, s);
+}
+
+lrelu_status lrelu_bf16(const uint16_t *x, uint16_t *y, size_t n, float s)
+{
+	return flat(LRELU_BFLOAT16, x, NULL, y, n, s);
+}
+
+lrelu_status lrelu_f16(const uint16_t *x, uint16_t *y, size_t n, float s)
+{
+	return flat(LRELU_FLOAT16, x, NULL, y, n, s);
+}
+
+/* Backward: the kernels take (a, g); dy plays g. */
+lrelu_status lrelu_f32_backward(const float *dy, const float *a, float *dx, size_t n, float s)
+{
+	if (n != 0 && dy == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
+	return flat(LRELU_FLOAT32, a, dy, dx, n, s);
+}
+
+lrelu_status lrelu_f64_backward(const double *dy, const double *a, double *dx, size_t n, double s)
+{
+	if (n != 0 && dy == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
+	return flat(LRELU_FLOAT64, a, dy, dx, n, s);
+}
+
+lrelu_status lrelu_bf16_backward(const uint16_t *dy, const uint16_t *a, uint16_t *dx, size_t n,
+                                 float s)
+{
+	if (n != 0 && dy == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
+	return flat(LRELU_BFLOAT16, a, dy, dx, n, s);
+}
+
+lrelu_status lrelu_f16_backward(const uint16_t *dy, const uint16_t *a, uint16_t *dx, size_t n,
+                                float s)
+{
+	if (n != 0 && dy == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
+	return flat(LRELU_FLOAT16, a, dy, dx, n, s);
+}
+
+/* ---- tensors ---------------------------------------------------------------------- */
+
+static const char *const fwd_names[] = { "y", "x" };
+static const char *const bwd_names[] = { "grad_input", "saved", "grad_output" };
+
+lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrelu_tensor *x,
+                           const lrelu_tensor *y)
+{
+	struct lrelu_kparams prm;
+	struct lrelu_walk w = { 0 };
+	const lrelu_tensor *ops[2];
+	enum lrelu_rule rule;
+	lrelu_fpenv env;
+	lrelu_status st;
+
+	if (x == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "input tensor x is NULL");
+	if (y == NULL)
+		y = x;
+	if (x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8)
+		return lrelu_quant_forward(fw, slope, x, y);
+	lrelu_fpenv_enter(&env);
+	st = lrelu_prepare_forward(fw, slope, x->dtype, &prm, &rule);
+	if (st == LRELU_OK) {
+		w.nops = 2;
+		w.names = fwd_names;
+		w.fwd = w.fwd_tail = lrelu_active_kernels()->fwd[kt_of(x->dtype)][rule];
+		w.params = &prm;
+		ops[0] = y;
+		ops[1] = x;
+		st = lrelu_run_elementwise(&w, ops);
+	}
+	lrelu_fpenv_leave(&env);
+	return st;
+}
+
+lrelu_status lrelu_backward(lrelu_framework fw, double slope, const lrelu_tensor *grad_output,
+                            const lrelu_tensor *saved, bool self_is_result,
+                            const lrelu_tensor *grad_input)
+{
+	struct lrelu_kparams prm;
+	struct lrelu_walk w = { 0 };
+	const lrelu_tensor *ops[3];
+	enum lrelu_brule rule;
+	lrelu_fpenv env;
+	lrelu_status st;
+
+	if (grad_output == NULL || saved == NULL || grad_input == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "%s tensor is NULL",
+		                  grad_output == NULL ? "grad_output" : saved == NULL ? "saved" : "grad_input");
+	lrelu_fpenv_enter(&env);
+	st = lrelu_prepare_backward(fw, slope, saved->dtype, self_is_result, &prm, &rule);
+	if (st == LRELU_OK) {
+		w.nops = 3;
+		w.names = bwd_names;
+		w.bwd = lrelu_active_kernels()->bwd[kt_of(saved->dtype)][rule];
+		w.params = &prm;
+		ops[0] = grad_input;
+		ops[1] = saved;
+		ops[2] = grad_output;
+		st = lrelu_run_elementwise(&w, ops);
+	}
+	lrelu_fpenv_leave(&env);
+	return st;
+}

@@ -1,0 +1,96 @@
+/* dispatch.c - one kernel table per ISA, the best chosen once, overridable for tests */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * The table pointer is read on every call and written by lrelu_set_isa() or by the
+ * first call that finds it unset; an atomic pointer makes both safe from any thread.
+ * Choosing twice concurrently is harmless: both choose the same table.
+ */
+static _Atomic(const struct lrelu_kernels *) active;
+
+const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa)
+{
+	switch (isa) {
+	case LRELU_ISA_SCALAR:
+		return &lrelu_kernels_scalar;
+	default:
+		return NULL;
+	}
+}
+
+bool lrelu_isa_available(lrelu_isa isa)
+{
+	return lrelu_kernels_for(isa) != NULL;
+}
+
+const char *lrelu_isa_name(lrelu_isa isa)
+{
+	switch (isa) {
+	case LRELU_ISA_AUTO:
+		return "auto";
+	case LRELU_ISA_SCALAR:
+		return "scalar";
+	case LRELU_ISA_SSE2:
+		return "sse2";
+	case LRELU_ISA_AVX2:
+		return "avx2";
+	case LRELU_ISA_AVX512:
+		return "avx512";
+	case LRELU_ISA_NEON:
+		return "neon";
+	}
+	return "?";
+}
+
+/* The best table, capped by LRELU_ISA if set to a known name. */
+static const struct lrelu_kernels *choose_best(void)
+{
+	static const lrelu_isa order[] = { LRELU_ISA_AVX512, LRELU_ISA_AVX2, LRELU_ISA_SSE2,
+	                                   LRELU_ISA_NEON, LRELU_ISA_SCALAR };
+	const char *env = getenv("LRELU_ISA");
+	int capped = env != NULL && *env != '\0';
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		const struct lrelu_kernels *k;
+		if (capped && strcmp(env, lrelu_isa_name(order[i])) != 0)
+			continue;
+		capped = 0; /* from the named ISA downwards */
+		k = lrelu_kernels_for(order[i]);
+		if (k != NULL)
+			return k;
+	}
+	return &lrelu_kernels_scalar;
+}
+
+const struct lrelu_kernels *lrelu_active_kernels(void)
+{
+	const struct lrelu_kernels *k = atomic_load_explicit(&active, memory_order_acquire);
+	if (k == NULL) {
+		k = choose_best();
+		atomic_store_explicit(&active, k, memory_order_release);
+	}
+	return k;
+}
+
+lrelu_status lrelu_set_isa(lrelu_isa isa)
+{
+	const struct lrelu_kernels *k;
+	if (isa == LRELU_ISA_AUTO) {
+		atomic_store_explicit(&active, choose_best(), memory_order_release);
+		return LRELU_OK;
+	}
+	k = lrelu_kernels_for(isa);
+	if (k == NULL)
+		return lrelu_fail(LRELU_ERR_UNSUPPORTED, "ISA %s is not available on this CPU or build",
+		                  lrelu_isa_name(isa));
+	atomic_store_explicit(&active, k, memory_order_release);
+	return LRELU_OK;
+}
+
+lrelu_isa lrelu_get_isa(void)
+{
+	return lrelu_active_kernels()->isa;
+}

@@ -1,0 +1,127 @@
+/* internal.h - declarations shared by the library's layers: kernel contract, tables, errors */
+#ifndef LRELU_INTERNAL_H
+#define LRELU_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lrelu.h"
+
+#if defined(__GNUC__)
+#  define LRELU_HIDDEN __attribute__((visibility("hidden")))
+#else
+#  define LRELU_HIDDEN
+#endif
+
+/*
+ * Forward rules.  Each framework's forward is one of these predicates applied to the
+ * product p = s * x, where p is computed in the tensor's arithmetic type:
+ *   float32: float product; float64: double product;
+ *   bfloat16/float16: x widened to float, float product, then rounded to the 16-bit
+ *   type (once more, after the float rounding; with a slope that is itself a 16-bit
+ *   value the float product is exact, so the 16-bit rounding is the only one).
+ * The slope value in the parameters already carries the framework's slope rounding.
+ */
+enum lrelu_rule {
+	RULE_GT = 0,  /* y = x > 0 ? x : p              PyTorch, TensorFlow */
+	RULE_LT = 1,  /* y = x < 0 ? p : x              ONNX (opset 16 function body) */
+	RULE_MAX = 2, /* y = p > x ? p : x              MindSpore, alpha <= 1 (or NaN) */
+	RULE_MIN = 3, /* y = p < x ? p : x              MindSpore, alpha > 1 */
+	RULE_COUNT = 4
+};
+
+/* Backward rules (a is the saved input or result, g the incoming gradient). */
+enum lrelu_brule {
+	BRULE_GT = 0,  /* dx = a > 0 ? g : g*s                          PyTorch, TensorFlow */
+	BRULE_MAX = 1, /* MindSpore autodiff of max(s*a, a): see ref.c  MindSpore, alpha <= 1 */
+	BRULE_MIN = 2, /* MindSpore autodiff of min(s*a, a)             MindSpore, alpha > 1 */
+	BRULE_COUNT = 3
+};
+
+/* Float element types with kernels (index into the tables). */
+enum { KT_F32 = 0, KT_F64 = 1, KT_BF16 = 2, KT_F16 = 3, KT_COUNT = 4 };
+
+/* Parameters prepared once per call by semantics.c, read by every kernel. */
+struct lrelu_kparams {
+	float s32;  /* slope for float32 and the 16-bit types (value as float) */
+	double s64; /* slope for float64 */
+	/* quantized: the two code tables (vector body / scalar tail), see quant.c */
+	const uint8_t *qtab_body;
+	const uint8_t *qtab_tail;
+};
+
+/* Kernel contract: n elements; x == y (and dx == g or dx == a) is legal; kernels never
+ * validate, never read or write past n, and accept any alignment. */
+typedef void (*lrelu_fwd_fn)(size_t n, const void *x, void *y, const struct lrelu_kparams *p);
+typedef void (*lrelu_bwd_fn)(size_t n, const void *a, const void *g, void *dx,
+                             const struct lrelu_kparams *p);
+
+/* One table per ISA. */
+struct lrelu_kernels {
+	lrelu_isa isa;
+	lrelu_fwd_fn fwd[KT_COUNT][RULE_COUNT];
+	lrelu_bwd_fn bwd[KT_COUNT][BRULE_COUNT];
+	lrelu_fwd_fn qfwd; /* 8-bit table lookup (code -> code), both quantized dtypes */
+};
+
+/* ref.c: the scalar reference, the specification every other kernel must match. */
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_scalar;
+
+/* dispatch.c: the table in use (never NULL); chosen once, overridable. */
+LRELU_HIDDEN const struct lrelu_kernels *lrelu_active_kernels(void);
+/* The table of a given ISA if this CPU and build have it, else NULL. */
+LRELU_HIDDEN const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa);
+
+/* error.c: record a failure for lrelu_last_error() and return its status. */
+LRELU_HIDDEN lrelu_status lrelu_fail(lrelu_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* PyTorch's overlap messages, kept verbatim. */
+#define LRELU_MSG_SELF_OVERLAP                                                          \
+	"unsupported operation: more than one element of the written-to tensor refers to " \
+	"a single memory location. Please clone() the tensor before performing the operation."
+#define LRELU_MSG_PARTIAL_OVERLAP                                                      \
+	"unsupported operation: some elements of the input tensor and the written-to "    \
+	"tensor refer to a single memory location. Please clone() the tensor before "      \
+	"performing the operation."
+
+/* tensor.c: the element-wise walk over up to three strided operands. */
+struct lrelu_walk {
+	int nops;                 /* 2 (forward: y, x) or 3 (backward: dx, a, g); ops[0] is written */
+	const char *const *names; /* operand names for messages, e.g. {"y", "x"} */
+	lrelu_fwd_fn fwd;         /* forward, contiguous runs */
+	/* Forward kernel for the elements PyTorch sends through its scalar loop: the last
+	 * (run length mod body_block) elements of each contiguous run, and every element of
+	 * a run that is not contiguous.  Float kernels give the same bits everywhere, so for
+	 * them fwd_tail == fwd and body_block == 0; the quantized kernels differ. */
+	lrelu_fwd_fn fwd_tail;
+	size_t body_block;
+	lrelu_bwd_fn bwd;         /* backward (nops == 3) */
+	const struct lrelu_kparams *params;
+};
+/* Validates the operands (dtype, shape, strides, overflow, overlap) and runs the walk,
+ * threaded above the size threshold.  Returns a status (message recorded). */
+LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
+                                                const lrelu_tensor *const *ops);
+
+/* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
+ * boundaries are multiples of `align` elements; serial below the size threshold. */
+typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
+LRELU_HIDDEN void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem,
+                                     lrelu_range_fn fn, void *arg);
+
+/* semantics.c: prepare kernel parameters for a float dtype. */
+LRELU_HIDDEN lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype dt,
+                                                struct lrelu_kparams *p, enum lrelu_rule *rule);
+LRELU_HIDDEN lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slope, lrelu_dtype dt,
+                                                 int self_is_result, struct lrelu_kparams *p,
+                                                 enum lrelu_brule *rule);
+
+/* quant.c: forward on LRELU_QINT8 / LRELU_QUINT8 tensors (PyTorch semantics only). */
+LRELU_HIDDEN lrelu_status lrelu_quant_forward(lrelu_framework fw, double slope,
+                                              const lrelu_tensor *x, const lrelu_tensor *y);
+
+#endif /* LRELU_INTERNAL_H */

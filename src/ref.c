@@ -1,0 +1,264 @@
+/* ref.c - the scalar reference kernels: this file *is* the specification of every rule */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp16.h"
+#include "internal.h"
+
+/*
+ * One element of each rule, per arithmetic type.  The SIMD kernels in kernels/ must
+ * give exactly these bits for every input (they are tested against this file on every
+ * ISA the machine has).
+ *
+ * Forward, with p = s * x rounded to the tensor's type:
+ *   RULE_GT   x > 0 ? x : p      -0.0, +0.0 and NaN take p: NaN comes out quieted,
+ *                                -inf * 0 is NaN (PyTorch, TensorFlow).
+ *   RULE_LT   x < 0 ? p : x      zeros and NaN come out as x, unchanged (ONNX).
+ *   RULE_MAX  p > x ? p : x      MindSpore's CPU Maximum(lhs = s*x, rhs = x): when the
+ *   RULE_MIN  p < x ? p : x      compare is false (a tie or a NaN) the result is x.
+ * For bfloat16/float16 the product is formed in float from the widened x and the
+ * slope's float value, then rounded to the 16-bit type.  With PyTorch's float slope
+ * that is two roundings (float, then 16-bit), exactly as its CPU kernel does; with a
+ * slope that is itself a 16-bit value (MindSpore, ONNX, TensorFlow) the float product
+ * is exact and the 16-bit rounding is the only one, as in those frameworks.
+ */
+
+static inline float f32_fwd(int rule, float x, float s)
+{
+	float p = x * s;
+	switch (rule) {
+	case RULE_GT:
+		return x > 0.0f ? x : p;
+	case RULE_LT:
+		return x < 0.0f ? p : x;
+	case RULE_MAX:
+		return p > x ? p : x;
+	default:
+		return p < x ? p : x;
+	}
+}
+
+static inline double f64_fwd(int rule, double x, double s)
+{
+	double p = x * s;
+	switch (rule) {
+	case RULE_GT:
+		return x > 0.0 ? x : p;
+	case RULE_LT:
+		return x < 0.0 ? p : x;
+	case RULE_MAX:
+		return p > x ? p : x;
+	default:
+		return p < x ? p : x;
+	}
+}
+
+/* 16-bit: `to` widens exactly, `from` rounds to nearest even. */
+typedef float (*widen_fn)(uint16_t);
+typedef uint16_t (*narrow_fn)(float);
+
+static inline uint16_t h_fwd(int rule, uint16_t h, float s, widen_fn to, narrow_fn from)
+{
+	float x = to(h);
+	uint16_t p = from(x * s);
+	float pf = to(p);
+	switch (rule) {
+	case RULE_GT:
+		return x > 0.0f ? h : p;
+	case RULE_LT:
+		return x < 0.0f ? p : h;
+	case RULE_MAX:
+		return pf > x ? p : h;
+	default:
+		return pf < x ? p : h;
+	}
+}
+
+/*
+ * Backward.
+ *   BRULE_GT: dx = a > 0 ? g : g * s   (PyTorch, TensorFlow; a is the input, or the
+ *             result after an in-place forward; the gradient at 0 is the slope).
+ *   BRULE_MAX / BRULE_MIN: MindSpore 2.8 has no LeakyReLU gradient on this path; its
+ *             autodiff composes Maximum (or Minimum) and Mul.  Read from its source
+ *             (frontend/expander/grad/grad_math_ops.cc, MinimumMaximumGrad), not run:
+ *               lhs = s*x, rhs = x, half = g / 2 (in the tensor's type),
+ *               the winner of the compare gets g, the loser +0;
+ *               a tie (lhs == rhs: x = +-0, x = +inf) gives each side half;
+ *               unordered (NaN) gives each side all of g (Equal, Less and Greater are
+ *               all false there, so neither select zeroes it);
+ *               dx = g_rhs + g_lhs * s   (Mul's gradient, then the two uses summed),
+ *             every operation rounded to the tensor's type.  So at x = 0 MindSpore's
+ *             gradient is (1 + s)/2 * g where PyTorch's is s * g.
+ */
+enum { SIDE_LHS, SIDE_RHS, SIDE_TIE, SIDE_NAN };
+
+/* Which side of max(lhs, rhs) / min(lhs, rhs) wins. */
+static inline int ms_side(int brule, int gt, int lt, int eq)
+{
+	if (eq)
+		return SIDE_TIE;
+	if (brule == BRULE_MAX)
+		return gt ? SIDE_LHS : lt ? SIDE_RHS : SIDE_NAN;
+	return lt ? SIDE_LHS : gt ? SIDE_RHS : SIDE_NAN;
+}
+
+static inline float f32_bwd(int brule, float a, float g, float s)
+{
+	float p, gl, gr;
+	if (brule == BRULE_GT)
+		return a > 0.0f ? g : g * s;
+	p = a * s;
+	switch (ms_side(brule, p > a, p < a, p == a)) {
+	case SIDE_LHS:
+		gl = g, gr = 0.0f;
+		break;
+	case SIDE_RHS:
+		gl = 0.0f, gr = g;
+		break;
+	case SIDE_TIE:
+		gl = gr = g * 0.5f;
+		break;
+	default:
+		gl = gr = g;
+		break;
+	}
+	return gr + gl * s;
+}
+
+static inline double f64_bwd(int brule, double a, double g, double s)
+{
+	double p, gl, gr;
+	if (brule == BRULE_GT)
+		return a > 0.0 ? g : g * s;
+	p = a * s;
+	switch (ms_side(brule, p > a, p < a, p == a)) {
+	case SIDE_LHS:
+		gl = g, gr = 0.0;
+		break;
+	case SIDE_RHS:
+		gl = 0.0, gr = g;
+		break;
+	case SIDE_TIE:
+		gl = gr = g * 0.5;
+		break;
+	default:
+		gl = gr = g;
+		break;
+	}
+	return gr + gl * s;
+}
+
+static inline uint16_t h_bwd(int brule, uint16_t ah, uint16_t gh, float s, widen_fn to,
+                             narrow_fn from)
+{
+	float a = to(ah), g = to(gh), p, gl, gr;
+	if (brule == BRULE_GT)
+		return a > 0.0f ? gh : from(g * s);
+	p = to(from(a * s));
+	switch (ms_side(brule, p > a, p < a, p == a)) {
+	case SIDE_LHS:
+		gl = g, gr = 0.0f;
+		break;
+	case SIDE_RHS:
+		gl = 0.0f, gr = g;
+		break;
+	case SIDE_TIE:
+		gl = gr = to(from(g * 0.5f));
+		break;
+	default:
+		gl = gr = g;
+		break;
+	}
+	return from(gr + to(from(gl * s)));
+}
+
+/* ---- the loops ---------------------------------------------------------------- */
+
+#define DEFINE_FWD_LOOPS(rule, name)                                                      \
+	static void lrelu_f32_fwd_##name##__scalar(size_t n, const void *x, void *y,        \
+	                                           const struct lrelu_kparams *p)           \
+	{                                                                                    \
+		const float *xs = x;                                                             \
+		float *ys = y;                                                                   \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ys[i] = f32_fwd(rule, xs[i], p->s32);                                        \
+	}                                                                                    \
+	static void lrelu_f64_fwd_##name##__scalar(size_t n, const void *x, void *y,        \
+	                                           const struct lrelu_kparams *p)           \
+	{                                                                                    \
+		const double *xs = x;                                                            \
+		double *ys = y;                                                                  \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ys[i] = f64_fwd(rule, xs[i], p->s64);                                        \
+	}                                                                                    \
+	static void lrelu_bf16_fwd_##name##__scalar(size_t n, const void *x, void *y,       \
+	                                            const struct lrelu_kparams *p)          \
+	{                                                                                    \
+		const uint16_t *xs = x;                                                          \
+		uint16_t *ys = y;                                                                \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ys[i] = h_fwd(rule, xs[i], p->s32, lrelu_bf2f, lrelu_f2bf);                  \
+	}                                                                                    \
+	static void lrelu_f16_fwd_##name##__scalar(size_t n, const void *x, void *y,        \
+	                                           const struct lrelu_kparams *p)           \
+	{                                                                                    \
+		const uint16_t *xs = x;                                                          \
+		uint16_t *ys = y;                                                                \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ys[i] = h_fwd(rule, xs[i], p->s32, lrelu_h2f, lrelu_f2h);                    \
+	}
+
+DEFINE_FWD_LOOPS(RULE_GT, gt)
+DEFINE_FWD_LOOPS(RULE_LT, lt)
+DEFINE_FWD_LOOPS(RULE_MAX, max)
+DEFINE_FWD_LOOPS(RULE_MIN, min)
+
+#define DEFINE_BWD_LOOPS(brule, name)                                                     \
+	static void lrelu_f32_bwd_##name##__scalar(size_t n, const void *a, const void *g,  \
+	                                           void *dx, const struct lrelu_kparams *p) \
+	{                                                                                    \
+		const float *as = a, *gs = g;                                                    \
+		float *ds = dx;                                                                  \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ds[i] = f32_bwd(brule, as[i], gs[i], p->s32);                                \
+	}                                                                                    \
+	static void lrelu_f64_bwd_##name##__scalar(size_t n, const void *a, const void *g,  \
+	                                           void *dx, const struct lrelu_kparams *p) \
+	{                                                                                    \
+		const double *as = a, *gs = g;                                                   \
+		double *ds = dx;                                                                 \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ds[i] = f64_bwd(brule, as[i], gs[i], p->s64);                                \
+	}                                                                                    \
+	static void lrelu_bf16_bwd_##name##__scalar(size_t n, const void *a, const void *g, \
+	                                            void *dx, const struct lrelu_kparams *p) \
+	{                                                                                    \
+		const uint16_t *as = a, *gs = g;                                                 \
+		uint16_t *ds = dx;                                                               \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ds[i] = h_bwd(brule, as[i], gs[i], p->s32, lrelu_bf2f, lrelu_f2bf);          \
+	}                                                                                    \
+	static void lrelu_f16_bwd_##name##__scalar(size_t n, const void *a, const void *g,  \
+	                                           void *dx, const struct lrelu_kparams *p) \
+	{                                                                                    \
+		const uint16_t *as = a, *gs = g;                                                 \
+		uint16_t *ds = dx;                                                               \
+		for (size_t i = 0; i < n; i++)                                                   \
+			ds[i] = h_bwd(brule, as[i], gs[i], p->s32, lrelu_h2f, lrelu_f2h);            \
+	}
+
+DEFINE_BWD_LOOPS(BRULE_GT, gt)
+DEFINE_BWD_LOOPS(BRULE_MAX, max)
+DEFINE_BWD_LOOPS(BRULE_MIN, min)
+
+#define FWD_ROW(t) { lrelu_##t##_fwd_gt__scalar, lrelu_##t##_fwd_lt__scalar, \
+                     lrelu_##t##_fwd_max__scalar, lrelu_##t##_fwd_min__scalar }
+#define BWD_ROW(t) { lrelu_##t##_bwd_gt__scalar, lrelu_##t##_bwd_max__scalar, \
+                     lrelu_##t##_bwd_min__scalar }
+
+const struct lrelu_kernels lrelu_kernels_scalar = {
+	LRELU_ISA_SCALAR,
+	{ FWD_ROW(f32), FWD_ROW(f64), FWD_ROW(bf16), FWD_ROW(f16) },
+	{ BWD_ROW(f32), BWD_ROW(f64), BWD_ROW(bf16), BWD_ROW(f16) },
+	NULL,
+};

@@ -1,0 +1,335 @@
+/* semantics.c - the framework rules: slope rounding per dtype, predicates, refusals, modules */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fp16.h"
+#include "fpenv.h"
+#include "internal.h"
+
+/*
+ * Everything that makes PyTorch, MindSpore, ONNX and TensorFlow differ lives here and
+ * nowhere else: which dtype the slope is rounded to, which predicate selects, which
+ * in-place forms are refused and with what message.  Kernels only see the result: a
+ * rule and a slope value per arithmetic type.
+ */
+
+const char *lrelu_framework_name(lrelu_framework fw)
+{
+	switch (fw) {
+	case LRELU_TORCH:
+		return "torch";
+	case LRELU_MINDSPORE:
+		return "mindspore";
+	case LRELU_ONNX:
+		return "onnx";
+	case LRELU_TENSORFLOW:
+		return "tensorflow";
+	}
+	return "?";
+}
+
+double lrelu_default_slope(lrelu_framework fw)
+{
+	switch (fw) {
+	case LRELU_TORCH:
+		return LRELU_TORCH_DEFAULT_SLOPE;
+	case LRELU_MINDSPORE:
+		return LRELU_MINDSPORE_DEFAULT_ALPHA;
+	case LRELU_ONNX:
+		return LRELU_ONNX_DEFAULT_ALPHA;
+	case LRELU_TENSORFLOW:
+		return LRELU_TENSORFLOW_DEFAULT_ALPHA;
+	}
+	return NAN;
+}
+
+static const char *param_name(lrelu_framework fw)
+{
+	return fw == LRELU_TORCH ? "negative_slope" : "alpha";
+}
+
+/* double -> float, round to nearest even, overflow to infinity, as an IEEE cast (and
+ * numpy.float32()) does.  Written out because C leaves an out-of-range cast undefined. */
+static float to_float_rne(double d)
+{
+	/* The midpoint between FLT_MAX and 2^128 rounds to even, i.e. to infinity. */
+	if (isfinite(d) && fabs(d) >= 0x1.ffffffp127)
+		return d > 0 ? INFINITY : -INFINITY;
+	return (float)d;
+}
+
+/* A float slope value rounded to the tensor's type, kept as float (16-bit types) or
+ * double (float64): the "Cast(float32 alpha, x.dtype)" of MindSpore, ONNX and TF. */
+static void cast_float_slope(float sf, lrelu_dtype dt, struct lrelu_kparams *p)
+{
+	p->s32 = sf;
+	p->s64 = (double)sf;
+	if (dt == LRELU_BFLOAT16)
+		p->s32 = lrelu_bf2f(lrelu_f2bf(sf));
+	else if (dt == LRELU_FLOAT16)
+		p->s32 = lrelu_h2f(lrelu_f2h(sf));
+}
+
+static lrelu_status check_float_dtype(lrelu_dtype dt)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+	case LRELU_FLOAT64:
+	case LRELU_BFLOAT16:
+	case LRELU_FLOAT16:
+		return LRELU_OK;
+	case LRELU_QINT8:
+	case LRELU_QUINT8:
+		return lrelu_fail(LRELU_ERR_DTYPE, "dtype %s has no kernel for this operation",
+		                  lrelu_dtype_name(dt));
+	}
+	return lrelu_fail(LRELU_ERR_DTYPE, "unknown dtype %d", (int)dt);
+}
+
+static lrelu_status prepare_slope(lrelu_framework fw, double slope, lrelu_dtype dt,
+                                  struct lrelu_kparams *p)
+{
+	memset(p, 0, sizeof *p);
+	switch (fw) {
+	case LRELU_TORCH:
+		/* Scalar::to<float>() (float32, bfloat16 and float16 all compute with a float
+		 * slope) refuses finite values beyond FLT_MAX; NaN and +-inf pass. */
+		if (dt != LRELU_FLOAT64 && isfinite(slope) && fabs(slope) > FLT_MAX)
+			return lrelu_fail(LRELU_ERR_SLOPE,
+			                  "value cannot be converted to type float without overflow "
+			                  "(negative_slope=%.17g, dtype %s)",
+			                  slope, lrelu_dtype_name(dt));
+		p->s64 = slope;
+		p->s32 = dt == LRELU_FLOAT64 ? 0.0f : (float)slope;
+		return LRELU_OK;
+	case LRELU_MINDSPORE:
+	case LRELU_ONNX:
+	case LRELU_TENSORFLOW:
+		/* MindSpore: scalar_to_tensor(alpha) is a float32 tensor, then Cast to x's
+		 * dtype.  ONNX and TF: alpha is a FLOAT attribute cast to T. */
+		cast_float_slope(to_float_rne(slope), dt, p);
+		return LRELU_OK;
+	}
+	return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
+}
+
+lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype dt,
+                                   struct lrelu_kparams *p, enum lrelu_rule *rule)
+{
+	lrelu_status st = check_float_dtype(dt);
+	if (st != LRELU_OK)
+		return st;
+	st = prepare_slope(fw, slope, dt, p);
+	if (st != LRELU_OK)
+		return st;
+	switch (fw) {
+	case LRELU_TORCH:
+	case LRELU_TENSORFLOW:
+		*rule = RULE_GT;
+		break;
+	case LRELU_ONNX:
+		*rule = RULE_LT;
+		break;
+	default:
+		/* The branch is chosen on the Python scalar, so a NaN alpha takes Maximum. */
+		*rule = slope > 1.0 ? RULE_MIN : RULE_MAX;
+		break;
+	}
+	return LRELU_OK;
+}
+
+lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slope, lrelu_dtype dt,
+                                    int self_is_result, struct lrelu_kparams *p,
+                                    enum lrelu_brule *rule)
+{
+	lrelu_status st = check_float_dtype(dt);
+	if (st != LRELU_OK)
+		return st;
+	switch (fw) {
+	case LRELU_TORCH:
+		/* TORCH_META_FUNC(leaky_relu_backward): negval.to<double>() >= 0.0, so a NaN
+		 * slope is refused too. */
+		if (self_is_result && !(slope >= 0.0))
+			return lrelu_fail(
+				LRELU_ERR_INPLACE,
+				"In-place leakyReLu backward calculation is triggered with a negative slope "
+				"which is not supported. This is caused by calling in-place forward function "
+				"with a negative slope, please call out-of-place version instead. "
+				"(negative_slope=%.17g)",
+				slope);
+		*rule = BRULE_GT;
+		break;
+	case LRELU_MINDSPORE:
+		if (self_is_result)
+			return lrelu_fail(LRELU_ERR_INPLACE,
+			                  "mindspore.nn.LeakyReLU has no in-place forward, so its "
+			                  "gradient is always taken from the input x, not the result");
+		*rule = slope > 1.0 ? BRULE_MIN : BRULE_MAX;
+		break;
+	case LRELU_TENSORFLOW:
+		if (self_is_result)
+			return lrelu_fail(LRELU_ERR_INPLACE,
+			                  "tf.nn.leaky_relu has no in-place form; LeakyReluGrad takes "
+			                  "the features (the input)");
+		*rule = BRULE_GT;
+		break;
+	case LRELU_ONNX:
+		return lrelu_fail(LRELU_ERR_UNSUPPORTED,
+		                  "ONNX LeakyRelu defines no gradient (an inference operator)");
+	default:
+		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
+	}
+	return prepare_slope(fw, slope, dt, p);
+}
+
+/* ---- module layer ---------------------------------------------------------------- */
+
+lrelu_status lrelu_module_init(lrelu_module *m, lrelu_framework fw, double slope, bool inplace)
+{
+	if (m == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "module pointer is NULL");
+	if ((unsigned)fw > (unsigned)LRELU_TENSORFLOW)
+		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
+	if (inplace && fw != LRELU_TORCH)
+		return lrelu_fail(
+			LRELU_ERR_INPLACE,
+			"%s LeakyReLU has no 'inplace' parameter; assign the output to the input "
+			"instead (x = m(x)), as MindSpore's API mapping for torch.nn.LeakyReLU says",
+			lrelu_framework_name(fw));
+	m->framework = fw;
+	m->slope = slope;
+	m->inplace = inplace;
+	return LRELU_OK;
+}
+
+lrelu_status lrelu_module_torch(lrelu_module *m, double negative_slope, bool inplace)
+{
+	return lrelu_module_init(m, LRELU_TORCH, negative_slope, inplace);
+}
+
+lrelu_status lrelu_module_mindspore(lrelu_module *m, double alpha)
+{
+	return lrelu_module_init(m, LRELU_MINDSPORE, alpha, false);
+}
+
+lrelu_status lrelu_module_forward(const lrelu_module *m, const lrelu_tensor *x,
+                                  const lrelu_tensor *y)
+{
+	if (m == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "module pointer is NULL");
+	if (m->inplace) {
+		if (y != NULL && x != NULL && y->data != x->data)
+			return lrelu_fail(LRELU_ERR_ARG,
+			                  "an inplace=True module writes into its input; pass y = NULL");
+		return lrelu_forward(m->framework, m->slope, x, NULL);
+	}
+	if (y == NULL)
+		return lrelu_fail(LRELU_ERR_ARG,
+		                  "output tensor y is NULL for a module with inplace=False "
+		                  "(pass x itself to assign the output to the input)");
+	return lrelu_forward(m->framework, m->slope, x, y);
+}
+
+lrelu_status lrelu_module_backward(const lrelu_module *m, const lrelu_tensor *grad_output,
+                                   const lrelu_tensor *saved, const lrelu_tensor *grad_input)
+{
+	if (m == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "module pointer is NULL");
+	return lrelu_backward(m->framework, m->slope, grad_output, saved, m->inplace, grad_input);
+}
+
+/* Python's float repr: the shortest digit string that reads back to the same double,
+ * in fixed notation for exponents -4 .. 15 and scientific otherwise. */
+size_t lrelu_format_pyfloat(double v, char *buf, size_t size)
+{
+	char tmp[64], digits[32], out[64];
+	int nd = 0, exp10 = 0;
+	const char *sign = signbit(v) ? "-" : "";
+	size_t len;
+
+	if (isnan(v))
+		snprintf(out, sizeof out, "nan");
+	else if (isinf(v))
+		snprintf(out, sizeof out, "%sinf", sign);
+	else {
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(tmp, sizeof tmp, "%.*e", prec - 1, fabs(v));
+			if (strtod(tmp, NULL) == fabs(v))
+				break;
+		}
+		/* tmp is d[.ddd]e[+-]XX in any locale's decimal point: collect the digits. */
+		const char *c = tmp;
+		for (; *c && *c != 'e'; c++)
+			if (*c >= '0' && *c <= '9')
+				digits[nd++] = *c;
+		digits[nd] = '\0';
+		if (*c == 'e')
+			exp10 = atoi(c + 1);
+		while (nd > 1 && digits[nd - 1] == '0') /* %.0e of 0 or trailing zeros */
+			digits[--nd] = '\0';
+		if (exp10 >= -4 && exp10 < 16) {
+			int decpt = exp10 + 1; /* digits before the decimal point */
+			char *o = out + snprintf(out, sizeof out, "%s", sign);
+			if (decpt <= 0) {
+				*o++ = '0', *o++ = '.';
+				for (int i = 0; i < -decpt; i++)
+					*o++ = '0';
+				for (int i = 0; i < nd; i++)
+					*o++ = digits[i];
+			} else {
+				for (int i = 0; i < decpt || i < nd; i++) {
+					if (i == decpt)
+						*o++ = '.';
+					*o++ = i < nd ? digits[i] : '0';
+				}
+				if (decpt >= nd)
+					*o++ = '.', *o++ = '0';
+			}
+			*o = '\0';
+		} else {
+			snprintf(out, sizeof out, "%s%c%s%se%c%02d", sign, digits[0], nd > 1 ? "." : "",
+			         digits + 1, exp10 < 0 ? '-' : '+', abs(exp10));
+		}
+	}
+	len = strlen(out);
+	if (buf != NULL && size > 0)
+		snprintf(buf, size, "%s", out);
+	return len;
+}
+
+size_t lrelu_module_repr(const lrelu_module *m, char *buf, size_t size)
+{
+	char num[64], out[160];
+	size_t len;
+	if (m == NULL)
+		snprintf(out, sizeof out, "NULL");
+	else {
+		lrelu_format_pyfloat(m->slope, num, sizeof num);
+		switch (m->framework) {
+		case LRELU_TORCH:
+			snprintf(out, sizeof out, "LeakyReLU(%s=%s%s)", param_name(m->framework), num,
+			         m->inplace ? ", inplace=True" : "");
+			break;
+		case LRELU_MINDSPORE:
+			/* Cell.__repr__ prints the class name and its (empty) extend_repr. */
+			snprintf(out, sizeof out, "LeakyReLU<>");
+			break;
+		case LRELU_ONNX:
+			snprintf(out, sizeof out, "LeakyRelu(alpha=%s)", num);
+			break;
+		case LRELU_TENSORFLOW:
+			snprintf(out, sizeof out, "leaky_relu(alpha=%s)", num);
+			break;
+		default:
+			snprintf(out, sizeof out, "?");
+			break;
+		}
+	}
+	len = strlen(out);
+	if (buf != NULL && size > 0)
+		snprintf(buf, size, "%s", out);
+	return len;
+}
