@@ -8,7 +8,8 @@
 #   make bench            the benchmark (not part of the tests)
 #   make install PREFIX=/usr/local DESTDIR=
 #
-# Parts of the tree add their own targets through the *.mk files included below.
+# Parts of the tree add their own targets through the fragments in mk/ (one per area:
+# cli.mk, simd.mk, bench.mk, quant.mk, conformance.mk), included below.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -42,7 +43,7 @@ TEST_PROGS :=
 TEST_CMDS :=
 
 .PHONY: all lib demo test test-c test-asan bench install deps clean
-all: lib examples
+.DEFAULT_GOAL := all
 
 lib: $(STATIC) $(SHARED)
 
@@ -61,7 +62,7 @@ $(SHARED): $(LIB_OBJS)
 	ln -sf liblrelu.so.$(SOMAJOR) $(BUILD)/liblrelu.so
 
 # ---- examples ------------------------------------------------------------------------
-EXAMPLES := $(BUILD)/examples/seed $(BUILD)/examples/tour
+EXAMPLES := $(if $(wildcard cli/npyprint.c),$(BUILD)/examples/seed $(BUILD)/examples/tour)
 .PHONY: examples
 examples: $(EXAMPLES)
 
@@ -73,19 +74,22 @@ demo: $(BUILD)/examples/seed
 	$(BUILD)/examples/seed
 
 # ---- fragments -----------------------------------------------------------------------
--include cli/cli.mk
--include bench/bench.mk
--include tests/conformance/conformance.mk
+# Each may add to PROGRAMS (installed commands), TEST_PROGS (C test programs built
+# from tests/test_NAME.c), TEST_CMDS (other test commands, run by tests/run.sh) and
+# BENCH_CMDS (commands `make bench` runs).
+BENCH_CMDS :=
+include $(sort $(wildcard mk/*.mk))
+
+all: lib examples $(PROGRAMS)
 
 # ---- tests ---------------------------------------------------------------------------
-TEST_PROGS += $(BUILD)/tests/test_core $(BUILD)/tests/test_examples
+TEST_PROGS += $(BUILD)/tests/test_core
 TEST_COMMON := tests/testutil.h tests/oracle.h
 
 $(BUILD)/tests/test_%: tests/test_%.c $(TEST_COMMON) $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) -Isrc -Itests $< -o $@ $(STATIC) $(LDLIBS)
 
-$(BUILD)/tests/test_examples: $(EXAMPLES)
 test-c: $(TEST_PROGS)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS)
 
@@ -95,6 +99,9 @@ test: all
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-c
+
+bench: all
+	@set -e; $(foreach c,$(BENCH_CMDS),$(c);)
 
 # ---- install -------------------------------------------------------------------------
 lrelu.pc: lrelu.pc.in include/lrelu.h

@@ -61,7 +61,6 @@ struct lrelu_kernels {
 	lrelu_isa isa;
 	lrelu_fwd_fn fwd[KT_COUNT][RULE_COUNT];
 	lrelu_bwd_fn bwd[KT_COUNT][BRULE_COUNT];
-	lrelu_fwd_fn qfwd; /* 8-bit table lookup (code -> code), both quantized dtypes */
 };
 
 /* ref.c: the scalar reference, the specification every other kernel must match. */

@@ -1,0 +1,1 @@
+/* oracle.h - placeholder, replaced by the independent test oracle */
