@@ -1,0 +1,62 @@
+/* q8lut.h - 256-entry byte-table kernels for quantized LeakyReLU, one per ISA */
+#ifndef LRELU_Q8LUT_H
+#define LRELU_Q8LUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/*
+ * An 8-bit input has 256 codes, so quant.c computes every output code once per call
+ * (with PyTorch's exact float arithmetic) and the kernels only look bytes up.
+ *
+ * plain[b]  the output byte for input byte b (qint8 codes as their two's-complement
+ *           byte, so the same kernels serve int8 and uint8).
+ * tele      the same table rearranged for 16-entry shuffles (pshufb): rows 0..7 cover
+ *           inputs 0..127, rows 8..15 inputs 128..255, each row XORed with the next row
+ *           of its half (row 7 and row 15 kept as they are) and stored twice (32 bytes)
+ *           so an AVX2 register loads it directly.  A lookup then needs no compare:
+ *           with idx = x saturating-plus 16*(7-i), pshufb row i gives 0 for every x
+ *           at or above 16*(i+1) (bit 7 of idx set), so XORing rows i..7 telescopes to
+ *           the plain entry.  The upper half does the same with x ^ 0x80, whose lower
+ *           half saturates to zero in every row.
+ */
+struct lrelu_q8tab {
+	_Alignas(64) uint8_t plain[256];
+	_Alignas(64) uint8_t tele[16][32];
+};
+
+typedef void (*lrelu_q8lut_fn)(size_t n, const uint8_t *x, uint8_t *y,
+                               const struct lrelu_q8tab *t);
+
+/* Fills t->tele from t->plain. */
+LRELU_HIDDEN void lrelu_q8tab_finish(struct lrelu_q8tab *t);
+
+/* The kernels (x == y is legal; any alignment; exactly n bytes read and written). */
+LRELU_HIDDEN void lrelu_q8lut__scalar(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
+#if defined(__x86_64__) && defined(__GNUC__)
+#  define LRELU_Q8LUT_X86 1
+LRELU_HIDDEN void lrelu_q8lut__ssse3_u16(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
+LRELU_HIDDEN void lrelu_q8lut__avx2_u32(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
+LRELU_HIDDEN void lrelu_q8lut__avx512bw_u64(size_t n, const uint8_t *x, uint8_t *y,
+                               const struct lrelu_q8tab *t);
+LRELU_HIDDEN void lrelu_q8lut__avx512vbmi_u128(size_t n, const uint8_t *x, uint8_t *y,
+                                  const struct lrelu_q8tab *t);
+#endif
+#if defined(__aarch64__)
+#  define LRELU_Q8LUT_NEON 1
+LRELU_HIDDEN void lrelu_q8lut__neon_u32(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
+#endif
+
+/* Every kernel this build has, for tests and benchmarks. */
+struct lrelu_q8lut_variant {
+	const char *name;
+	lrelu_q8lut_fn fn;
+	lrelu_isa isa;    /* the library ISA it belongs to (scalar, sse2, avx2, avx512, neon) */
+	int available;    /* this CPU can run it */
+};
+/* Fills out[] (at most max entries) and returns the count; scalar comes first. */
+LRELU_HIDDEN size_t lrelu_q8lut_variants(struct lrelu_q8lut_variant *out, size_t max);
+
+#endif /* LRELU_Q8LUT_H */
