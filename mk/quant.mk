@@ -1,0 +1,23 @@
+# mk/quant.mk - quantized (int8 / uint8) LeakyReLU: tests, reference data, benchmark
+#
+#   make test-quant-torch   regenerate the expected codes with the installed PyTorch
+#                           (more random parameter sets) and check the library on them
+#   make quant-data         rewrite tests/quant/torch_codes.txt (needs python3-torch)
+
+TEST_PROGS += $(BUILD)/tests/test_quant
+TEST_CMDS += "$(MAKE) --no-print-directory test-quant-torch"
+
+.PHONY: test-quant-torch quant-data
+
+$(BUILD)/tests/test_quant: tests/test_quant.c src/kernels/q8lut.h
+
+# Skipped (with a passing line) where PyTorch is not installed.
+test-quant-torch: $(BUILD)/tests/test_quant
+	@if $(PYTHON) -c 'import torch' 2>/dev/null; then \
+	  $(PYTHON) tests/quant/gen_torch_codes.py --random 300 --seed 7 \
+	    > $(BUILD)/tests/torch_codes_fresh.txt && \
+	  $(BUILD)/tests/test_quant $(BUILD)/tests/torch_codes_fresh.txt; \
+	else echo "test-quant-torch skipped without PyTorch: 0 passed, 0 failed"; fi
+
+quant-data:
+	$(PYTHON) tests/quant/gen_torch_codes.py > tests/quant/torch_codes.txt
