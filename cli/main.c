@@ -1,0 +1,1144 @@
+/* main.c - the lrelu command: LeakyReLU on .npy files and array literals, streamed in
+ * chunks, written atomically, printed as NumPy prints; plus `lrelu demo` and `lrelu diff` */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lrelu.h"
+#include "literal.h"
+#include "npy.h"
+#include "npyprint.h"
+
+/* Exit statuses (documented in docs/cli.md and --help). */
+enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
+
+/* Bytes per chunk buffer.  Three buffers (input, gradient, output) plus the header
+ * bound the data memory at 3 * CHUNK_BYTES whatever the file size. */
+#define CHUNK_BYTES ((size_t)4 << 20)
+
+/* Printing holds the whole array; refuse absurd sizes with a message instead of
+ * failing inside malloc. */
+#define PRINT_MAX_BYTES ((uint64_t)1 << 31)
+
+/* ---- errors and the temporary file ---------------------------------------------------- */
+
+/* The temporary output file, removed on any error or signal (a fixed buffer so the
+ * signal handler only reads memory and calls unlink). */
+static char g_tmp[PATH_MAX + 64];
+
+static void remove_tmp(void)
+{
+	if (g_tmp[0]) {
+		unlink(g_tmp);
+		g_tmp[0] = '\0';
+	}
+}
+
+static void on_signal(int sig)
+{
+	if (g_tmp[0])
+		unlink(g_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fputs("lrelu: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* A problem with the data, a file or the system: exit 1. */
+static _Noreturn void data_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void data_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	remove_tmp();
+	exit(EXIT_DATA);
+}
+
+/* A problem with the command line: exit 2. */
+static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "lrelu: %s (see lrelu --help)\n", buf);
+	remove_tmp();
+	exit(EXIT_USAGE);
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		data_error("out of memory (%zu bytes)", n);
+	return p;
+}
+
+/* ---- options ------------------------------------------------------------------------- */
+
+struct opts {
+	lrelu_framework fw;
+	bool have_ns, have_alpha, inplace, have_dtype, have_threads;
+	double ns, alpha;
+	lrelu_dtype dtype;
+	const char *grad;
+	int threads;
+	bool have_scale, have_zp, have_oscale, have_ozp;
+	double scale, oscale;
+	int32_t zp, ozp;
+	bool have_from, have_to;
+	lrelu_framework from, to;
+	const char *pos[3];
+	int npos;
+};
+
+static const char usage_text[] =
+	"usage: lrelu [OPTIONS] INPUT [OUTPUT]\n"
+	"       lrelu demo\n"
+	"       lrelu diff [--negative-slope S] [--alpha A] [--from FW --to FW] INPUT\n"
+	"\n"
+	"LeakyReLU, bit for bit as PyTorch, MindSpore, ONNX or TensorFlow computes it.\n"
+	"\n"
+	"  INPUT    a .npy file; '-' for .npy bytes on standard input; or an array literal\n"
+	"           such as '[[-1.0, 4.0, -8.0], [2.0, -5.0, 9.0]]' or a bare number\n"
+	"           (a path that starts with '[' is reached as './[x].npy')\n"
+	"  OUTPUT   a .npy file to write (atomically); '-' for .npy bytes on standard\n"
+	"           output; omitted: print the result as NumPy's print() shows it\n"
+	"\n"
+	"  -f, --framework torch|mindspore|onnx|tensorflow   semantics (default torch)\n"
+	"  --negative-slope S   PyTorch's parameter (default 0.01)\n"
+	"  --alpha A            MindSpore's, ONNX's, TensorFlow's parameter\n"
+	"                       (defaults 0.2, 0.01, 0.2)\n"
+	"  --inplace            PyTorch only: replace INPUT's data with the result\n"
+	"  --dtype float32|float64|float16|bfloat16\n"
+	"                       dtype of a literal (default float32); for a .npy file,\n"
+	"                       read '<u2' or '|V2' data as bfloat16 bit patterns\n"
+	"  --grad GRAD.npy      backward: OUTPUT is dL/dx for INPUT given dL/dy = GRAD\n"
+	"  --threads N          worker threads (0 = automatic)\n"
+	"  --scale S --zero-point Z          quantization of int8 ('|i1') / uint8 ('|u1')\n"
+	"  --out-scale S --out-zero-point Z  output quantization (default: the input's)\n"
+	"  -h, --help           this text\n"
+	"  -V, --version        the version\n"
+	"\n"
+	"diff runs two semantics (default --from torch --to mindspore) with the same\n"
+	"slope (default 0.2) and reports the elements whose bits differ.\n"
+	"\n"
+	"Exit status: 0 success, 1 bad data or I/O error (INPUT untouched, no OUTPUT\n"
+	"left behind), 2 bad command line.\n";
+
+static bool parse_framework(const char *s, lrelu_framework *fw)
+{
+	static const struct {
+		const char *name;
+		lrelu_framework fw;
+	} names[] = {{"torch", LRELU_TORCH},           {"pytorch", LRELU_TORCH},
+	             {"mindspore", LRELU_MINDSPORE},   {"onnx", LRELU_ONNX},
+	             {"tensorflow", LRELU_TENSORFLOW}, {"tf", LRELU_TENSORFLOW}};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*fw = names[i].fw;
+			return true;
+		}
+	return false;
+}
+
+static const char *fw_title(lrelu_framework fw)
+{
+	switch (fw) {
+	case LRELU_TORCH:
+		return "PyTorch";
+	case LRELU_MINDSPORE:
+		return "MindSpore";
+	case LRELU_ONNX:
+		return "ONNX";
+	case LRELU_TENSORFLOW:
+		return "TensorFlow";
+	}
+	return "?";
+}
+
+static double parse_double(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || (errno == ERANGE && fabs(v) > 1))
+		usage_error("%s: '%s' is not a number", opt, s);
+	return v;
+}
+
+static long parse_long(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+		usage_error("%s: '%s' is not an integer in [%ld, %ld]", opt, s, lo, hi);
+	return v;
+}
+
+/* Whether an argument that starts with '-' is a number (a literal), not an option. */
+static bool is_negative_number(const char *s)
+{
+	return s[0] == '-' && s[1] != '\0' && literal_looks_like(s);
+}
+
+static void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
+{
+	bool no_more = false;
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		if (no_more || a[0] != '-' || strcmp(a, "-") == 0 || is_negative_number(a)) {
+			if (o->npos >= (diff ? 1 : 2))
+				usage_error("unexpected argument '%s'", a);
+			o->pos[o->npos++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			no_more = true;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			exit(fflush(stdout) == 0 ? 0 : EXIT_DATA);
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("lrelu %s (liblrelu %s)\n", LRELU_VERSION_STRING, lrelu_version());
+			exit(fflush(stdout) == 0 ? 0 : EXIT_DATA);
+		}
+		/* Options with a value: --opt VALUE, --opt=VALUE, -f VALUE. */
+		char name[32];
+		const char *val = NULL;
+		const char *eq = strchr(a, '=');
+		if (strncmp(a, "--", 2) == 0 && eq) {
+			size_t n = (size_t)(eq - a);
+			if (n >= sizeof name)
+				usage_error("unknown option '%s'", a);
+			memcpy(name, a, n);
+			name[n] = '\0';
+			val = eq + 1;
+		} else {
+			snprintf(name, sizeof name, "%s", a);
+		}
+		if (strcmp(name, "-f") == 0)
+			snprintf(name, sizeof name, "--framework");
+		if (!diff && strcmp(name, "--inplace") == 0) {
+			if (val)
+				usage_error("--inplace takes no value");
+			o->inplace = true;
+			continue;
+		}
+		static const char *const valued[] = {
+			"--framework", "--negative-slope", "--alpha", "--dtype",
+			"--grad", "--threads", "--scale", "--zero-point",
+			"--out-scale", "--out-zero-point", "--from", "--to"};
+		bool known = false;
+		for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+			if (strcmp(name, valued[k]) == 0)
+				known = true;
+		bool diff_ok = strcmp(name, "--negative-slope") == 0 || strcmp(name, "--alpha") == 0 ||
+		               strcmp(name, "--from") == 0 || strcmp(name, "--to") == 0 ||
+		               strcmp(name, "--dtype") == 0 || strcmp(name, "--threads") == 0;
+		bool main_only_fromto = strcmp(name, "--from") == 0 || strcmp(name, "--to") == 0;
+		if (!known || (diff && !diff_ok) || (!diff && main_only_fromto)) {
+			if (diff && known)
+				usage_error("%s is not an option of lrelu diff", name);
+			if (!diff && main_only_fromto)
+				usage_error("%s belongs to lrelu diff (use -f/--framework)", name);
+			usage_error("unknown option '%s'", a);
+		}
+		if (!val) {
+			if (i + 1 >= argc)
+				usage_error("%s needs a value", name);
+			val = argv[++i];
+		}
+		if (strcmp(name, "--framework") == 0) {
+			if (!parse_framework(val, &o->fw))
+				usage_error("--framework: '%s' is not one of torch, mindspore, onnx, "
+				            "tensorflow", val);
+		} else if (strcmp(name, "--from") == 0 || strcmp(name, "--to") == 0) {
+			lrelu_framework fw;
+			if (!parse_framework(val, &fw))
+				usage_error("%s: '%s' is not one of torch, mindspore, onnx, tensorflow",
+				            name, val);
+			if (name[2] == 'f') {
+				o->from = fw;
+				o->have_from = true;
+			} else {
+				o->to = fw;
+				o->have_to = true;
+			}
+		} else if (strcmp(name, "--negative-slope") == 0) {
+			o->ns = parse_double(name, val);
+			o->have_ns = true;
+		} else if (strcmp(name, "--alpha") == 0) {
+			o->alpha = parse_double(name, val);
+			o->have_alpha = true;
+		} else if (strcmp(name, "--dtype") == 0) {
+			static const struct {
+				const char *n;
+				lrelu_dtype d;
+			} dts[] = {{"float32", LRELU_FLOAT32}, {"float64", LRELU_FLOAT64},
+			           {"float16", LRELU_FLOAT16}, {"bfloat16", LRELU_BFLOAT16}};
+			size_t k = 0;
+			for (; k < 4; k++)
+				if (strcmp(val, dts[k].n) == 0)
+					break;
+			if (k == 4)
+				usage_error("--dtype: '%s' is not one of float32, float64, float16, "
+				            "bfloat16", val);
+			o->dtype = dts[k].d;
+			o->have_dtype = true;
+		} else if (strcmp(name, "--grad") == 0) {
+			o->grad = val;
+		} else if (strcmp(name, "--threads") == 0) {
+			o->threads = (int)parse_long(name, val, 0, 4096);
+			o->have_threads = true;
+		} else if (strcmp(name, "--scale") == 0) {
+			o->scale = parse_double(name, val);
+			o->have_scale = true;
+		} else if (strcmp(name, "--out-scale") == 0) {
+			o->oscale = parse_double(name, val);
+			o->have_oscale = true;
+		} else if (strcmp(name, "--zero-point") == 0) {
+			o->zp = (int32_t)parse_long(name, val, INT32_MIN, INT32_MAX);
+			o->have_zp = true;
+		} else if (strcmp(name, "--out-zero-point") == 0) {
+			o->ozp = (int32_t)parse_long(name, val, INT32_MIN, INT32_MAX);
+			o->have_ozp = true;
+		}
+	}
+}
+
+/* ---- arrays: a header plus a byte source (file, stdin, or memory) -------------------- */
+
+struct source {
+	const char *name; /* for messages: the path, "standard input", "literal", "GRAD" */
+	int fd;           /* -1 for memory */
+	const unsigned char *mem;
+	size_t mem_len, mem_pos;
+	bool regular;     /* a regular file whose size was checked */
+	struct stat st;
+};
+
+struct array {
+	struct npy_info info;
+	lrelu_dtype dtype;
+	struct source src;
+	void *owned; /* literal data */
+};
+
+static bool host_little(void)
+{
+	static const uint16_t one = 1;
+	return *(const unsigned char *)&one == 1;
+}
+
+/* Reads up to n bytes; returns the count (short only at end of input). */
+static size_t src_read(struct source *s, void *buf, size_t n)
+{
+	if (s->fd < 0) {
+		size_t k = s->mem_len - s->mem_pos;
+		if (k > n)
+			k = n;
+		memcpy(buf, s->mem + s->mem_pos, k);
+		s->mem_pos += k;
+		return k;
+	}
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(s->fd, (unsigned char *)buf + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			data_error("%s: read error: %s", s->name, strerror(errno));
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+static const char *dtype_descr(lrelu_dtype dt)
+{
+	bool le = host_little();
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return le ? "<f4" : ">f4";
+	case LRELU_FLOAT64:
+		return le ? "<f8" : ">f8";
+	case LRELU_FLOAT16:
+		return le ? "<f2" : ">f2";
+	case LRELU_BFLOAT16:
+		return le ? "<u2" : ">u2";
+	case LRELU_QINT8:
+		return "|i1";
+	case LRELU_QUINT8:
+		return "|u1";
+	}
+	return "?";
+}
+
+/* The element type of a parsed header, given --dtype. */
+static lrelu_dtype header_dtype(const struct npy_info *in, const struct opts *o,
+                                const char *name)
+{
+	lrelu_dtype dt;
+	if (in->kind == 'f')
+		dt = in->itemsize == 4 ? LRELU_FLOAT32
+		     : in->itemsize == 8 ? LRELU_FLOAT64
+		                         : LRELU_FLOAT16;
+	else if (in->itemsize == 2) {
+		if (!(o->have_dtype && o->dtype == LRELU_BFLOAT16))
+			data_error("%s: unsupported dtype '%s' (uint16 / raw 2-byte data); pass "
+			           "--dtype bfloat16 to read it as bfloat16 bit patterns",
+			           name, in->descr);
+		return LRELU_BFLOAT16;
+	} else if (in->kind == 'i')
+		dt = LRELU_QINT8;
+	else
+		dt = LRELU_QUINT8;
+	if (o->have_dtype && o->dtype != dt) {
+		if (o->dtype == LRELU_BFLOAT16)
+			usage_error("--dtype bfloat16: %s holds '%s' data, not '<u2' or '|V2' bit "
+			            "patterns", name, in->descr);
+		usage_error("--dtype %s: %s holds '%s' (%s) data; --dtype converts literals only",
+		            lrelu_dtype_name(o->dtype), name, in->descr, lrelu_dtype_name(dt));
+	}
+	return dt;
+}
+
+/* Opens spec (a literal, '-', or a path) and reads its header. */
+static void open_array(const char *spec, const struct opts *o, const char *role,
+                       struct array *a)
+{
+	char err[256];
+	memset(a, 0, sizeof *a);
+	a->src.fd = -1;
+	if (strcmp(spec, "-") != 0 && literal_looks_like(spec)) {
+		struct literal lit;
+		if (literal_parse(spec, &lit, err, sizeof err) != 0)
+			usage_error("%s: %s", role, err);
+		if (o->have_scale || o->have_zp)
+			usage_error("--scale/--zero-point apply to int8/uint8 .npy input, not to a "
+			            "literal");
+		lrelu_dtype dt = o->have_dtype ? o->dtype : LRELU_FLOAT32;
+		a->dtype = dt;
+		a->info.major = 1;
+		snprintf(a->info.descr, sizeof a->info.descr, "%s", dtype_descr(dt));
+		a->info.kind = 'f';
+		a->info.itemsize = lrelu_dtype_size(dt);
+		a->info.ndim = lit.ndim;
+		memcpy(a->info.shape, lit.shape, sizeof lit.shape);
+		a->info.count = lit.count;
+		a->info.data_bytes = lit.count * a->info.itemsize;
+		a->owned = xmalloc(a->info.data_bytes);
+		literal_convert(&lit, dt, a->owned);
+		literal_free(&lit);
+		a->src.name = "literal";
+		a->src.mem = a->owned;
+		a->src.mem_len = a->info.data_bytes;
+		return;
+	}
+	struct source *s = &a->src;
+	if (strcmp(spec, "-") == 0) {
+		s->fd = STDIN_FILENO;
+		s->name = "standard input";
+	} else {
+		s->name = spec;
+		s->fd = open(spec, O_RDONLY | O_CLOEXEC);
+		if (s->fd < 0)
+			data_error("%s: cannot open: %s", spec, strerror(errno));
+	}
+	if (fstat(s->fd, &s->st) != 0)
+		data_error("%s: cannot stat: %s", s->name, strerror(errno));
+	if (S_ISDIR(s->st.st_mode))
+		data_error("%s: is a directory, not a .npy file", s->name);
+	s->regular = S_ISREG(s->st.st_mode);
+
+	unsigned char pre[NPY_PREFIX_MAX];
+	size_t got = src_read(s, pre, 10);
+	if (got == 0)
+		data_error("%s: empty file, not a .npy file", s->name);
+	int major, minor;
+	uint32_t hlen;
+	size_t plen;
+	if (got < 10) {
+		if (npy_prefix(pre, got, &major, &minor, &hlen, &plen, err, sizeof err) != 0 &&
+		    (got < 6 || strstr(err, "magic")))
+			data_error("%s: %s", s->name, err);
+		data_error("%s: truncated .npy header", s->name);
+	}
+	if (pre[6] >= 2 && pre[6] <= 3 && memcmp(pre, "\x93NUMPY", 6) == 0) {
+		if (src_read(s, pre + 10, 2) != 2)
+			data_error("%s: truncated .npy header", s->name);
+		got = 12;
+	}
+	if (npy_prefix(pre, got, &major, &minor, &hlen, &plen, err, sizeof err) != 0)
+		data_error("%s: %s", s->name, err);
+	/* Check the header length against the file before allocating for it. */
+	if (s->regular && (uint64_t)plen + hlen > (uint64_t)s->st.st_size)
+		data_error("%s: truncated .npy header (header says %lu bytes, file has %lld)",
+		           s->name, (unsigned long)(plen + hlen), (long long)s->st.st_size);
+	unsigned char *hdr = xmalloc(plen + hlen);
+	memcpy(hdr, pre, plen);
+	if (src_read(s, hdr + plen, hlen) != hlen)
+		data_error("%s: truncated .npy header", s->name);
+	if (npy_parse_header(hdr, plen + hlen, &a->info, err, sizeof err) != 0)
+		data_error("%s: %s", s->name, err);
+	free(hdr);
+	if (s->regular) {
+		uint64_t have = (uint64_t)s->st.st_size - a->info.data_offset;
+		if (have < a->info.data_bytes)
+			data_error("%s: truncated data: the header's shape needs %llu bytes, the file "
+			           "has %llu", s->name, (unsigned long long)a->info.data_bytes,
+			           (unsigned long long)have);
+		if (have > a->info.data_bytes)
+			data_error("%s: file size disagrees with the header: the shape needs %llu "
+			           "bytes of data, the file has %llu", s->name,
+			           (unsigned long long)a->info.data_bytes, (unsigned long long)have);
+	}
+	a->dtype = header_dtype(&a->info, o, s->name);
+	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) &&
+	    !(o->have_scale && o->have_zp))
+		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s", s->name,
+		            a->dtype == LRELU_QINT8 ? "int8" : "uint8", a->info.descr,
+		            o->have_scale ? "" : "--scale S",
+		            (!o->have_scale && !o->have_zp) ? " and " : "",
+		            o->have_zp ? "" : "--zero-point Z");
+	(void)role;
+}
+
+static void swap_bytes(void *buf, size_t n, size_t size)
+{
+	unsigned char *p = buf;
+	for (size_t i = 0; i < n; i++, p += size)
+		for (size_t j = 0; j < size / 2; j++) {
+			unsigned char t = p[j];
+			p[j] = p[size - 1 - j];
+			p[size - 1 - j] = t;
+		}
+}
+
+/* ---- sinks: the temporary file, standard output, or memory --------------------------- */
+
+struct sink {
+	int fd;            /* -1: memory */
+	const char *name;  /* for messages */
+	unsigned char *mem;
+	size_t mem_len, mem_cap;
+	bool is_stdout;
+};
+
+static void sink_write(struct sink *k, const void *buf, size_t n)
+{
+	if (k->fd < 0) {
+		if (k->mem_len + n > k->mem_cap)
+			data_error("internal error: memory sink overflow");
+		memcpy(k->mem + k->mem_len, buf, n);
+		k->mem_len += n;
+		return;
+	}
+	const unsigned char *p = buf;
+	while (n > 0) {
+		ssize_t w = write(k->fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (k->is_stdout)
+				data_error("standard output: write failed midway: %s (the output stream "
+				           "is incomplete)", strerror(errno));
+			data_error("%s: cannot write: %s (nothing was written; INPUT is untouched)",
+			           k->name, strerror(errno));
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* ---- the computation over chunks ------------------------------------------------------ */
+
+struct job {
+	const struct opts *o;
+	lrelu_framework fw;
+	double slope;
+	struct array *x, *g; /* g: gradient, or NULL for forward */
+};
+
+static void make_1d(lrelu_tensor *t, void *data, lrelu_dtype dt, const int64_t *n)
+{
+	*t = lrelu_tensor_make(data, dt, 1, n, NULL);
+}
+
+static void compute_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
+                          const char *name)
+{
+	int64_t shape[1] = {(int64_t)n};
+	lrelu_tensor x, y, g;
+	lrelu_dtype dt = j->x->dtype;
+	make_1d(&x, xb, dt, shape);
+	make_1d(&y, yb, dt, shape);
+	if (dt == LRELU_QINT8 || dt == LRELU_QUINT8) {
+		x.scale = j->o->scale;
+		x.zero_point = j->o->zp;
+		y.scale = j->o->have_oscale ? j->o->oscale : j->o->scale;
+		y.zero_point = j->o->have_ozp ? j->o->ozp : j->o->zp;
+	}
+	lrelu_status st;
+	if (j->g) {
+		make_1d(&g, gb, dt, shape);
+		g.scale = x.scale;
+		g.zero_point = x.zero_point;
+		st = lrelu_backward(j->fw, j->slope, &g, &x, false, &y);
+	} else {
+		st = lrelu_forward(j->fw, j->slope, &x, &y);
+	}
+	if (st != LRELU_OK)
+		data_error("%s: %s: %s", name, lrelu_status_str(st), lrelu_last_error());
+}
+
+/* Streams x (and g) through the computation into k, chunk by chunk. */
+static void run_stream(const struct job *j, struct sink *k)
+{
+	struct array *x = j->x;
+	size_t isz = x->info.itemsize;
+	size_t per = CHUNK_BYTES / isz;
+	size_t bytes = per * isz;
+	uint64_t left = x->info.count;
+	size_t first = left < per ? (size_t)left : per;
+	unsigned char *xb = xmalloc(first * isz), *yb = xmalloc(first * isz);
+	unsigned char *gb = j->g ? xmalloc(first * isz) : NULL;
+	(void)bytes;
+	while (left > 0) {
+		size_t n = left < per ? (size_t)left : per;
+		size_t nb = n * isz;
+		size_t got = src_read(&x->src, xb, nb);
+		if (got != nb)
+			data_error("%s: truncated data: %llu more bytes expected", x->src.name,
+			           (unsigned long long)(left * isz - got));
+		if (j->g) {
+			got = src_read(&j->g->src, gb, nb);
+			if (got != nb)
+				data_error("%s: truncated data: %llu more bytes expected",
+				           j->g->src.name, (unsigned long long)(left * isz - got));
+			if (j->g->info.swap)
+				swap_bytes(gb, n, isz);
+		}
+		if (x->info.swap)
+			swap_bytes(xb, n, isz);
+		compute_chunk(j, xb, gb, yb, n, x->src.name);
+		if (x->info.swap)
+			swap_bytes(yb, n, isz);
+		sink_write(k, yb, nb);
+		left -= n;
+	}
+	/* A stream must end with the data; a file's size was checked already. */
+	unsigned char extra;
+	if (x->src.fd >= 0 && !x->src.regular && src_read(&x->src, &extra, 1) == 1)
+		data_error("%s: bytes after the data the header announces", x->src.name);
+	free(xb);
+	free(yb);
+	free(gb);
+}
+
+/* ---- atomic replacement -------------------------------------------------------------- */
+
+struct target {
+	char path[PATH_MAX];  /* the file to replace (a symlink's target) */
+	char dir[PATH_MAX];
+	mode_t mode;
+	bool exists;
+	uid_t uid;
+	gid_t gid;
+};
+
+static void resolve_target(const char *spec, struct target *t)
+{
+	struct stat st;
+	memset(t, 0, sizeof *t);
+	if (lstat(spec, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			if (!realpath(spec, t->path))
+				data_error("%s: cannot follow the symbolic link: %s", spec,
+				           strerror(errno));
+		} else {
+			if (strlen(spec) >= sizeof t->path)
+				data_error("%s: path too long", spec);
+			strcpy(t->path, spec);
+		}
+		if (stat(t->path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				data_error("%s: is a directory", spec);
+			if (!S_ISREG(st.st_mode))
+				data_error("%s: not a regular file (cannot replace it atomically)", spec);
+			t->exists = true;
+			t->mode = st.st_mode & 07777;
+			t->uid = st.st_uid;
+			t->gid = st.st_gid;
+		}
+	} else {
+		if (strlen(spec) >= sizeof t->path)
+			data_error("%s: path too long", spec);
+		strcpy(t->path, spec);
+	}
+	if (!t->exists) {
+		mode_t um = umask(0);
+		umask(um);
+		t->mode = 0666 & ~um;
+	}
+	strcpy(t->dir, t->path);
+	char *slash = strrchr(t->dir, '/');
+	if (!slash)
+		strcpy(t->dir, ".");
+	else if (slash == t->dir)
+		t->dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+static int open_tmp(const struct target *t)
+{
+	const char *base = strrchr(t->path, '/');
+	base = base ? base + 1 : t->path;
+	int n = snprintf(g_tmp, sizeof g_tmp, "%s/.%.100s.lrelu-XXXXXX", t->dir, base);
+	if (n < 0 || (size_t)n >= sizeof g_tmp)
+		data_error("%s: path too long", t->path);
+	int fd = mkstemp(g_tmp);
+	if (fd < 0) {
+		int e = errno;
+		g_tmp[0] = '\0';
+		data_error("%s: cannot create a temporary file in %s: %s", t->path, t->dir,
+		           strerror(e));
+	}
+	return fd;
+}
+
+static void commit_tmp(int fd, const struct target *t)
+{
+	if (t->exists && fchown(fd, t->uid, t->gid) != 0) {
+		/* Only root may give a file away; keeping our own ownership is fine. */
+	}
+	if (fchmod(fd, t->mode) != 0)
+		data_error("%s: cannot set permissions: %s", t->path, strerror(errno));
+	if (fsync(fd) != 0)
+		data_error("%s: cannot flush to disk: %s", t->path, strerror(errno));
+	if (close(fd) != 0)
+		data_error("%s: cannot write: %s", t->path, strerror(errno));
+	if (rename(g_tmp, t->path) != 0)
+		data_error("%s: cannot rename the finished file into place: %s", t->path,
+		           strerror(errno));
+	g_tmp[0] = '\0';
+	int dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+}
+
+/* ---- the main command ----------------------------------------------------------------- */
+
+static double pick_slope(const struct opts *o, lrelu_framework fw)
+{
+	if (fw == LRELU_TORCH) {
+		if (o->have_alpha)
+			usage_error("--alpha is not a PyTorch parameter: PyTorch calls it "
+			            "negative_slope (MindSpore's alpha=A is PyTorch's negative_slope=A); "
+			            "use --negative-slope");
+		return o->have_ns ? o->ns : LRELU_TORCH_DEFAULT_SLOPE;
+	}
+	if (o->have_ns)
+		usage_error("--negative-slope is PyTorch's parameter: %s calls it alpha (PyTorch's "
+		            "negative_slope=S is alpha=S); use --alpha", fw_title(fw));
+	return o->have_alpha ? o->alpha : lrelu_default_slope(fw);
+}
+
+static void check_grad(const struct array *x, const struct array *g)
+{
+	if (g->dtype != x->dtype)
+		data_error("%s: GRAD dtype %s differs from INPUT's %s", g->src.name,
+		           lrelu_dtype_name(g->dtype), lrelu_dtype_name(x->dtype));
+	bool same = g->info.ndim == x->info.ndim;
+	for (int i = 0; same && i < x->info.ndim; i++)
+		same = g->info.shape[i] == x->info.shape[i];
+	if (!same)
+		data_error("%s: GRAD shape differs from INPUT's", g->src.name);
+	if (g->info.fortran != x->info.fortran && x->info.ndim > 1)
+		data_error("%s: GRAD is stored in %s order, INPUT in %s order", g->src.name,
+		           g->info.fortran ? "Fortran" : "C", x->info.fortran ? "Fortran" : "C");
+}
+
+static void print_array(const struct array *x, unsigned char *data)
+{
+	int64_t strides[LRELU_MAX_DIMS];
+	int nd = x->info.ndim;
+	if (x->info.fortran) {
+		int64_t s = 1;
+		for (int d = 0; d < nd; d++) {
+			strides[d] = s;
+			s *= x->info.shape[d];
+		}
+	}
+	lrelu_tensor t = lrelu_tensor_make(data, x->dtype, nd, x->info.shape,
+	                                   x->info.fortran ? strides : NULL);
+	if (npyprint_tensor(stdout, &t) != 0 || fflush(stdout) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+}
+
+static int cmd_main(struct opts *o)
+{
+	if (o->npos < 1)
+		usage_error("INPUT missing");
+	const char *in = o->pos[0], *out = o->npos > 1 ? o->pos[1] : NULL;
+	struct job j = {o, o->fw, pick_slope(o, o->fw), NULL, NULL};
+	if (o->inplace && o->fw != LRELU_TORCH)
+		usage_error("--inplace: %s's LeakyReLU has no in-place form (no inplace "
+		            "parameter); assign the output instead, as in x = m(x): give OUTPUT "
+		            "(it may be INPUT itself)", fw_title(o->fw));
+	if (o->inplace && out)
+		usage_error("--inplace replaces INPUT; give no OUTPUT");
+	if (o->inplace && strcmp(in, "-") == 0)
+		usage_error("--inplace needs a file INPUT, not standard input");
+	if ((o->have_oscale || o->have_ozp) && !(o->have_scale || o->have_zp))
+		usage_error("--out-scale/--out-zero-point need --scale and --zero-point");
+	if (o->grad && strcmp(o->grad, "-") == 0 && strcmp(in, "-") == 0)
+		usage_error("INPUT and GRAD cannot both be standard input");
+	if (o->have_threads && lrelu_set_num_threads(o->threads) != LRELU_OK)
+		usage_error("--threads %d: %s", o->threads, lrelu_last_error());
+
+	struct array x, g;
+	bool literal_in = strcmp(in, "-") != 0 && literal_looks_like(in);
+	if (o->inplace && literal_in)
+		out = NULL; /* a literal has no file to replace: print the result */
+	open_array(in, o, "INPUT", &x);
+	if ((o->have_scale || o->have_zp) && x.dtype != LRELU_QINT8 && x.dtype != LRELU_QUINT8)
+		usage_error("--scale/--zero-point apply to int8/uint8 data; %s holds %s",
+		            x.src.name, lrelu_dtype_name(x.dtype));
+	j.x = &x;
+	if (o->grad) {
+		open_array(o->grad, o, "GRAD", &g);
+		if (g.src.fd < 0)
+			g.src.name = "GRAD literal";
+		check_grad(&x, &g);
+		j.g = &g;
+	}
+
+	unsigned char hdr[NPY_MAX_HEADER + NPY_PREFIX_MAX];
+	struct npy_info oi = x.info;
+	size_t hn = npy_format_header(&oi, hdr, sizeof hdr);
+	if (hn == 0)
+		data_error("%s: header too long for format version %d.0", x.src.name, oi.major);
+
+	bool to_file = (out && strcmp(out, "-") != 0) || (o->inplace && !literal_in);
+	if (!out && !to_file) {
+		/* Print: the whole result in memory. */
+		if (x.info.data_bytes > PRINT_MAX_BYTES)
+			data_error("%s: too large to print (%llu bytes); give an OUTPUT file",
+			           x.src.name, (unsigned long long)x.info.data_bytes);
+		struct sink k = {-1, "memory", xmalloc(x.info.data_bytes), 0, x.info.data_bytes,
+		                 false};
+		run_stream(&j, &k);
+		if (x.info.swap)
+			swap_bytes(k.mem, x.info.count, x.info.itemsize);
+		print_array(&x, k.mem);
+		free(k.mem);
+		free(x.owned);
+		return 0;
+	}
+	if (!to_file) {
+		struct sink k = {STDOUT_FILENO, "standard output", NULL, 0, 0, true};
+		sink_write(&k, hdr, hn);
+		run_stream(&j, &k);
+		return 0;
+	}
+	struct target t;
+	resolve_target(o->inplace ? in : out, &t);
+	int fd = open_tmp(&t);
+	struct sink k = {fd, t.path, NULL, 0, 0, false};
+	sink_write(&k, hdr, hn);
+	run_stream(&j, &k);
+	commit_tmp(fd, &t);
+	return 0;
+}
+
+/* ---- lrelu demo: the seed page's two examples ----------------------------------------- */
+
+static void demo_print(const char *title, float *v)
+{
+	static const int64_t shape[2] = {2, 3};
+	lrelu_tensor t = lrelu_tensor_make(v, LRELU_FLOAT32, 2, shape, NULL);
+	printf("%s\n", title);
+	if (npyprint_tensor(stdout, &t) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+}
+
+static void demo_check(lrelu_status st)
+{
+	if (st != LRELU_OK)
+		data_error("demo: %s: %s", lrelu_status_str(st), lrelu_last_error());
+}
+
+static int cmd_demo(void)
+{
+	static const double in[6] = {-1.0, 4.0, -8.0, 2.0, -5.0, 9.0};
+	static const int64_t shape[2] = {2, 3};
+	lrelu_module m;
+	char repr[64];
+
+	/* Example 1, PyTorch: m = nn.LeakyReLU(0.2) on a float64 tensor, then .to(float32). */
+	double x64[6], y64[6];
+	float out[6], x32[6];
+	memcpy(x64, in, sizeof x64);
+	demo_check(lrelu_module_torch(&m, 0.2, false));
+	lrelu_module_repr(&m, repr, sizeof repr);
+	lrelu_tensor tx = lrelu_tensor_make(x64, LRELU_FLOAT64, 2, shape, NULL);
+	lrelu_tensor ty = lrelu_tensor_make(y64, LRELU_FLOAT64, 2, shape, NULL);
+	demo_check(lrelu_module_forward(&m, &tx, &ty));
+	for (int i = 0; i < 6; i++)
+		out[i] = (float)y64[i];
+	char title[160];
+	snprintf(title, sizeof title, "# Example 1, PyTorch: m = %s; float64 input; "
+	         "output.to(torch.float32)", repr);
+	demo_print(title, out);
+
+	/* Example 1, MindSpore: float32 input, nn.LeakyReLU() with the default alpha. */
+	for (int i = 0; i < 6; i++)
+		x32[i] = (float)in[i];
+	demo_check(lrelu_module_mindspore(&m, LRELU_MINDSPORE_DEFAULT_ALPHA));
+	lrelu_module_repr(&m, repr, sizeof repr);
+	tx = lrelu_tensor_make(x32, LRELU_FLOAT32, 2, shape, NULL);
+	ty = lrelu_tensor_make(out, LRELU_FLOAT32, 2, shape, NULL);
+	demo_check(lrelu_module_forward(&m, &tx, &ty));
+	snprintf(title, sizeof title, "# Example 1, MindSpore: m = nn.LeakyReLU() (%s, "
+	         "alpha=0.2); float32 input", repr);
+	demo_print(title, out);
+
+	/* Example 2, PyTorch: nn.LeakyReLU(0.2, inplace=True) changes the input itself. */
+	for (int i = 0; i < 6; i++)
+		x32[i] = (float)in[i];
+	demo_check(lrelu_module_torch(&m, 0.2, true));
+	lrelu_module_repr(&m, repr, sizeof repr);
+	tx = lrelu_tensor_make(x32, LRELU_FLOAT32, 2, shape, NULL);
+	demo_check(lrelu_module_forward(&m, &tx, NULL));
+	snprintf(title, sizeof title, "# Example 2, PyTorch: m = %s; float32 input; "
+	         "print(inputs)", repr);
+	demo_print(title, x32);
+
+	/* Example 2, MindSpore: no in-place form; x = m(x) assigns the output. */
+	for (int i = 0; i < 6; i++)
+		x32[i] = (float)in[i];
+	demo_check(lrelu_module_mindspore(&m, LRELU_MINDSPORE_DEFAULT_ALPHA));
+	tx = lrelu_tensor_make(x32, LRELU_FLOAT32, 2, shape, NULL);
+	demo_check(lrelu_module_forward(&m, &tx, &tx));
+	demo_print("# Example 2, MindSpore: x = m(x) (no inplace parameter); float32 input", x32);
+	if (fflush(stdout) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+	return 0;
+}
+
+/* ---- lrelu diff ------------------------------------------------------------------------- */
+
+static uint64_t load_bits(const unsigned char *p, size_t isz)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, isz); /* little-endian host assumed for the integer view below */
+	if (!host_little()) {
+		uint64_t r = 0;
+		for (size_t i = 0; i < isz; i++)
+			r |= (uint64_t)p[i] << (8 * (isz - 1 - i));
+		v = r;
+	}
+	return v;
+}
+
+static bool bits_nan(uint64_t b, lrelu_dtype dt)
+{
+	switch (dt) {
+	case LRELU_FLOAT64:
+		return (b & 0x7fffffffffffffffull) > 0x7ff0000000000000ull;
+	case LRELU_FLOAT32:
+		return (b & 0x7fffffffu) > 0x7f800000u;
+	case LRELU_BFLOAT16:
+		return (b & 0x7fffu) > 0x7f80u;
+	default:
+		return (b & 0x7fffu) > 0x7c00u;
+	}
+}
+
+static double bits_value(uint64_t b, lrelu_dtype dt)
+{
+	switch (dt) {
+	case LRELU_FLOAT64: {
+		double d;
+		memcpy(&d, &b, 8);
+		return d;
+	}
+	case LRELU_FLOAT32: {
+		uint32_t u = (uint32_t)b;
+		float f;
+		memcpy(&f, &u, 4);
+		return f;
+	}
+	case LRELU_BFLOAT16:
+		return lrelu_bf16_to_f32((uint16_t)b);
+	default:
+		return lrelu_f16_to_f32((uint16_t)b);
+	}
+}
+
+static void value_text(char *buf, size_t n, uint64_t b, lrelu_dtype dt, size_t isz)
+{
+	char v[64];
+	npyprint_scalar(v, sizeof v, bits_value(b, dt),
+	                dt == LRELU_BFLOAT16 ? LRELU_FLOAT32 : dt);
+	snprintf(buf, n, "%s (0x%0*llx)", v, (int)(isz * 2), (unsigned long long)b);
+}
+
+static void index_text(char *buf, size_t n, uint64_t flat, const struct npy_info *in)
+{
+	int64_t idx[LRELU_MAX_DIMS];
+	int nd = in->ndim;
+	if (in->fortran)
+		for (int d = 0; d < nd; d++) {
+			idx[d] = (int64_t)(flat % (uint64_t)in->shape[d]);
+			flat /= (uint64_t)in->shape[d];
+		}
+	else
+		for (int d = nd - 1; d >= 0; d--) {
+			idx[d] = (int64_t)(flat % (uint64_t)in->shape[d]);
+			flat /= (uint64_t)in->shape[d];
+		}
+	size_t k = (size_t)snprintf(buf, n, "(");
+	for (int d = 0; d < nd && k < n; d++)
+		k += (size_t)snprintf(buf + k, n - k, "%lld%s", (long long)idx[d],
+		                      nd == 1 ? "," : d + 1 < nd ? ", " : "");
+	if (k < n)
+		snprintf(buf + k, n - k, ")");
+}
+
+static int cmd_diff(struct opts *o)
+{
+	if (o->npos < 1)
+		usage_error("diff: INPUT missing");
+	if (o->have_ns && o->have_alpha && !(o->ns == o->alpha))
+		usage_error("diff: --negative-slope %g and --alpha %g differ; diff runs both "
+		            "semantics with one slope", o->ns, o->alpha);
+	if (o->have_threads && lrelu_set_num_threads(o->threads) != LRELU_OK)
+		usage_error("--threads %d: %s", o->threads, lrelu_last_error());
+	double slope = o->have_ns ? o->ns : o->have_alpha ? o->alpha : 0.2;
+	lrelu_framework fa = o->have_from ? o->from : LRELU_TORCH;
+	lrelu_framework fb = o->have_to ? o->to : LRELU_MINDSPORE;
+	struct array x;
+	open_array(o->pos[0], o, "INPUT", &x);
+	if (x.dtype == LRELU_QINT8 || x.dtype == LRELU_QUINT8)
+		usage_error("diff compares float data; %s holds %s", x.src.name,
+		            lrelu_dtype_name(x.dtype));
+	size_t isz = x.info.itemsize;
+	size_t per = CHUNK_BYTES / isz;
+	unsigned char *xb = xmalloc(per * isz), *ya = xmalloc(per * isz), *yb = xmalloc(per * isz);
+	struct job ja = {o, fa, slope, &x, NULL}, jb = {o, fb, slope, &x, NULL};
+	uint64_t left = x.info.count, base = 0, ndiff = 0, max_ulp = 0;
+	bool nan_diff = false;
+	enum { SHOW = 8 };
+	char lines[SHOW][512];
+	int nshow = 0;
+	while (left > 0) {
+		size_t n = left < per ? (size_t)left : per;
+		if (src_read(&x.src, xb, n * isz) != n * isz)
+			data_error("%s: truncated data", x.src.name);
+		if (x.info.swap)
+			swap_bytes(xb, n, isz);
+		compute_chunk(&ja, xb, NULL, ya, n, x.src.name);
+		compute_chunk(&jb, xb, NULL, yb, n, x.src.name);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t a = load_bits(ya + i * isz, isz), b = load_bits(yb + i * isz, isz);
+			if (a == b)
+				continue;
+			ndiff++;
+			if (bits_nan(a, x.dtype) || bits_nan(b, x.dtype)) {
+				nan_diff = true;
+			} else {
+				/* Distance in representable values (sign-magnitude bit patterns). */
+				uint64_t sign = (uint64_t)1 << (isz * 8 - 1);
+				uint64_t ma = a & ~sign, mb = b & ~sign;
+				uint64_t d = ((a & sign) == (b & sign)) ? (ma > mb ? ma - mb : mb - ma)
+				                                        : ma + mb;
+				if (d > max_ulp)
+					max_ulp = d;
+			}
+			if (nshow < SHOW) {
+				char is[160], xs[96], as[96], bs[96];
+				index_text(is, sizeof is, base + i, &x.info);
+				value_text(xs, sizeof xs, load_bits(xb + i * isz, isz), x.dtype, isz);
+				value_text(as, sizeof as, a, x.dtype, isz);
+				value_text(bs, sizeof bs, b, x.dtype, isz);
+				snprintf(lines[nshow++], sizeof lines[0], "  %s  x = %s  %s: %s  %s: %s", is,
+				         xs, lrelu_framework_name(fa), as, lrelu_framework_name(fb), bs);
+			}
+		}
+		left -= n;
+		base += n;
+	}
+	char sl[64];
+	lrelu_format_pyfloat(slope, sl, sizeof sl);
+	printf("%s vs %s, slope %s, %s, %llu elements: %llu differ", lrelu_framework_name(fa),
+	       lrelu_framework_name(fb), sl, lrelu_dtype_name(x.dtype),
+	       (unsigned long long)x.info.count, (unsigned long long)ndiff);
+	if (ndiff)
+		printf("; largest difference %llu ULP%s%s", (unsigned long long)max_ulp,
+		       max_ulp == 1 ? "" : "s", nan_diff ? " (and NaN bit patterns differ)" : "");
+	printf("\n");
+	if (nshow)
+		printf("first differences (index, input, both outputs):\n");
+	for (int i = 0; i < nshow; i++)
+		printf("%s\n", lines[i]);
+	if (fflush(stdout) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+	free(xb);
+	free(ya);
+	free(yb);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	memset(&o, 0, sizeof o);
+	o.fw = LRELU_TORCH;
+	/* Write errors must reach us as EFBIG/EPIPE, not kill us before we clean up. */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if (argc >= 2 && strcmp(argv[1], "demo") == 0) {
+		if (argc > 2)
+			usage_error("demo takes no arguments");
+		return cmd_demo();
+	}
+	if (argc >= 2 && strcmp(argv[1], "diff") == 0) {
+		parse_args(argc, argv, 2, true, &o);
+		return cmd_diff(&o);
+	}
+	parse_args(argc, argv, 1, false, &o);
+	return cmd_main(&o);
+}
