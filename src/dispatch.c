@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "internal.h"
+#include "kernels/kernels.h"
 
 /*
  * The table pointer is read on every call and written by lrelu_set_isa() or by the
@@ -12,11 +14,40 @@
  */
 static _Atomic(const struct lrelu_kernels *) active;
 
+/*
+ * A table is returned only when the build has it (the compiler could target the ISA)
+ * and the CPU and OS run it (cpu.c).  AVX-512 prefers the table that rounds bfloat16
+ * with vcvtneps2bf16 where the CPU has AVX512_BF16; both give the same bits.
+ */
 const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa)
 {
+	unsigned f = lrelu_cpu_features();
+	(void)f;
 	switch (isa) {
 	case LRELU_ISA_SCALAR:
 		return &lrelu_kernels_scalar;
+#ifdef LRELU_HAVE_SSE2
+	case LRELU_ISA_SSE2:
+		return (f & LRELU_CPU_SSE2) ? &lrelu_kernels_sse2 : NULL;
+#endif
+#ifdef LRELU_HAVE_AVX2
+	case LRELU_ISA_AVX2:
+		return (f & LRELU_CPU_AVX2) && (f & LRELU_CPU_F16C) ? &lrelu_kernels_avx2 : NULL;
+#endif
+#ifdef LRELU_HAVE_AVX512
+	case LRELU_ISA_AVX512:
+		if (!(f & LRELU_CPU_AVX512) || !(f & LRELU_CPU_F16C))
+			return NULL;
+#  ifdef LRELU_HAVE_AVX512BF16
+		if (f & LRELU_CPU_AVX512BF16)
+			return &lrelu_kernels_avx512bf16;
+#  endif
+		return &lrelu_kernels_avx512;
+#endif
+#ifdef LRELU_HAVE_NEON
+	case LRELU_ISA_NEON:
+		return (f & LRELU_CPU_NEON) ? &lrelu_kernels_neon : NULL;
+#endif
 	default:
 		return NULL;
 	}

@@ -1,0 +1,90 @@
+/* cpu.c - CPU feature detection: CPUID for what the CPU has, XGETBV for what the OS saves */
+#include <stdatomic.h>
+
+#include "cpu.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+static void cpuid(unsigned leaf, unsigned sub, unsigned r[4])
+{
+	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+}
+
+/*
+ * CPUID says what the silicon can do; XGETBV(0) says which register files the OS
+ * saves on a context switch.  A kernel using YMM or ZMM registers on an OS that does
+ * not save them would see its registers corrupted by other processes, so both must
+ * agree (and XGETBV itself exists only when CPUID reports OSXSAVE).
+ */
+static unsigned long long xgetbv0(void)
+{
+	unsigned lo, hi;
+	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((unsigned long long)hi << 32) | lo;
+}
+
+static unsigned detect(void)
+{
+	unsigned r[4], max, f = 0, ecx1, ebx7 = 0, eax71 = 0;
+	unsigned long long xcr0 = 0;
+
+	cpuid(0, 0, r);
+	max = r[0];
+	if (max < 1)
+		return 0;
+	cpuid(1, 0, r);
+	ecx1 = r[2];
+	if (r[3] & (1u << 26))
+		f |= LRELU_CPU_SSE2;
+	if (max >= 7) {
+		cpuid(7, 0, r);
+		ebx7 = r[1];
+		if (r[0] >= 1) { /* highest sub-leaf of leaf 7 */
+			cpuid(7, 1, r);
+			eax71 = r[0];
+		}
+	}
+	if (ecx1 & (1u << 27)) /* OSXSAVE: XGETBV is usable */
+		xcr0 = xgetbv0();
+	/* XCR0 bits: 1 SSE, 2 AVX (upper YMM), 5 opmask, 6 ZMM0-15 upper, 7 ZMM16-31 */
+	if ((xcr0 & 0x6) == 0x6 && (ecx1 & (1u << 28)) && (ebx7 & (1u << 5))) {
+		f |= LRELU_CPU_AVX2;
+		if (ecx1 & (1u << 29))
+			f |= LRELU_CPU_F16C;
+		if (ecx1 & (1u << 12))
+			f |= LRELU_CPU_FMA;
+		if ((xcr0 & 0xE6) == 0xE6 && (ebx7 & (1u << 16)) && (ebx7 & (1u << 30)) &&
+		    (ebx7 & (1u << 31))) {
+			f |= LRELU_CPU_AVX512;
+			if (eax71 & (1u << 5))
+				f |= LRELU_CPU_AVX512BF16;
+		}
+	}
+	return f;
+}
+#elif defined(__aarch64__)
+static unsigned detect(void)
+{
+	return LRELU_CPU_NEON; /* Advanced SIMD and half-precision conversions are baseline */
+}
+#else
+static unsigned detect(void)
+{
+	return 0;
+}
+#endif
+
+/* Bit 31 marks "detected"; racing first calls compute and store the same value. */
+#define DETECTED (1u << 31)
+static atomic_uint features;
+
+unsigned lrelu_cpu_features(void)
+{
+	unsigned f = atomic_load_explicit(&features, memory_order_relaxed);
+	if (!(f & DETECTED)) {
+		f = detect() | DETECTED;
+		atomic_store_explicit(&features, f, memory_order_relaxed);
+	}
+	return f & ~DETECTED;
+}

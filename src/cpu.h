@@ -1,0 +1,22 @@
+/* cpu.h - the CPU features the kernels need, as the CPU *and* the OS report them */
+#ifndef LRELU_CPU_H
+#define LRELU_CPU_H
+
+#include "internal.h"
+
+/* Feature bits.  An x86 vector feature is reported only when the OS also saves the
+ * registers it uses (XGETBV), so a set bit means "this code may run here". */
+enum {
+	LRELU_CPU_SSE2 = 1u << 0,
+	LRELU_CPU_AVX2 = 1u << 1,       /* AVX + AVX2, YMM state enabled by the OS */
+	LRELU_CPU_F16C = 1u << 2,
+	LRELU_CPU_FMA = 1u << 3,        /* reported, never used: a fused multiply-add changes bits */
+	LRELU_CPU_AVX512 = 1u << 4,     /* AVX-512 F + BW + VL, ZMM and opmask state enabled */
+	LRELU_CPU_AVX512BF16 = 1u << 5, /* AVX512_BF16 (vcvtneps2bf16) on top of LRELU_CPU_AVX512 */
+	LRELU_CPU_NEON = 1u << 6        /* AArch64 Advanced SIMD (always present there) */
+};
+
+/* The features of this machine, detected on the first call; safe from any thread. */
+LRELU_HIDDEN unsigned lrelu_cpu_features(void);
+
+#endif /* LRELU_CPU_H */

@@ -1,0 +1,150 @@
+/* arm-neon.c - AArch64 Advanced SIMD kernels (float16 via fcvtl/fcvtn, bfloat16 in integers) */
+#include "kernels.h"
+
+#ifdef LRELU_HAVE_NEON
+#include <arm_neon.h>
+
+typedef float32x4_t vf;
+typedef float64x2_t vd;
+typedef uint16x4_t vh;
+typedef uint32x4_t mf;
+typedef uint64x2_t md;
+#define LANES_f 4
+#define LANES_d 2
+
+/* ---- float ------------------------------------------------------------------------ */
+static LK_INLINE vf f_load(const float *p) { return vld1q_f32(p); }
+static LK_INLINE void f_store(float *p, vf v) { vst1q_f32(p, v); }
+/* Tails go through a small buffer: the vector never touches memory past n. */
+static LK_INLINE vf f_load_n(const float *p, size_t r)
+{
+	float b[LANES_f] = { 0 };
+	memcpy(b, p, r * sizeof *p);
+	return vld1q_f32(b);
+}
+static LK_INLINE void f_store_n(float *p, vf v, size_t r)
+{
+	float b[LANES_f];
+	vst1q_f32(b, v);
+	memcpy(p, b, r * sizeof *p);
+}
+static LK_INLINE vf f_set1(float s) { return vdupq_n_f32(s); }
+static LK_INLINE vf f_zero(void) { return vdupq_n_f32(0.0f); }
+static LK_INLINE vf f_mul(vf a, vf b) { return vmulq_f32(a, b); }
+static LK_INLINE vf f_add(vf a, vf b) { return vaddq_f32(a, b); }
+static LK_INLINE mf f_gt(vf a, vf b) { return vcgtq_f32(a, b); }
+static LK_INLINE mf f_lt(vf a, vf b) { return vcltq_f32(a, b); }
+static LK_INLINE mf f_eq(vf a, vf b) { return vceqq_f32(a, b); }
+static LK_INLINE vf f_sel(mf m, vf a, vf b) { return vbslq_f32(m, a, b); }
+
+/* ---- double ----------------------------------------------------------------------- */
+static LK_INLINE vd d_load(const double *p) { return vld1q_f64(p); }
+static LK_INLINE void d_store(double *p, vd v) { vst1q_f64(p, v); }
+static LK_INLINE vd d_load_n(const double *p, size_t r)
+{
+	double b[LANES_d] = { 0 };
+	memcpy(b, p, r * sizeof *p);
+	return vld1q_f64(b);
+}
+static LK_INLINE void d_store_n(double *p, vd v, size_t r)
+{
+	double b[LANES_d];
+	vst1q_f64(b, v);
+	memcpy(p, b, r * sizeof *p);
+}
+static LK_INLINE vd d_set1(double s) { return vdupq_n_f64(s); }
+static LK_INLINE vd d_zero(void) { return vdupq_n_f64(0.0); }
+static LK_INLINE vd d_mul(vd a, vd b) { return vmulq_f64(a, b); }
+static LK_INLINE vd d_add(vd a, vd b) { return vaddq_f64(a, b); }
+static LK_INLINE md d_gt(vd a, vd b) { return vcgtq_f64(a, b); }
+static LK_INLINE md d_lt(vd a, vd b) { return vcltq_f64(a, b); }
+static LK_INLINE md d_eq(vd a, vd b) { return vceqq_f64(a, b); }
+static LK_INLINE vd d_sel(md m, vd a, vd b) { return vbslq_f64(m, a, b); }
+
+/* ---- 16-bit storage --------------------------------------------------------------- */
+static LK_INLINE vh h_load(const uint16_t *p) { return vld1_u16(p); }
+static LK_INLINE void h_store(uint16_t *p, vh v) { vst1_u16(p, v); }
+static LK_INLINE vh h_load_n(const uint16_t *p, size_t r)
+{
+	uint16_t b[LANES_f] = { 0 };
+	memcpy(b, p, r * sizeof *p);
+	return vld1_u16(b);
+}
+static LK_INLINE void h_store_n(uint16_t *p, vh v, size_t r)
+{
+	uint16_t b[LANES_f];
+	vst1_u16(b, v);
+	memcpy(p, b, r * sizeof *p);
+}
+static LK_INLINE vh h_sel(mf m, vh a, vh b) { return vbsl_u16(vmovn_u32(m), a, b); }
+
+static LK_INLINE vf bf_widen(vh h) { return vreinterpretq_f32_u32(vshll_n_u16(h, 16)); }
+/* fp16.h's lrelu_f2bf per lane; NaN: setting bit 22 before the narrowing shift is
+ * (u >> 16) | 0x40. */
+static LK_INLINE vh bf_narrow(vf v)
+{
+	uint32x4_t u = vreinterpretq_u32_f32(v);
+	uint32x4_t lsb = vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1));
+	uint32x4_t r = vaddq_u32(vaddq_u32(u, vdupq_n_u32(0x7FFF)), lsb);
+	uint32x4_t nan = vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7FFFFFFF)), vdupq_n_u32(0x7F800000));
+	r = vbslq_u32(nan, vorrq_u32(u, vdupq_n_u32(0x00400000)), r);
+	return vshrn_n_u32(r, 16);
+}
+
+/* fcvtl is exact; fcvtn rounds as FPCR says, which the public calls set to nearest
+ * even with FZ, FZ16, DN and AH clear (fpenv.h): then it is lrelu_f2h exactly. */
+static LK_INLINE vf hf_widen(vh h) { return vcvt_f32_f16(vreinterpret_f16_u16(h)); }
+static LK_INLINE vh hf_narrow(vf v) { return vreinterpret_u16_f16(vcvt_f16_f32(v)); }
+
+#define LK_ISA neon
+
+#define LK_T f32
+#define LK_KT KT_F32
+#define LK_U u16
+#define LK_E float
+#define LK_C f
+#define LK_S f
+#define LK_SLOPE s32
+#include "template.h"
+
+#define LK_T f64
+#define LK_KT KT_F64
+#define LK_U u8
+#define LK_E double
+#define LK_C d
+#define LK_S d
+#define LK_SLOPE s64
+#include "template.h"
+
+#define LK_T bf16
+#define LK_KT KT_BF16
+#define LK_U u16
+#define LK_E uint16_t
+#define LK_C f
+#define LK_S h
+#define LK_CV bf
+#define LK_SLOPE s32
+#include "template.h"
+
+#define LK_T f16
+#define LK_KT KT_F16
+#define LK_U u16
+#define LK_E uint16_t
+#define LK_C f
+#define LK_S h
+#define LK_CV hf
+#define LK_SLOPE s32
+#include "template.h"
+
+const struct lrelu_kernels lrelu_kernels_neon = {
+	LRELU_ISA_NEON,
+	{ LK_FWD_ROW(f32, neon, u16), LK_FWD_ROW(f64, neon, u8), LK_FWD_ROW(bf16, neon, u16),
+	  LK_FWD_ROW(f16, neon, u16) },
+	{ LK_BWD_ROW(f32, neon, u16), LK_BWD_ROW(f64, neon, u8), LK_BWD_ROW(bf16, neon, u16),
+	  LK_BWD_ROW(f16, neon, u16) },
+};
+
+const struct lrelu_narrow_fns lrelu_narrow_neon = {
+	"neon", lrelu_bf16_narrow__neon_u16, lrelu_f16_narrow__neon_u16
+};
+#endif /* LRELU_HAVE_NEON */

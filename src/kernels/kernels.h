@@ -1,0 +1,92 @@
+/* kernels.h - what every ISA file shares: includes, the inline attribute, the tables */
+#ifndef LRELU_KERNELS_H
+#define LRELU_KERNELS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Helpers must be inlined into the kernels, which carry the ISA's target; a call
+ * across targets would not compile (or would lose the constant rule). */
+#define LK_INLINE inline __attribute__((always_inline))
+
+/*
+ * The kernel tables, one per ISA.  Each is defined only where the compiler can build
+ * it (x86 files on x86, NEON on AArch64, AVX512-BF16 with a compiler that knows the
+ * instruction); dispatch.c checks the LRELU_HAVE_* macros below and the CPU.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#  define LRELU_HAVE_SSE2 1
+#  define LRELU_HAVE_AVX2 1
+#  define LRELU_HAVE_AVX512 1
+#  if (defined(__clang__) && __clang_major__ >= 9) || \
+      (!defined(__clang__) && __GNUC__ >= 10)
+#    define LRELU_HAVE_AVX512BF16 1
+#  endif
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#  define LRELU_HAVE_NEON 1
+#endif
+
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_sse2;
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx2;
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx512;
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx512bf16;
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_neon;
+
+/* Each ISA's 16-bit rounding on its own (n floats in, n patterns out), so that tests
+ * and scripts/ can check it against fp16.h over every float.  `name` as in the
+ * "isa: exercised" lines (avx512bf16 is the AVX-512 table using vcvtneps2bf16). */
+struct lrelu_narrow_fns {
+	const char *name;
+	lrelu_fwd_fn to_bf16, to_f16;
+};
+LRELU_HIDDEN extern const struct lrelu_narrow_fns lrelu_narrow_sse2, lrelu_narrow_avx2,
+	lrelu_narrow_avx512, lrelu_narrow_avx512bf16, lrelu_narrow_neon;
+
+/* Bytes above which an out-of-place forward uses non-temporal stores (where the ISA
+ * has them): see docs/kernels.md for the measurements behind the figure. */
+#ifndef LRELU_NT_BYTES
+#  define LRELU_NT_BYTES ((size_t)32 << 20)
+#endif
+
+/* The table rows of one ISA, in the order of enum lrelu_rule / lrelu_brule. */
+#define LK_FWD_ROW(t, isa, u)                                                              \
+	{ lrelu_##t##_fwd_gt__##isa##_##u, lrelu_##t##_fwd_lt__##isa##_##u,                    \
+	  lrelu_##t##_fwd_max__##isa##_##u, lrelu_##t##_fwd_min__##isa##_##u }
+#define LK_BWD_ROW(t, isa, u)                                                              \
+	{ lrelu_##t##_bwd_gt__##isa##_##u, lrelu_##t##_bwd_max__##isa##_##u,                   \
+	  lrelu_##t##_bwd_min__##isa##_##u }
+
+/* Prototypes of one ISA's kernels for one dtype (shared between two tables). */
+#define LK_DECLARE_ROWS(t, isa, u)                                                         \
+	LRELU_HIDDEN void lrelu_##t##_fwd_gt__##isa##_##u(size_t, const void *, void *,        \
+	                                                  const struct lrelu_kparams *);       \
+	LRELU_HIDDEN void lrelu_##t##_fwd_lt__##isa##_##u(size_t, const void *, void *,        \
+	                                                  const struct lrelu_kparams *);       \
+	LRELU_HIDDEN void lrelu_##t##_fwd_max__##isa##_##u(size_t, const void *, void *,       \
+	                                                   const struct lrelu_kparams *);      \
+	LRELU_HIDDEN void lrelu_##t##_fwd_min__##isa##_##u(size_t, const void *, void *,       \
+	                                                   const struct lrelu_kparams *);      \
+	LRELU_HIDDEN void lrelu_##t##_bwd_gt__##isa##_##u(size_t, const void *, const void *,  \
+	                                                  void *, const struct lrelu_kparams *); \
+	LRELU_HIDDEN void lrelu_##t##_bwd_max__##isa##_##u(size_t, const void *, const void *, \
+	                                                   void *, const struct lrelu_kparams *); \
+	LRELU_HIDDEN void lrelu_##t##_bwd_min__##isa##_##u(size_t, const void *, const void *, \
+	                                                   void *, const struct lrelu_kparams *)
+
+/* Target selection for a whole file, without global -m flags (GCC and clang). */
+#if defined(__clang__)
+#  define LK_TARGET_PUSH_(s) _Pragma(#s)
+#  define LK_TARGET_PUSH(t) LK_TARGET_PUSH_(clang attribute push(__attribute__((target(t))), apply_to = function))
+#  define LK_TARGET_POP() _Pragma("clang attribute pop")
+#else
+#  define LK_TARGET_PUSH_(s) _Pragma(#s)
+#  define LK_TARGET_PUSH(t) _Pragma("GCC push_options") LK_TARGET_PUSH_(GCC target(t))
+#  define LK_TARGET_POP() _Pragma("GCC pop_options")
+#endif
+
+#endif /* LRELU_KERNELS_H */

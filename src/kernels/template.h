@@ -1,0 +1,256 @@
+/* template.h - the one loop body of every SIMD kernel, included once per (ISA, dtype) */
+
+/*
+ * The including file (x86-sse2.c, x86-avx2.c, x86-avx512*.c, arm-neon.c) first defines
+ * its vector primitives under fixed family names, then includes this file once per
+ * dtype with these parameters:
+ *
+ *   LK_ISA   ISA token in the kernel names (sse2, avx2, avx512, avx512bf16, neon)
+ *   LK_T     dtype token (f32, f64, bf16, f16)      LK_KT   its table index (KT_F32, ...)
+ *   LK_U     unroll token (u64: elements per main-loop iteration)
+ *   LK_E     element type in memory (float, double, uint16_t)
+ *   LK_C     compute family: f (float vectors vf, masks mf) or d (double: vd, md)
+ *   LK_S     storage family: f, d, or h (VL 16-bit values in vh)
+ *   LK_CV    conversion family for 16-bit types (bf, hf, bfne); absent for float types
+ *   LK_SLOPE the parameter field: s32 or s64
+ *
+ * Families provide: X_load/X_store (one vector), X_load_n/X_store_n (the first r < VL
+ * elements, touching no other memory), X_stream (aligned non-temporal store, only if
+ * LK_NT_BYTES is defined), X_sel(mask, a, b) = mask ? a : b; compute families also
+ * X_mul, X_add, X_gt, X_lt, X_eq (ordered compares: false on NaN), X_set1, X_zero;
+ * conversion families X_widen (exact) and X_narrow (round to nearest even, fp16.h's
+ * NaN rule).  LANES_f / LANES_d are the vector lengths.
+ *
+ * Every rule is written once below, in the form of ref.c: a compare chooses between
+ * whole values (never a sign-bit trick), the product is rounded exactly where ref.c
+ * rounds it, and a 16-bit result that is x itself is x's original bits.
+ */
+
+#define LK_CAT2_(a, b) a##b
+#define LK_CAT2(a, b) LK_CAT2_(a, b)
+#define LK_FN_(t, op, isa, u) lrelu_##t##_##op##__##isa##_##u
+#define LK_FN(t, op, isa, u) LK_FN_(t, op, isa, u)
+/* Helpers private to one inclusion: name_t_isa. */
+#define LK_ID(name) LK_CAT2(LK_CAT2(LK_CAT2(name, _), LK_T), LK_CAT2(_, LK_ISA))
+
+#define LK_V LK_CAT2(v, LK_C)
+#define LK_M LK_CAT2(m, LK_C)
+#define LK_W LK_CAT2(v, LK_S)
+#define LK_WL LK_CAT2(LANES_, LK_C)
+#define LK_OP(op) LK_CAT2(LK_C, _##op)
+#define LK_SOP(op) LK_CAT2(LK_S, _##op)
+#ifdef LK_CV
+#  define LK_WIDEN(w) LK_CAT2(LK_CV, _widen)(w)
+#  define LK_NARROW(v) LK_CAT2(LK_CV, _narrow)(v)
+#else
+#  define LK_WIDEN(w) (w)
+#  define LK_NARROW(v) (v)
+#endif
+
+static LK_INLINE LK_W LK_ID(fwd1)(int rule, LK_W wx, LK_V s)
+{
+	LK_V x = LK_WIDEN(wx);
+	LK_W pw = LK_NARROW(LK_OP(mul)(x, s));
+	switch (rule) {
+	case RULE_GT:
+		return LK_SOP(sel)(LK_OP(gt)(x, LK_OP(zero)()), wx, pw);
+	case RULE_LT:
+		return LK_SOP(sel)(LK_OP(lt)(x, LK_OP(zero)()), pw, wx);
+	case RULE_MAX:
+		return LK_SOP(sel)(LK_OP(gt)(LK_WIDEN(pw), x), pw, wx);
+	default:
+		return LK_SOP(sel)(LK_OP(lt)(LK_WIDEN(pw), x), pw, wx);
+	}
+}
+
+/* MindSpore's Maximum/Minimum gradient, as ref.c's ms_side() + f32_bwd(). */
+static LK_INLINE LK_W LK_ID(bwd1)(int brule, LK_W wa, LK_W wg, LK_V s)
+{
+	LK_V a = LK_WIDEN(wa), g = LK_WIDEN(wg), zero = LK_OP(zero)();
+	LK_V p, half, gl, gr;
+	LK_M eq, lhs_wins, rhs_wins;
+	if (brule == BRULE_GT)
+		return LK_SOP(sel)(LK_OP(gt)(a, zero), wg, LK_NARROW(LK_OP(mul)(g, s)));
+	p = LK_WIDEN(LK_NARROW(LK_OP(mul)(a, s)));
+	eq = LK_OP(eq)(p, a);
+	lhs_wins = brule == BRULE_MAX ? LK_OP(gt)(p, a) : LK_OP(lt)(p, a);
+	rhs_wins = brule == BRULE_MAX ? LK_OP(lt)(p, a) : LK_OP(gt)(p, a);
+	half = LK_WIDEN(LK_NARROW(LK_OP(mul)(g, LK_OP(set1)(0.5))));
+	/* lhs wins: (gl, gr) = (g, 0); rhs wins: (0, g); tie: (half, half); NaN: (g, g) */
+	gl = LK_OP(sel)(eq, half, LK_OP(sel)(rhs_wins, zero, g));
+	gr = LK_OP(sel)(eq, half, LK_OP(sel)(lhs_wins, zero, g));
+	return LK_NARROW(LK_OP(add)(gr, LK_WIDEN(LK_NARROW(LK_OP(mul)(gl, s)))));
+}
+
+/* y[0..n) from x[0..n) with ordinary stores; x == y allowed. */
+static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s)
+{
+	size_t i = 0;
+	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
+		/* all four loads before any store: in place stays element-wise */
+		LK_W x0 = LK_SOP(load)(x + i);
+		LK_W x1 = LK_SOP(load)(x + i + LK_WL);
+		LK_W x2 = LK_SOP(load)(x + i + 2 * LK_WL);
+		LK_W x3 = LK_SOP(load)(x + i + 3 * LK_WL);
+		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, x0, s));
+		LK_SOP(store)(y + i + LK_WL, LK_ID(fwd1)(rule, x1, s));
+		LK_SOP(store)(y + i + 2 * LK_WL, LK_ID(fwd1)(rule, x2, s));
+		LK_SOP(store)(y + i + 3 * LK_WL, LK_ID(fwd1)(rule, x3, s));
+	}
+	for (; i + LK_WL <= n; i += LK_WL)
+		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, LK_SOP(load)(x + i), s));
+	if (i < n)
+		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, LK_SOP(load_n)(x + i, n - i), s), n - i);
+}
+
+#ifdef LK_NT_BYTES
+/*
+ * Out of place and larger than LK_NT_BYTES: non-temporal stores, which skip the read
+ * for ownership of y's lines (see docs/kernels.md for when this wins).  They need y
+ * aligned to the vector; a y that is not even element-aligned keeps ordinary stores.
+ */
+static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s)
+{
+	const size_t vb = sizeof(LK_E) * LK_WL;
+	size_t head, i;
+	if ((uintptr_t)y % sizeof(LK_E) != 0) {
+		LK_ID(fwd_run)(rule, n, x, y, s);
+		return;
+	}
+	head = ((vb - (uintptr_t)y % vb) % vb) / sizeof(LK_E);
+	if (head > n)
+		head = n;
+	LK_ID(fwd_run)(rule, head, x, y, s);
+	for (i = head; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
+		LK_W x0 = LK_SOP(load)(x + i);
+		LK_W x1 = LK_SOP(load)(x + i + LK_WL);
+		LK_W x2 = LK_SOP(load)(x + i + 2 * LK_WL);
+		LK_W x3 = LK_SOP(load)(x + i + 3 * LK_WL);
+		LK_SOP(stream)(y + i, LK_ID(fwd1)(rule, x0, s));
+		LK_SOP(stream)(y + i + LK_WL, LK_ID(fwd1)(rule, x1, s));
+		LK_SOP(stream)(y + i + 2 * LK_WL, LK_ID(fwd1)(rule, x2, s));
+		LK_SOP(stream)(y + i + 3 * LK_WL, LK_ID(fwd1)(rule, x3, s));
+	}
+	lk_sfence();
+	LK_ID(fwd_run)(rule, n - i, x + i, y + i, s);
+}
+#endif
+
+static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
+                                 const struct lrelu_kparams *p)
+{
+	const LK_E *x = xv;
+	LK_E *y = yv;
+	/* NaN slope: every product is NaN, and when x is NaN too IEEE leaves the choice of
+	 * payload to operand order, which a compiler may swap; the reference decides. */
+	if (isnan(p->LK_SLOPE)) {
+		lrelu_kernels_scalar.fwd[LK_KT][rule](n, xv, yv, p);
+		return;
+	}
+#ifdef LK_NT_BYTES
+	if (x != y && n * sizeof(LK_E) >= LK_NT_BYTES) {
+		LK_ID(fwd_nt)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE));
+		return;
+	}
+#endif
+	LK_ID(fwd_run)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE));
+}
+
+static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void *gv,
+                                 void *dv, const struct lrelu_kparams *p)
+{
+	const LK_E *a = av, *g = gv;
+	LK_E *d = dv;
+	LK_V s;
+	size_t i = 0;
+	/* Infinite or NaN slope: 0 * inf meets a NaN gradient in one addition, where again
+	 * only operand order picks the payload; the reference decides. */
+	if (!isfinite(p->LK_SLOPE)) {
+		lrelu_kernels_scalar.bwd[LK_KT][brule](n, av, gv, dv, p);
+		return;
+	}
+	s = LK_OP(set1)(p->LK_SLOPE);
+	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
+		LK_W a0 = LK_SOP(load)(a + i), g0 = LK_SOP(load)(g + i);
+		LK_W a1 = LK_SOP(load)(a + i + LK_WL), g1 = LK_SOP(load)(g + i + LK_WL);
+		LK_W a2 = LK_SOP(load)(a + i + 2 * LK_WL), g2 = LK_SOP(load)(g + i + 2 * LK_WL);
+		LK_W a3 = LK_SOP(load)(a + i + 3 * LK_WL), g3 = LK_SOP(load)(g + i + 3 * LK_WL);
+		LK_SOP(store)(d + i, LK_ID(bwd1)(brule, a0, g0, s));
+		LK_SOP(store)(d + i + LK_WL, LK_ID(bwd1)(brule, a1, g1, s));
+		LK_SOP(store)(d + i + 2 * LK_WL, LK_ID(bwd1)(brule, a2, g2, s));
+		LK_SOP(store)(d + i + 3 * LK_WL, LK_ID(bwd1)(brule, a3, g3, s));
+	}
+	for (; i + LK_WL <= n; i += LK_WL)
+		LK_SOP(store)(d + i, LK_ID(bwd1)(brule, LK_SOP(load)(a + i), LK_SOP(load)(g + i), s));
+	if (i < n)
+		LK_SOP(store_n)(d + i,
+		                LK_ID(bwd1)(brule, LK_SOP(load_n)(a + i, n - i),
+		                            LK_SOP(load_n)(g + i, n - i), s),
+		                n - i);
+}
+
+#ifndef LK_LINKAGE
+#  define LK_LINKAGE static
+#endif
+#define LK_DEF_FWD(name, rule)                                                            \
+	LK_LINKAGE void LK_FN(LK_T, fwd_##name, LK_ISA, LK_U)(size_t n, const void *x, void *y, \
+	                                                  const struct lrelu_kparams *p);   \
+	LK_LINKAGE void LK_FN(LK_T, fwd_##name, LK_ISA, LK_U)(size_t n, const void *x, void *y, \
+	                                                  const struct lrelu_kparams *p)    \
+	{                                                                                    \
+		LK_ID(fwd)(rule, n, x, y, p);                                                    \
+	}
+#define LK_DEF_BWD(name, brule)                                                           \
+	LK_LINKAGE void LK_FN(LK_T, bwd_##name, LK_ISA, LK_U)(size_t n, const void *a,      \
+	                                                  const void *g, void *dx,          \
+	                                                  const struct lrelu_kparams *p);   \
+	LK_LINKAGE void LK_FN(LK_T, bwd_##name, LK_ISA, LK_U)(size_t n, const void *a,          \
+	                                                  const void *g, void *dx,          \
+	                                                  const struct lrelu_kparams *p)    \
+	{                                                                                    \
+		LK_ID(bwd)(brule, n, a, g, dx, p);                                               \
+	}
+
+LK_DEF_FWD(gt, RULE_GT)
+LK_DEF_FWD(lt, RULE_LT)
+LK_DEF_FWD(max, RULE_MAX)
+LK_DEF_FWD(min, RULE_MIN)
+LK_DEF_BWD(gt, BRULE_GT)
+LK_DEF_BWD(max, BRULE_MAX)
+LK_DEF_BWD(min, BRULE_MIN)
+
+#ifdef LK_CV
+/* The 16-bit rounding alone, n floats to n patterns: for the exhaustive checks of
+ * each ISA's conversion against fp16.h (tests/test_isa.c, scripts/). */
+static void LK_FN(LK_T, narrow, LK_ISA, LK_U)(size_t n, const void *xv, void *yv,
+                                             const struct lrelu_kparams *p)
+{
+	const float *x = xv;
+	uint16_t *y = yv;
+	size_t i = 0;
+	(void)p;
+	for (; i + LK_WL <= n; i += LK_WL)
+		LK_SOP(store)(y + i, LK_NARROW(LK_OP(load)(x + i)));
+	if (i < n)
+		LK_SOP(store_n)(y + i, LK_NARROW(LK_OP(load_n)(x + i, n - i)), n - i);
+}
+#endif
+
+#undef LK_DEF_FWD
+#undef LK_DEF_BWD
+#undef LK_V
+#undef LK_M
+#undef LK_W
+#undef LK_WL
+#undef LK_OP
+#undef LK_SOP
+#undef LK_WIDEN
+#undef LK_NARROW
+#undef LK_T
+#undef LK_KT
+#undef LK_U
+#undef LK_E
+#undef LK_C
+#undef LK_S
+#undef LK_CV
+#undef LK_SLOPE

@@ -1,0 +1,68 @@
+/* x86-avx512.c - AVX-512 F/BW/VL kernels: masked tails, 16-bit rounding in integer SIMD */
+#include "kernels.h"
+
+#ifdef LRELU_HAVE_AVX512
+LK_TARGET_PUSH("avx512f,avx512bw,avx512vl,f16c")
+#include "x86-avx512.h"
+
+#define LK_ISA avx512
+#define LK_NT_BYTES LRELU_NT_BYTES
+/* float32, float64 and float16 are shared with the AVX512-BF16 table. */
+#define LK_LINKAGE LRELU_HIDDEN
+LK_DECLARE_ROWS(f32, avx512, u64);
+LK_DECLARE_ROWS(f64, avx512, u32);
+LK_DECLARE_ROWS(f16, avx512, u64);
+
+#define LK_T f32
+#define LK_KT KT_F32
+#define LK_U u64
+#define LK_E float
+#define LK_C f
+#define LK_S f
+#define LK_SLOPE s32
+#include "template.h"
+
+#define LK_T f64
+#define LK_KT KT_F64
+#define LK_U u32
+#define LK_E double
+#define LK_C d
+#define LK_S d
+#define LK_SLOPE s64
+#include "template.h"
+
+#define LK_T f16
+#define LK_KT KT_F16
+#define LK_U u64
+#define LK_E uint16_t
+#define LK_C f
+#define LK_S h
+#define LK_CV hf
+#define LK_SLOPE s32
+#include "template.h"
+
+#undef LK_LINKAGE
+#define LK_T bf16
+#define LK_KT KT_BF16
+#define LK_U u64
+#define LK_E uint16_t
+#define LK_C f
+#define LK_S h
+#define LK_CV bf
+#define LK_SLOPE s32
+#include "template.h"
+
+LK_TARGET_POP()
+
+const struct lrelu_kernels lrelu_kernels_avx512 = {
+	LRELU_ISA_AVX512,
+	{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),
+	  LK_FWD_ROW(bf16, avx512, u64), LK_FWD_ROW(f16, avx512, u64) },
+	{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),
+	  LK_BWD_ROW(bf16, avx512, u64), LK_BWD_ROW(f16, avx512, u64) },
+};
+
+const struct lrelu_narrow_fns lrelu_narrow_avx512 = {
+	"avx512", lrelu_bf16_narrow__avx512_u64, lrelu_f16_narrow__avx512_u64
+};
+#endif /* LRELU_HAVE_AVX512 */

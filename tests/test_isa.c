@@ -1,0 +1,588 @@
+/* test_isa.c - every SIMD kernel of every ISA this machine runs, bit for bit against ref.c */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpu.h"
+#include "fp16.h"
+#include "internal.h"
+#include "kernels/kernels.h"
+#include "lrelu.h"
+#include "testutil.h"
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+/* ---- the tables under test ---------------------------------------------------------- */
+
+struct isa_case {
+	const char *name;
+	const struct lrelu_kernels *k;
+	const struct lrelu_narrow_fns *nf; /* NULL for scalar */
+};
+
+static struct isa_case isas[8];
+static int nisas;
+
+static void add_isa(const char *name, const struct lrelu_kernels *k,
+                    const struct lrelu_narrow_fns *nf)
+{
+	isas[nisas].name = name;
+	isas[nisas].k = k;
+	isas[nisas].nf = nf;
+	nisas++;
+}
+
+static void find_isas(void)
+{
+	unsigned f = lrelu_cpu_features();
+	(void)f;
+	add_isa("scalar", &lrelu_kernels_scalar, NULL);
+#ifdef LRELU_HAVE_SSE2
+	if (f & LRELU_CPU_SSE2)
+		add_isa("sse2", &lrelu_kernels_sse2, &lrelu_narrow_sse2);
+#endif
+#ifdef LRELU_HAVE_AVX2
+	if ((f & LRELU_CPU_AVX2) && (f & LRELU_CPU_F16C))
+		add_isa("avx2", &lrelu_kernels_avx2, &lrelu_narrow_avx2);
+#endif
+#ifdef LRELU_HAVE_AVX512
+	if ((f & LRELU_CPU_AVX512) && (f & LRELU_CPU_F16C))
+		add_isa("avx512", &lrelu_kernels_avx512, &lrelu_narrow_avx512);
+#endif
+#ifdef LRELU_HAVE_AVX512BF16
+	if ((f & LRELU_CPU_AVX512) && (f & LRELU_CPU_F16C) && (f & LRELU_CPU_AVX512BF16))
+		add_isa("avx512bf16", &lrelu_kernels_avx512bf16, &lrelu_narrow_avx512bf16);
+#endif
+#ifdef LRELU_HAVE_NEON
+	if (f & LRELU_CPU_NEON)
+		add_isa("neon", &lrelu_kernels_neon, &lrelu_narrow_neon);
+#endif
+}
+
+static const size_t esize[KT_COUNT] = { 4, 8, 2, 2 };
+static const char *const ktname[KT_COUNT] = { "f32", "f64", "bf16", "f16" };
+static const char *const rname[RULE_COUNT] = { "gt", "lt", "max", "min" };
+static const char *const bname[BRULE_COUNT] = { "gt", "max", "min" };
+
+/* ---- random values with many specials --------------------------------------------- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t next64(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static const uint32_t special32[] = {
+	0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000, 0x7FC12345,
+	0xFFD00001, 0x7F800001, 0xFFA5A5A5, /* signalling */
+	0x00000001, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x00800000, 0x80800000, 0x7F7FFFFF,
+	0xFF7FFFFF, 0x3F800000, 0xBF800000, 0x3F000000, 0xBF000000, 0x3C23D70A, 0xBC23D70A,
+	0x477FF000, 0xC77FF000, 0x477FEFFF, 0x38800000, 0xB87FFFFF, 0x33000000, 0xB3000001,
+	0x3F808000, 0xBF818000, 0x3F807FFF, 0x3F80C000, 0x0040A000, 0x80408000,
+};
+static const uint64_t special64[] = {
+	0x0000000000000000ull, 0x8000000000000000ull, 0x7FF0000000000000ull,
+	0xFFF0000000000000ull, 0x7FF8000000000000ull, 0xFFF8000000000000ull,
+	0x7FF8123456789ABCull, 0x7FF0000000000001ull, 0xFFF4000000000000ull,
+	0x0000000000000001ull, 0x8000000000000001ull, 0x000FFFFFFFFFFFFFull,
+	0x0010000000000000ull, 0x7FEFFFFFFFFFFFFFull, 0xFFEFFFFFFFFFFFFFull,
+	0x3FF0000000000000ull, 0xBFF0000000000000ull, 0x3F847AE147AE147Bull,
+	0xBFE0000000000000ull, 0x4000000000000000ull, 0xC010000000000000ull,
+};
+#define NSPEC32 (sizeof special32 / sizeof special32[0])
+#define NSPEC64 (sizeof special64 / sizeof special64[0])
+
+/* Mostly ordinary values of both signs, some specials, some raw bit patterns. */
+static void fill(int kt, void *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = next64();
+		int kind = (int)(r & 7);
+		switch (kt) {
+		case KT_F32: {
+			float v = kind == 0   ? lrelu_bits_f32(special32[(r >> 8) % NSPEC32])
+			          : kind == 1 ? lrelu_bits_f32((uint32_t)(r >> 16))
+			                      : (float)((double)(int32_t)(r >> 32) / 65536.0);
+			memcpy((float *)buf + i, &v, 4);
+			break;
+		}
+		case KT_F64: {
+			uint64_t u;
+			double v = kind == 0 ? 0 : (double)(int32_t)(r >> 32) / 65536.0;
+			memcpy(&u, &v, 8);
+			if (kind == 0)
+				u = special64[(r >> 8) % NSPEC64];
+			else if (kind == 1)
+				u = next64();
+			memcpy((double *)buf + i, &u, 8);
+			break;
+		}
+		default: {
+			uint16_t h = (uint16_t)(r >> 20);
+			if (kind < 4) /* keep most values moderate */
+				h = (uint16_t)((h & 0x83FF) | (kt == KT_BF16 ? 0x3C00 : 0x3800));
+			((uint16_t *)buf)[i] = h;
+			break;
+		}
+		}
+	}
+}
+
+static void params(struct lrelu_kparams *p, double s)
+{
+	memset(p, 0, sizeof *p);
+	p->s32 = (float)s;
+	p->s64 = s;
+}
+
+static int report_mismatch(const char *isa, int kt, const char *what, size_t n, size_t i,
+                           const void *got, const void *want, const char *how)
+{
+	size_t es = esize[kt];
+	uint64_t g = 0, w = 0;
+	memcpy(&g, (const char *)got + i * es, es);
+	memcpy(&w, (const char *)want + i * es, es);
+	CHECK(0, "%s %s %s n=%zu %s: element %zu is 0x%llx, reference 0x%llx", isa, ktname[kt],
+	      what, n, how, i, (unsigned long long)g, (unsigned long long)w);
+	return 1;
+}
+
+/* Compare n elements; one CHECK per call (and one report at the first difference). */
+static void compare(const char *isa, int kt, const char *what, size_t n, const void *got,
+                    const void *want, const char *how)
+{
+	if (memcmp(got, want, n * esize[kt]) == 0) {
+		CHECK(1, " ");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (memcmp((const char *)got + i * esize[kt], (const char *)want + i * esize[kt],
+		           esize[kt]) != 0) {
+			report_mismatch(isa, kt, what, n, i, got, want, how);
+			return;
+		}
+}
+
+/* ---- guarded buffers ------------------------------------------------------------- */
+
+/* [lo, hi) is readable and writable; the pages just below lo and at hi are not. */
+struct guarded {
+	unsigned char *map, *lo, *hi;
+	size_t maplen;
+};
+
+static size_t page;
+
+static int guarded_init(struct guarded *g, size_t bytes)
+{
+	size_t body = (bytes + page - 1) / page * page;
+	g->maplen = body + 2 * page;
+	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->map == MAP_FAILED)
+		return -1;
+	g->lo = g->map + page;
+	g->hi = g->lo + body;
+	if (mprotect(g->map, page, PROT_NONE) != 0 || mprotect(g->hi, page, PROT_NONE) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- exhaustive 16-bit ------------------------------------------------------------ */
+
+static const double slopes[] = { 0.01, 0.2, -0.5, 0.0, 1.5, NAN, INFINITY, -INFINITY,
+                                 0.19921875 /* a bfloat16 value */, 1e-30, -0.0 };
+#define NSLOPES (sizeof slopes / sizeof slopes[0])
+
+static uint16_t all16[65536], ref16[65536], out16[65536], aux16[65536];
+
+static void exhaustive16(void)
+{
+	/* gradients (bfloat16 and float16 patterns alike: each is some value in both) */
+	static const uint16_t grads[] = { 0x3C00, 0xBC00, 0x0000, 0x8000, 0x7E00, 0x7C00, 0x0001,
+	                                  0x3555, 0xFBFF, 0x7FFF };
+	struct lrelu_kparams p;
+	for (int i = 0; i < 65536; i++)
+		all16[i] = (uint16_t)i;
+	for (int kt = KT_BF16; kt <= KT_F16; kt++) {
+		for (size_t si = 0; si < NSLOPES; si++) {
+			params(&p, slopes[si]);
+			for (int r = 0; r < RULE_COUNT; r++) {
+				lrelu_kernels_scalar.fwd[kt][r](65536, all16, ref16, &p);
+				for (int ii = 1; ii < nisas; ii++) {
+					char how[64];
+					snprintf(how, sizeof how, "all patterns, slope %g", slopes[si]);
+					isas[ii].k->fwd[kt][r](65536, all16, out16, &p);
+					compare(isas[ii].name, kt, rname[r], 65536, out16, ref16, how);
+					memcpy(out16, all16, sizeof out16);
+					isas[ii].k->fwd[kt][r](65536, out16, out16, &p);
+					compare(isas[ii].name, kt, rname[r], 65536, out16, ref16, how);
+				}
+			}
+			for (int b = 0; b < BRULE_COUNT; b++) {
+				/* every saved value with several gradients, and every gradient with
+				 * several saved values */
+				for (size_t gi = 0; gi < 2 * (sizeof grads / sizeof grads[0]); gi++) {
+					int vary_a = gi < sizeof grads / sizeof grads[0];
+					uint16_t fixed = grads[gi % (sizeof grads / sizeof grads[0])];
+					for (int i = 0; i < 65536; i++)
+						aux16[i] = fixed;
+					const uint16_t *a = vary_a ? all16 : aux16, *g = vary_a ? aux16 : all16;
+					lrelu_kernels_scalar.bwd[kt][b](65536, a, g, ref16, &p);
+					for (int ii = 1; ii < nisas; ii++) {
+						char how[80];
+						snprintf(how, sizeof how, "all %s, %s 0x%04x, slope %g",
+						         vary_a ? "a" : "g", vary_a ? "g" : "a", fixed, slopes[si]);
+						isas[ii].k->bwd[kt][b](65536, a, g, out16, &p);
+						compare(isas[ii].name, kt, bname[b], 65536, out16, ref16, how);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* ---- float32 / float64: every pair of specials, plus random values ----------------- */
+
+static void pairs_float(void)
+{
+	enum { N = 4096 };
+	static float a32[N], g32[N], r32[N], o32[N];
+	static double a64[N], g64[N], r64[N], o64[N];
+	struct lrelu_kparams p;
+	fill(KT_F32, a32, N);
+	fill(KT_F32, g32, N);
+	fill(KT_F64, a64, N);
+	fill(KT_F64, g64, N);
+	for (size_t i = 0; i < NSPEC32 * NSPEC32; i++) {
+		a32[i] = lrelu_bits_f32(special32[i % NSPEC32]);
+		g32[i] = lrelu_bits_f32(special32[i / NSPEC32]);
+	}
+	for (size_t i = 0; i < NSPEC64 * NSPEC64; i++) {
+		memcpy(&a64[i], &special64[i % NSPEC64], 8);
+		memcpy(&g64[i], &special64[i / NSPEC64], 8);
+	}
+	for (size_t si = 0; si < NSLOPES + 3; si++) {
+		/* and slopes that make subnormal or overflowing products */
+		double s = si < NSLOPES ? slopes[si] : si == NSLOPES ? 1e-300 : si == NSLOPES + 1 ? 1e300 : 3e38;
+		char how[48];
+		snprintf(how, sizeof how, "specials, slope %g", s);
+		params(&p, s);
+		for (int ii = 1; ii < nisas; ii++) {
+			const struct lrelu_kernels *k = isas[ii].k;
+			for (int r = 0; r < RULE_COUNT; r++) {
+				lrelu_kernels_scalar.fwd[KT_F32][r](N, a32, r32, &p);
+				k->fwd[KT_F32][r](N, a32, o32, &p);
+				compare(isas[ii].name, KT_F32, rname[r], N, o32, r32, how);
+				lrelu_kernels_scalar.fwd[KT_F64][r](N, a64, r64, &p);
+				k->fwd[KT_F64][r](N, a64, o64, &p);
+				compare(isas[ii].name, KT_F64, rname[r], N, o64, r64, how);
+			}
+			for (int b = 0; b < BRULE_COUNT; b++) {
+				lrelu_kernels_scalar.bwd[KT_F32][b](N, a32, g32, r32, &p);
+				k->bwd[KT_F32][b](N, a32, g32, o32, &p);
+				compare(isas[ii].name, KT_F32, bname[b], N, o32, r32, how);
+				lrelu_kernels_scalar.bwd[KT_F64][b](N, a64, g64, r64, &p);
+				k->bwd[KT_F64][b](N, a64, g64, o64, &p);
+				compare(isas[ii].name, KT_F64, bname[b], N, o64, r64, how);
+			}
+		}
+	}
+}
+
+/* ---- sizes, alignment, in place, guard pages ---------------------------------------- */
+
+#define MAXN 4200
+static struct guarded gx, gy, gg;
+static unsigned char src_x[MAXN * 8], src_g[MAXN * 8], want[MAXN * 8];
+
+static size_t sizes[256];
+static size_t nsizes;
+
+static void make_sizes(void)
+{
+	static const size_t unrolls[] = { 2, 4, 8, 16, 32, 64 };
+	for (size_t n = 0; n <= 70; n++)
+		sizes[nsizes++] = n;
+	for (size_t u = 0; u < sizeof unrolls / sizeof unrolls[0]; u++)
+		for (size_t m = 2; m <= 5; m++) {
+			size_t c = unrolls[u] * m;
+			if (c > 70) {
+				sizes[nsizes++] = c - 1;
+				sizes[nsizes++] = c;
+				sizes[nsizes++] = c + 1;
+			}
+		}
+	sizes[nsizes++] = 1000;
+	sizes[nsizes++] = 1023;
+	sizes[nsizes++] = 2049;
+	sizes[nsizes++] = 4093;
+	sizes[nsizes++] = MAXN;
+}
+
+/* Where to put n elements in a guarded buffer: flush against the guard page above
+ * (catches reads and writes past n), or `off` elements above the guard page below. */
+static unsigned char *place(const struct guarded *g, size_t bytes, int where, size_t es)
+{
+	return where == 0 ? g->hi - bytes : g->lo + (size_t)(where - 1) * es;
+}
+
+static void sizes_and_places(void)
+{
+	struct lrelu_kparams p;
+	params(&p, 0.2);
+	p.s32 = -0.3f;
+	p.s64 = -0.3;
+	for (int kt = 0; kt < KT_COUNT; kt++) {
+		size_t es = esize[kt];
+		fill(kt, src_x, MAXN);
+		fill(kt, src_g, MAXN);
+		for (int ii = 1; ii < nisas; ii++) {
+			const struct lrelu_kernels *k = isas[ii].k;
+			for (size_t si = 0; si < nsizes; si++) {
+				size_t n = sizes[si], bytes = n * es;
+				for (int where = 0; where < 4; where++) {
+					for (int op = 0; op < RULE_COUNT + BRULE_COUNT; op++) {
+						int bwd = op >= RULE_COUNT;
+						for (int inplace = 0; inplace < 2; inplace++) {
+							unsigned char *x = place(&gx, bytes, where, es);
+							unsigned char *g = place(&gg, bytes, where, es);
+							unsigned char *y = inplace ? x : place(&gy, bytes, where, es);
+							char how[64];
+							snprintf(how, sizeof how, "%s, %s", inplace ? "in place" : "out of place",
+							         where == 0 ? "end at guard" : "start after guard");
+							memcpy(x, src_x, bytes);
+							memcpy(g, src_g, bytes);
+							if (!inplace)
+								memset(y, 0xA5, bytes);
+							if (bwd) {
+								lrelu_kernels_scalar.bwd[kt][op - RULE_COUNT](n, src_x, src_g, want, &p);
+								k->bwd[kt][op - RULE_COUNT](n, x, g, y, &p);
+							} else {
+								lrelu_kernels_scalar.fwd[kt][op](n, src_x, want, &p);
+								k->fwd[kt][op](n, x, y, &p);
+							}
+							compare(isas[ii].name, kt,
+							        bwd ? bname[op - RULE_COUNT] : rname[op], n, y, want, how);
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Out-of-place forward past LRELU_NT_BYTES takes the non-temporal path: check it with
+ * y aligned and misaligned, and ending at a guard page. */
+static void large_nt(void)
+{
+	struct guarded bx, by;
+	struct lrelu_kparams p;
+	size_t n = LRELU_NT_BYTES / 2 + 77; /* float16 elements: the path's threshold + a tail */
+	params(&p, 0.01);
+	if (guarded_init(&bx, n * 8 + 64) != 0 || guarded_init(&by, n * 8 + 64) != 0) {
+		CHECK(0, "mmap of %zu bytes failed", n * 8);
+		return;
+	}
+	for (int kt = 0; kt < KT_COUNT; kt++) {
+		size_t es = esize[kt], m = LRELU_NT_BYTES / es + 77;
+		unsigned char *want_big = by.lo;
+		fill(kt, bx.lo, m + 8);
+		for (int ii = 1; ii < nisas; ii++) {
+			for (size_t off = 0; off < 4; off += 3) {
+				unsigned char *x = bx.lo + off * es;
+				unsigned char *y = by.hi - m * es; /* ends at the guard page */
+				/* the reference goes into the low part of y's mapping first ... */
+				lrelu_kernels_scalar.fwd[kt][RULE_GT](m, x, want_big, &p);
+				memcpy(bx.hi - m * es, want_big, m * es); /* ... then parks in x's tail */
+				isas[ii].k->fwd[kt][RULE_GT](m, x, y, &p);
+				compare(isas[ii].name, kt, "gt (non-temporal)", m, y, bx.hi - m * es,
+				        "large, out of place");
+				/* restore x's tail (it overlaps x when the buffers are tight) */
+				fill(kt, bx.lo, m + 8);
+			}
+		}
+	}
+	munmap(bx.map, bx.maplen);
+	munmap(by.map, by.maplen);
+}
+
+/* ---- each ISA's 16-bit rounding against fp16.h ------------------------------------- */
+
+static void narrowing(void)
+{
+	enum { CH = 65536 };
+	static float in[CH];
+	static uint16_t got[CH];
+	static const uint32_t lows[] = { 0x0000, 0x0001, 0x0FFF, 0x1000, 0x1001, 0x1FFF, 0x2000,
+	                                 0x7FFF, 0x8000, 0x8001, 0xC000, 0xFFFF };
+	struct lrelu_kparams p;
+	params(&p, 0);
+	for (int ii = 1; ii < nisas; ii++) {
+		const struct lrelu_narrow_fns *nf = isas[ii].nf;
+		for (int which = 0; which < 2; which++) {
+			lrelu_fwd_fn fn = which ? nf->to_f16 : nf->to_bf16;
+			long bad = 0;
+			if (fn == NULL)
+				continue;
+			/* every high half with a dozen low halves (ties, odd and even, NaN
+			 * payloads, every exponent) ... */
+			for (size_t l = 0; l < sizeof lows / sizeof lows[0]; l++) {
+				for (uint32_t h = 0; h < CH; h++)
+					in[h] = lrelu_bits_f32((h << 16) | lows[l]);
+				fn(CH, in, got, &p);
+				for (uint32_t h = 0; h < CH; h++)
+					bad += got[h] != (which ? lrelu_f2h(in[h]) : lrelu_f2bf(in[h]));
+			}
+			/* ... and every third subnormal float of both signs, where vcvtneps2bf16
+			 * needs its fix-up (the full 2^32 sweep is scripts/narrow_exhaustive.c) */
+			for (uint32_t base = 0; base < (1u << 24); base += 3 * CH) {
+				for (uint32_t h = 0; h < CH; h++) {
+					uint32_t m = base + 3 * h;
+					in[h] = lrelu_bits_f32(((m >> 23) << 31) | (m & 0x7FFFFF));
+				}
+				fn(CH, in, got, &p);
+				for (uint32_t h = 0; h < CH; h++)
+					bad += got[h] != (which ? lrelu_f2h(in[h]) : lrelu_f2bf(in[h]));
+			}
+			CHECK(bad == 0, "%s: %ld floats round to other %s patterns than fp16.h's",
+			      nf->name, bad, which ? "float16" : "bfloat16");
+		}
+	}
+}
+
+/* ---- the public API under a hostile floating-point environment ---------------------- */
+
+#if defined(__x86_64__)
+static unsigned fp_hostile(void)
+{
+	unsigned old = _mm_getcsr();
+	_mm_setcsr((old & ~0x6000u) | 0x8040u | 0x6000u); /* FTZ | DAZ | round toward zero */
+	return old;
+}
+static void fp_restore(unsigned old)
+{
+	_mm_setcsr(old);
+}
+static unsigned fp_get(void)
+{
+	return _mm_getcsr();
+}
+#elif defined(__aarch64__)
+static unsigned fp_get(void)
+{
+	uint64_t c;
+	__asm__ __volatile__("mrs %0, fpcr" : "=r"(c));
+	return (unsigned)c;
+}
+static unsigned fp_hostile(void)
+{
+	unsigned old = fp_get();
+	/* FZ (24), RMode = toward zero (22-23 = 3), FZ16 (19), DN (25) */
+	uint64_t c = old | (1u << 24) | (3u << 22) | (1u << 19) | (1u << 25);
+	__asm__ __volatile__("msr fpcr, %0" : : "r"(c));
+	return old;
+}
+static void fp_restore(unsigned old)
+{
+	uint64_t c = old;
+	__asm__ __volatile__("msr fpcr, %0" : : "r"(c));
+}
+#else
+static unsigned fp_hostile(void) { return 0; }
+static void fp_restore(unsigned old) { (void)old; }
+static unsigned fp_get(void) { return 0; }
+#endif
+
+static void hostile_env(void)
+{
+	enum { N = 1000 };
+	static uint32_t x32[N], y32[N], w32[N], g32[N];
+	static uint64_t x64[N], y64[N], w64[N], g64[N];
+	static uint16_t xh[N], yh[N], wh[N], gh[N];
+	static const lrelu_isa pub[] = { LRELU_ISA_SCALAR, LRELU_ISA_SSE2, LRELU_ISA_AVX2,
+	                                 LRELU_ISA_AVX512, LRELU_ISA_NEON };
+	const float s = -0.3f;
+	struct lrelu_kparams p;
+	params(&p, s);
+	p.s64 = (double)s;
+	/* subnormal inputs and products, half of them */
+	for (int i = 0; i < N; i++) {
+		x32[i] = (uint32_t)(next64() & 0x807FFFFF) | (i & 1 ? 0x3F000000u : 0);
+		g32[i] = (uint32_t)(next64() & 0x80FFFFFF) | 0x00800000u;
+		x64[i] = (next64() & 0x800FFFFFFFFFFFFFull) | (i & 1 ? 0x3FE0000000000000ull : 0);
+		g64[i] = (next64() & 0x801FFFFFFFFFFFFFull) | 0x0010000000000000ull;
+		xh[i] = (uint16_t)(next64() & 0x83FF);
+		gh[i] = (uint16_t)((next64() & 0x87FF) | 0x0400);
+	}
+	for (size_t pi = 0; pi < sizeof pub / sizeof pub[0]; pi++) {
+		unsigned old, after, hostile;
+		if (!lrelu_isa_available(pub[pi]))
+			continue;
+		CHECK(lrelu_set_isa(pub[pi]) == LRELU_OK, "set_isa %s", lrelu_isa_name(pub[pi]));
+		for (int kt = 0; kt < KT_COUNT; kt++) {
+			for (int bwd = 0; bwd < 2; bwd++) {
+				const void *x = kt == KT_F32 ? (void *)x32 : kt == KT_F64 ? (void *)x64 : (void *)xh;
+				const void *g = kt == KT_F32 ? (void *)g32 : kt == KT_F64 ? (void *)g64 : (void *)gh;
+				void *y = kt == KT_F32 ? (void *)y32 : kt == KT_F64 ? (void *)y64 : (void *)yh;
+				void *w = kt == KT_F32 ? (void *)w32 : kt == KT_F64 ? (void *)w64 : (void *)wh;
+				lrelu_status st;
+				if (bwd)
+					lrelu_kernels_scalar.bwd[kt][BRULE_GT](N, x, g, w, &p);
+				else
+					lrelu_kernels_scalar.fwd[kt][RULE_GT](N, x, w, &p);
+				old = fp_hostile();
+				hostile = fp_get();
+				switch (kt * 2 + bwd) {
+				case 0: st = lrelu_f32(x, y, N, s); break;
+				case 1: st = lrelu_f32_backward(g, x, y, N, s); break;
+				case 2: st = lrelu_f64(x, y, N, (double)s); break;
+				case 3: st = lrelu_f64_backward(g, x, y, N, (double)s); break;
+				case 4: st = lrelu_bf16(x, y, N, s); break;
+				case 5: st = lrelu_bf16_backward(g, x, y, N, s); break;
+				case 6: st = lrelu_f16(x, y, N, s); break;
+				default: st = lrelu_f16_backward(g, x, y, N, s); break;
+				}
+				after = fp_get();
+				fp_restore(old);
+				CHECK(st == LRELU_OK, "%s: status %d", lrelu_isa_name(pub[pi]), (int)st);
+				CHECK(after == hostile, "%s: the caller's FP control register was not restored",
+				      lrelu_isa_name(pub[pi]));
+				compare(lrelu_isa_name(pub[pi]), kt, bwd ? "public backward" : "public forward", N,
+				        y, w, "FTZ+DAZ+round-toward-zero");
+			}
+		}
+	}
+	lrelu_set_isa(LRELU_ISA_AUTO);
+}
+
+int main(void)
+{
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	find_isas();
+	make_sizes();
+	if (guarded_init(&gx, MAXN * 8) != 0 || guarded_init(&gy, MAXN * 8) != 0 ||
+	    guarded_init(&gg, MAXN * 8) != 0) {
+		CHECK(0, "mmap failed");
+		return tu_finish("test_isa");
+	}
+	printf("isa: exercised");
+	for (int i = 0; i < nisas; i++)
+		printf(" %s", isas[i].name);
+	printf("\n");
+	fflush(stdout);
+	exhaustive16();
+	pairs_float();
+	sizes_and_places();
+	large_nt();
+	narrowing();
+	hostile_env();
+	return tu_finish("test_isa");
+}
