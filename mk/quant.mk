@@ -6,6 +6,13 @@
 
 TEST_PROGS += $(BUILD)/tests/test_quant
 TEST_CMDS += "$(MAKE) --no-print-directory test-quant-torch"
+BENCH_CMDS += $(BUILD)/bench/bench_quant
+
+# XNNPACK (Debian libxnnpack-dev) as a peer in the benchmark, when it is installed.
+QUANT_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){return xnn_initialize(0);}\n' | \
+  $(CC) -x c - -o /dev/null -lXNNPACK 2>/dev/null && echo yes)
+QUANT_BENCH_FLAGS := $(if $(QUANT_XNN),-DHAVE_XNNPACK)
+QUANT_BENCH_LIBS := $(if $(QUANT_XNN),-lXNNPACK)
 
 .PHONY: test-quant-torch quant-data
 
@@ -21,3 +28,7 @@ test-quant-torch: $(BUILD)/tests/test_quant
 
 quant-data:
 	$(PYTHON) tests/quant/gen_torch_codes.py > tests/quant/torch_codes.txt
+
+$(BUILD)/bench/bench_quant: bench/bench_quant.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) $(QUANT_BENCH_FLAGS) $< -o $@ $(STATIC) $(QUANT_BENCH_LIBS) $(LDLIBS)

@@ -1,0 +1,181 @@
+/* bench_quant.c - int8 / uint8 LeakyReLU: lrelu's table lookup vs memcpy and XNNPACK qu8 */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lrelu.h"
+
+#ifdef HAVE_XNNPACK
+#include <xnnpack.h>
+#endif
+
+/*
+ * One thread everywhere (lrelu_set_num_threads(1), XNNPACK without a thread pool), so
+ * every row is comparable with memcpy of the same bytes.  Each figure is the median of
+ * many timed calls after a warm-up; bytes/s count the bytes read plus written (2n).
+ * Environment: BENCH_QUICK=1 for fewer sizes and repetitions.
+ */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+struct job {
+	int kind; /* see the switch in run() */
+	uint8_t *x, *y;
+	size_t n;
+	double slope;
+	int flip;
+#ifdef HAVE_XNNPACK
+	xnn_operator_t op;
+#endif
+};
+
+enum { K_MEMCPY, K_LRELU_U8, K_LRELU_S8, K_LRELU_U8_INPLACE, K_LRELU_U8_NEWPARAMS, K_XNN };
+
+static int run(struct job *j)
+{
+	int64_t shape = (int64_t)j->n;
+	lrelu_tensor x = lrelu_tensor_make(j->x, LRELU_QUINT8, 1, &shape, NULL);
+	lrelu_tensor y = lrelu_tensor_make(j->y, LRELU_QUINT8, 1, &shape, NULL);
+	x.scale = 0.0123;
+	x.zero_point = 77;
+	y.scale = 0.05;
+	y.zero_point = 30;
+	switch (j->kind) {
+	case K_MEMCPY:
+		memcpy(j->y, j->x, j->n);
+		return 0;
+	case K_LRELU_U8:
+		return lrelu_forward(LRELU_TORCH, j->slope, &x, &y);
+	case K_LRELU_S8:
+		x.dtype = y.dtype = LRELU_QINT8;
+		x.zero_point = -50;
+		y.zero_point = 3;
+		return lrelu_forward(LRELU_TORCH, j->slope, &x, &y);
+	case K_LRELU_U8_INPLACE:
+		return lrelu_forward(LRELU_TORCH, j->slope, &x, NULL);
+	case K_LRELU_U8_NEWPARAMS:
+		/* alternating slopes: the tables are rebuilt on every call */
+		j->flip ^= 1;
+		return lrelu_forward(LRELU_TORCH, j->flip ? j->slope : j->slope * 0.5, &x, &y);
+#ifdef HAVE_XNNPACK
+	case K_XNN:
+		if (xnn_setup_leaky_relu_nc_qu8(j->op, j->n, j->x, j->y, NULL) != xnn_status_success ||
+		    xnn_run_operator(j->op, NULL) != xnn_status_success)
+			return 1;
+		return 0;
+#endif
+	}
+	return 1;
+}
+
+/* Median ns per call; reps scaled so that small sizes get many samples. */
+static double time_job(struct job *j, int quick)
+{
+	double samples[101];
+	int nsamp = quick ? 11 : 41;
+	size_t inner = j->n >= (1u << 22) ? 1 : (size_t)((1u << 22) / j->n);
+	if (inner > 2000)
+		inner = 2000;
+	for (int w = 0; w < 3; w++)
+		if (run(j) != 0)
+			return -1.0;
+	for (int s = 0; s < nsamp; s++) {
+		double t0 = now_ns();
+		for (size_t k = 0; k < inner; k++)
+			run(j);
+		samples[s] = (now_ns() - t0) / (double)inner;
+	}
+	qsort(samples, (size_t)nsamp, sizeof samples[0], cmp_d);
+	return samples[nsamp / 2];
+}
+
+static void row(const char *name, struct job *j, double memcpy_ns, int quick)
+{
+	double ns = time_job(j, quick);
+	if (ns < 0) {
+		printf("%-28s %10zu  failed: %s\n", name, j->n, lrelu_last_error());
+		return;
+	}
+	printf("%-28s %10zu %12.1f %9.2f %8.2fx\n", name, j->n, ns, 2.0 * (double)j->n / ns,
+	       memcpy_ns > 0 ? memcpy_ns / ns : 1.0);
+}
+
+int main(void)
+{
+	const char *q = getenv("BENCH_QUICK");
+	int quick = q != NULL && *q && *q != '0';
+	static const size_t sizes[] = { 16384, 262144, 4194304, 67108864 };
+	size_t nsizes = quick ? 2 : 4, maxn = sizes[nsizes - 1];
+	uint8_t *x = malloc(maxn), *y = malloc(maxn);
+	static const lrelu_isa isas[] = { LRELU_ISA_AVX512, LRELU_ISA_AVX2, LRELU_ISA_SSE2,
+	                                  LRELU_ISA_NEON, LRELU_ISA_SCALAR };
+	if (x == NULL || y == NULL)
+		return 1;
+	for (size_t i = 0; i < maxn; i++)
+		x[i] = (uint8_t)(i * 2654435761u >> 13);
+	memset(y, 0, maxn);
+	lrelu_set_num_threads(1);
+#ifdef HAVE_XNNPACK
+	if (xnn_initialize(NULL) != xnn_status_success) {
+		fprintf(stderr, "bench_quant: xnn_initialize failed\n");
+		return 1;
+	}
+#endif
+	printf("quantized LeakyReLU (PyTorch codes), 1 thread, ISA %s, median ns per call\n",
+	       lrelu_isa_name(lrelu_get_isa()));
+	printf("%-28s %10s %12s %9s %9s\n", "row", "elements", "ns", "GB/s", "vs memcpy");
+	for (size_t si = 0; si < nsizes; si++) {
+		struct job j = { 0 };
+		double mc;
+		j.x = x;
+		j.y = y;
+		j.n = sizes[si];
+		j.slope = 0.1;
+		j.kind = K_MEMCPY;
+		mc = time_job(&j, quick);
+		row("memcpy", &j, mc, quick);
+		j.kind = K_LRELU_U8;
+		row("lrelu quint8", &j, mc, quick);
+		j.kind = K_LRELU_S8;
+		row("lrelu qint8", &j, mc, quick);
+		j.kind = K_LRELU_U8_INPLACE;
+		row("lrelu quint8 in place", &j, mc, quick);
+		j.kind = K_LRELU_U8_NEWPARAMS;
+		row("lrelu quint8 new params", &j, mc, quick);
+		for (size_t k = 0; k < sizeof isas / sizeof isas[0]; k++) {
+			char name[64];
+			if (!lrelu_isa_available(isas[k]) || lrelu_set_isa(isas[k]) != LRELU_OK)
+				continue;
+			snprintf(name, sizeof name, "lrelu quint8 isa=%s", lrelu_isa_name(isas[k]));
+			j.kind = K_LRELU_U8;
+			row(name, &j, mc, quick);
+		}
+		lrelu_set_isa(LRELU_ISA_AUTO);
+#ifdef HAVE_XNNPACK
+		if (xnn_create_leaky_relu_nc_qu8(1, 1, 1, 0.1f, 77, 0.0123f, 30, 0.05f, 0, 255, 0,
+		                                 &j.op) == xnn_status_success) {
+			j.kind = K_XNN;
+			row("xnnpack qu8 (setup+run)", &j, mc, quick);
+			xnn_delete_operator(j.op);
+		} else {
+			printf("xnnpack qu8: create failed\n");
+		}
+#endif
+	}
+	free(x);
+	free(y);
+	return 0;
+}
