@@ -1,0 +1,566 @@
+/* test_threads.c - the thread pool: same bits for every thread count, many callers, FP environment */
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "lrelu.h"
+#include "testutil.h"
+
+/*
+ * Nothing here depends on timing: a result is compared bit for bit with the result of
+ * the same call made with one thread, and the pool's chunking is checked through a
+ * callback that records which thread ran which range.  A watchdog alarm turns a
+ * deadlock into a failure instead of a hang.
+ */
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
+/* Large enough for every dtype to cross the pool's size threshold several times over
+ * (float16/bfloat16 out of place: 4 bytes per element). */
+#define BIG (UNDER_TSAN ? ((size_t)3 << 19) + 77 : ((size_t)1 << 21) + 77)
+#define MAXT 8
+
+/* ---- FP environment helpers ------------------------------------------------------ */
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__))
+#include <xmmintrin.h>
+#define HAVE_FTZ 1
+static unsigned long fp_get(void)
+{
+	return _mm_getcsr();
+}
+static void fp_set(unsigned long v)
+{
+	_mm_setcsr((unsigned int)v);
+}
+#define FTZ_BITS 0x8040ul /* FTZ | DAZ */
+#elif defined(__aarch64__)
+#define HAVE_FTZ 1
+static unsigned long fp_get(void)
+{
+	uint64_t v;
+	__asm__ __volatile__("mrs %0, fpcr" : "=r"(v));
+	return (unsigned long)v;
+}
+static void fp_set(unsigned long v)
+{
+	uint64_t w = v;
+	__asm__ __volatile__("msr fpcr, %0" : : "r"(w));
+}
+#define FTZ_BITS (1ul << 24) /* FZ */
+#else
+#define HAVE_FTZ 0
+static unsigned long fp_get(void)
+{
+	return 0;
+}
+static void fp_set(unsigned long v)
+{
+	(void)v;
+}
+#define FTZ_BITS 0ul
+#endif
+
+/* ---- data ------------------------------------------------------------------------ */
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Random bit patterns (every class: NaN, inf, subnormals, +-0) mixed with ordinary
+ * values of both signs, so both branches of every rule run in every chunk. */
+static void fill(void *buf, size_t bytes)
+{
+	unsigned char *b = buf;
+	for (size_t i = 0; i < bytes; i += 8) {
+		uint64_t r = next_rand();
+		if ((r & 3) != 0) /* mostly small exponents: many subnormals in every dtype */
+			r &= 0x80FF80FF80FF80FFull | (r >> 60 << 56);
+		memcpy(b + i, &r, bytes - i < 8 ? bytes - i : 8);
+	}
+}
+
+static const lrelu_dtype dtypes[] = { LRELU_FLOAT32, LRELU_FLOAT64, LRELU_BFLOAT16,
+                                      LRELU_FLOAT16 };
+
+static lrelu_status flat_fwd(lrelu_dtype dt, const void *x, void *y, size_t n)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return lrelu_f32(x, y, n, 0.01f);
+	case LRELU_FLOAT64:
+		return lrelu_f64(x, y, n, 0.01);
+	case LRELU_BFLOAT16:
+		return lrelu_bf16(x, y, n, 0.01f);
+	default:
+		return lrelu_f16(x, y, n, 0.01f);
+	}
+}
+
+static lrelu_status flat_bwd(lrelu_dtype dt, const void *g, const void *a, void *dx, size_t n)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return lrelu_f32_backward(g, a, dx, n, 0.01f);
+	case LRELU_FLOAT64:
+		return lrelu_f64_backward(g, a, dx, n, 0.01);
+	case LRELU_BFLOAT16:
+		return lrelu_bf16_backward(g, a, dx, n, 0.01f);
+	default:
+		return lrelu_f16_backward(g, a, dx, n, 0.01f);
+	}
+}
+
+/* ---- the chunking, seen through lrelu_parallel_for ----------------------------------- */
+struct rec {
+	pthread_mutex_t mu;
+	size_t count;
+	size_t b[64], e[64];
+	pthread_t tid[64];
+	int env_dirty;       /* a chunk ran with FTZ/DAZ set */
+	int poison;          /* set FTZ/DAZ in the worker and leave it set */
+	pthread_t caller;
+};
+
+static void rec_range(void *arg, size_t begin, size_t end)
+{
+	struct rec *r = arg;
+	int on_worker = !pthread_equal(pthread_self(), r->caller);
+	unsigned long env = fp_get();
+	pthread_mutex_lock(&r->mu);
+	if (r->count < 64) {
+		r->b[r->count] = begin;
+		r->e[r->count] = end;
+		r->tid[r->count] = pthread_self();
+	}
+	r->count++;
+	if (on_worker && (env & FTZ_BITS) != 0)
+		r->env_dirty = 1;
+	pthread_mutex_unlock(&r->mu);
+	if (on_worker && r->poison)
+		fp_set(env | FTZ_BITS);
+}
+
+/* Runs parallel_for and checks that the chunks tile [0, n) in order of their begin,
+ * that inner boundaries are multiples of align, and returns the distinct threads. */
+static int check_chunks(size_t n, size_t align, size_t bpe, struct rec *r, const char *what)
+{
+	r->count = 0;
+	r->env_dirty = 0;
+	r->caller = pthread_self();
+	lrelu_parallel_for(n, align, bpe, rec_range, r);
+	size_t cnt = r->count < 64 ? r->count : 64;
+	CHECK(r->count >= 1 && r->count <= 64, "%s: %zu chunks", what, r->count);
+	/* sort by begin (few entries) */
+	for (size_t i = 1; i < cnt; i++)
+		for (size_t j = i; j > 0 && r->b[j - 1] > r->b[j]; j--) {
+			size_t tb = r->b[j], te = r->e[j];
+			pthread_t tt = r->tid[j];
+			r->b[j] = r->b[j - 1];
+			r->e[j] = r->e[j - 1];
+			r->tid[j] = r->tid[j - 1];
+			r->b[j - 1] = tb;
+			r->e[j - 1] = te;
+			r->tid[j - 1] = tt;
+		}
+	size_t pos = 0;
+	int ok = 1;
+	for (size_t i = 0; i < cnt; i++) {
+		if (r->b[i] != pos || r->e[i] <= r->b[i] || (r->e[i] != n && r->e[i] % align != 0))
+			ok = 0;
+		pos = r->e[i];
+	}
+	CHECK(ok && pos == n, "%s: chunks do not tile [0, %zu) at multiples of %zu", what, n, align);
+	int distinct = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		int seen = 0;
+		for (size_t j = 0; j < i; j++)
+			seen |= pthread_equal(r->tid[i], r->tid[j]);
+		distinct += !seen;
+	}
+	return distinct;
+}
+
+static void test_chunking(void)
+{
+	struct rec r;
+	memset(&r, 0, sizeof r);
+	pthread_mutex_init(&r.mu, NULL);
+
+	/* The first pool is created by a caller with FTZ/DAZ set: the workers inherit it,
+	 * and must still run their chunks in the IEEE environment. */
+	unsigned long saved = fp_get();
+	fp_set(saved | FTZ_BITS);
+	lrelu_set_num_threads(4);
+	int d = check_chunks((size_t)1 << 22, 64, 8, &r, "4 threads, FTZ caller");
+	CHECK(d == 4, "4 threads: %d distinct threads ran chunks", d);
+	CHECK(r.env_dirty == 0, "a worker ran a chunk with FTZ/DAZ set (inherited)");
+	fp_set(saved);
+
+	/* A task that leaves FTZ set in a worker must not leak it into the next task. */
+	r.poison = 1;
+	check_chunks((size_t)1 << 22, 64, 8, &r, "poison");
+	r.poison = 0;
+	check_chunks((size_t)1 << 22, 64, 8, &r, "after poison");
+	CHECK(r.env_dirty == 0, "a worker kept FTZ/DAZ from a previous task");
+
+	for (int t = 1; t <= MAXT; t++) {
+		char what[64];
+		lrelu_set_num_threads(t);
+		snprintf(what, sizeof what, "%d threads", t);
+		d = check_chunks(((size_t)1 << 22) + 5, 64, 8, &r, what);
+		CHECK(d == t, "%d threads: %d distinct threads ran chunks", t, d);
+		/* odd alignment, size not a multiple of it */
+		check_chunks(((size_t)1 << 21) + 3, 48, 8, &r, what);
+		/* small calls never leave the caller's thread */
+		d = check_chunks(64, 64, 8, &r, "64 elements");
+		CHECK(d == 1 && r.count == 1 && pthread_equal(r.tid[0], pthread_self()),
+		      "64 elements: %zu chunks on %d threads", r.count, d);
+		d = check_chunks(1000, 1, 12, &r, "1000 elements");
+		CHECK(d == 1 && r.count == 1, "1000 elements: %zu chunks", r.count);
+	}
+	/* fewer alignment units than threads: one chunk per unit at most */
+	lrelu_set_num_threads(8);
+	check_chunks(3 * 4096 + 1, 4096, 1024, &r, "4 units");
+	CHECK(r.count <= 4, "4 alignment units split into %zu chunks", r.count);
+	pthread_mutex_destroy(&r.mu);
+}
+
+/* ---- bit identity for thread counts 1..8 ------------------------------------------- */
+
+static void test_identity_flat(void)
+{
+	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
+		lrelu_dtype dt = dtypes[k];
+		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
+		unsigned char *x = malloc(bytes), *g = malloc(bytes), *ref = malloc(bytes),
+		              *bref = malloc(bytes), *y = malloc(bytes);
+		CHECK(x && g && ref && bref && y, "allocation");
+		if (!(x && g && ref && bref && y))
+			return;
+		fill(x, bytes);
+		fill(g, bytes);
+		lrelu_set_num_threads(1);
+		CHECK(flat_fwd(dt, x, ref, n) == LRELU_OK, "%s forward", lrelu_dtype_name(dt));
+		CHECK(flat_bwd(dt, g, x, bref, n) == LRELU_OK, "%s backward", lrelu_dtype_name(dt));
+		for (int t = 2; t <= MAXT; t++) {
+			lrelu_set_num_threads(t);
+			memset(y, 0xA5, bytes);
+			flat_fwd(dt, x, y, n);
+			CHECK(memcmp(y, ref, bytes) == 0, "flat %s forward, %d threads", lrelu_dtype_name(dt), t);
+			memcpy(y, x, bytes);
+			flat_fwd(dt, y, y, n); /* in place */
+			CHECK(memcmp(y, ref, bytes) == 0, "flat %s forward in place, %d threads",
+			      lrelu_dtype_name(dt), t);
+			memset(y, 0xA5, bytes);
+			flat_bwd(dt, g, x, y, n);
+			CHECK(memcmp(y, bref, bytes) == 0, "flat %s backward, %d threads",
+			      lrelu_dtype_name(dt), t);
+			memcpy(y, g, bytes);
+			flat_bwd(dt, y, x, y, n); /* dx aliases dy */
+			CHECK(memcmp(y, bref, bytes) == 0, "flat %s backward dx = dy, %d threads",
+			      lrelu_dtype_name(dt), t);
+		}
+		free(x);
+		free(g);
+		free(ref);
+		free(bref);
+		free(y);
+	}
+}
+
+/* Strided tensors: x every other element of a wider buffer (gather path), rows that
+ * chunks cut in the middle, a transposed grad_output; both frameworks' rules. */
+static void test_identity_tensor(void)
+{
+	const int64_t rows = UNDER_TSAN ? 777 : 1027, cols = UNDER_TSAN ? 1023 : 2045;
+	const int64_t shape[2] = { rows, cols };
+	const int64_t xs[2] = { 2 * cols, 2 };  /* every other element */
+	const int64_t ts[2] = { 1, rows };      /* column-major */
+	const size_t n = (size_t)(rows * cols);
+	static const lrelu_framework fws[] = { LRELU_TORCH, LRELU_MINDSPORE };
+
+	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
+		lrelu_dtype dt = dtypes[k];
+		size_t es = lrelu_dtype_size(dt), bytes = n * es;
+		unsigned char *x = malloc(2 * bytes), *g = malloc(bytes), *ref = malloc(bytes),
+		              *iref = malloc(bytes), *y = malloc(bytes);
+		CHECK(x && g && ref && iref && y, "allocation");
+		if (!(x && g && ref && iref && y))
+			return;
+		fill(x, 2 * bytes);
+		fill(g, bytes);
+		for (size_t f = 0; f < 2; f++) {
+			double slope = f == 0 ? 0.01 : 0.2;
+			lrelu_tensor tx = lrelu_tensor_make(x, dt, 2, shape, xs);
+			lrelu_tensor ty = lrelu_tensor_make(y, dt, 2, shape, NULL);
+			lrelu_tensor tg = lrelu_tensor_make(g, dt, 2, shape, ts);
+			lrelu_tensor tc = lrelu_tensor_make(y, dt, 2, shape, NULL);
+			for (int t = 1; t <= MAXT; t++) {
+				lrelu_set_num_threads(t);
+				/* forward, strided x -> contiguous y */
+				memset(y, 0x5A, bytes);
+				CHECK(lrelu_forward(fws[f], slope, &tx, &ty) == LRELU_OK, "tensor forward: %s",
+				      lrelu_last_error());
+				if (t == 1)
+					memcpy(ref, y, bytes);
+				else
+					CHECK(memcmp(y, ref, bytes) == 0, "tensor %s %s forward, %d threads",
+					      lrelu_framework_name(fws[f]), lrelu_dtype_name(dt), t);
+				/* forward in place on the contiguous result */
+				CHECK(lrelu_forward(fws[f], slope, &tc, NULL) == LRELU_OK, "in place: %s",
+				      lrelu_last_error());
+				if (t == 1)
+					memcpy(iref, y, bytes);
+				else
+					CHECK(memcmp(y, iref, bytes) == 0, "tensor %s %s in place, %d threads",
+					      lrelu_framework_name(fws[f]), lrelu_dtype_name(dt), t);
+			}
+			for (int t = 1; t <= MAXT; t++) {
+				lrelu_set_num_threads(t);
+				/* backward: saved strided, grad_output transposed, grad_input contiguous */
+				memset(y, 0x5A, bytes);
+				CHECK(lrelu_backward(fws[f], slope, &tg, &tx, false, &ty) == LRELU_OK,
+				      "tensor backward: %s", lrelu_last_error());
+				if (t == 1)
+					memcpy(ref, y, bytes);
+				else
+					CHECK(memcmp(y, ref, bytes) == 0, "tensor %s %s backward, %d threads",
+					      lrelu_framework_name(fws[f]), lrelu_dtype_name(dt), t);
+			}
+		}
+		free(x);
+		free(g);
+		free(ref);
+		free(iref);
+		free(y);
+	}
+}
+
+/* FTZ/DAZ in the caller: the result must still be the IEEE one, with the pool. */
+static void test_ftz_caller(void)
+{
+	if (!HAVE_FTZ)
+		return;
+	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
+		lrelu_dtype dt = dtypes[k];
+		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
+		unsigned char *x = malloc(bytes), *ref = malloc(bytes), *y = malloc(bytes);
+		CHECK(x && ref && y, "allocation");
+		if (!(x && ref && y))
+			return;
+		fill(x, bytes);
+		lrelu_set_num_threads(1);
+		flat_fwd(dt, x, ref, n);
+		unsigned long saved = fp_get();
+		for (int t = 1; t <= 4; t++) {
+			lrelu_set_num_threads(t);
+			fp_set(saved | FTZ_BITS);
+			flat_fwd(dt, x, y, n);
+			unsigned long after = fp_get();
+			fp_set(saved);
+			CHECK(after == (saved | FTZ_BITS), "the caller's FTZ/DAZ was not restored");
+			CHECK(memcmp(y, ref, bytes) == 0, "%s with FTZ/DAZ in the caller, %d threads",
+			      lrelu_dtype_name(dt), t);
+		}
+		free(x);
+		free(ref);
+		free(y);
+	}
+}
+
+/* ---- many caller threads at once ------------------------------------------------------ */
+struct caller {
+	pthread_t tid;
+	int id;
+	size_t n;
+	float *x, *y, *ref;
+	int bad;
+};
+
+static void *caller_main(void *arg)
+{
+	struct caller *c = arg;
+	int iters = UNDER_TSAN ? 4 : 12;
+	for (int i = 0; i < iters; i++) {
+		memset(c->y, 0, c->n * sizeof(float));
+		if (lrelu_f32(c->x, c->y, c->n, 0.01f) != LRELU_OK)
+			c->bad++;
+		else if (memcmp(c->y, c->ref, c->n * sizeof(float)) != 0)
+			c->bad++;
+		/* one caller keeps changing the thread count under the others */
+		if (c->id == 0 && lrelu_set_num_threads(1 + i % 4) != LRELU_OK)
+			c->bad++;
+		if (lrelu_get_num_threads() < 1)
+			c->bad++;
+		/* a small call: never touches the pool */
+		if (lrelu_f32(c->x, c->y, 64, 0.01f) != LRELU_OK)
+			c->bad++;
+	}
+	return NULL;
+}
+
+static void test_many_callers(void)
+{
+	enum { NC = 8 };
+	struct caller c[NC];
+	size_t n = UNDER_TSAN ? (size_t)300000 + 3 : (size_t)700000 + 3;
+	lrelu_set_num_threads(1);
+	for (int i = 0; i < NC; i++) {
+		c[i].id = i;
+		c[i].n = n + (size_t)i * 64;
+		c[i].x = malloc(c[i].n * sizeof(float));
+		c[i].y = malloc(c[i].n * sizeof(float));
+		c[i].ref = malloc(c[i].n * sizeof(float));
+		c[i].bad = 0;
+		CHECK(c[i].x && c[i].y && c[i].ref, "allocation");
+		if (!(c[i].x && c[i].y && c[i].ref))
+			return;
+		fill(c[i].x, c[i].n * sizeof(float));
+		lrelu_f32(c[i].x, c[i].ref, c[i].n, 0.01f);
+	}
+	lrelu_set_num_threads(4);
+	int started = 0;
+	for (int i = 0; i < NC; i++)
+		if (pthread_create(&c[i].tid, NULL, caller_main, &c[i]) == 0)
+			started = i + 1;
+		else
+			break;
+	CHECK(started == NC, "started %d caller threads", started);
+	for (int i = 0; i < started; i++) {
+		pthread_join(c[i].tid, NULL);
+		CHECK(c[i].bad == 0, "caller %d: %d wrong results", i, c[i].bad);
+	}
+	for (int i = 0; i < NC; i++) {
+		free(c[i].x);
+		free(c[i].y);
+		free(c[i].ref);
+	}
+}
+
+/* ---- the thread-count API ------------------------------------------------------------- */
+
+static int cpus_expected(void)
+{
+	int c = 0;
+#if defined(CPU_COUNT)
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		c = CPU_COUNT(&set);
+#endif
+	if (c <= 0)
+		c = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (c <= 0)
+		c = 1;
+	return c > 64 ? 64 : c;
+}
+
+/* LRELU_NUM_THREADS is read once, so each value is tried in a fresh child process
+ * (forked before this process has any thread or has read the variable). */
+static void test_env(void)
+{
+	static const struct { const char *value; int want; } cases[] = {
+		{ "3", 3 }, { "1", 1 }, { "0", -1 }, { "-2", -1 }, { "abc", -1 }, { "7x", -1 },
+		{ "", -1 }, { "100000", -1 }, { NULL, -1 },
+	};
+	int cpus = cpus_expected();
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int want = cases[i].want < 0 ? cpus : cases[i].want;
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (cases[i].value != NULL)
+				setenv("LRELU_NUM_THREADS", cases[i].value, 1);
+			else
+				unsetenv("LRELU_NUM_THREADS");
+			_exit(lrelu_get_num_threads() & 0xFF);
+		}
+		int status = 0;
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+		      "child for LRELU_NUM_THREADS=%s", cases[i].value ? cases[i].value : "(unset)");
+		CHECK(WEXITSTATUS(status) == (want & 0xFF), "LRELU_NUM_THREADS=%s gives %d, want %d",
+		      cases[i].value ? cases[i].value : "(unset)", WEXITSTATUS(status), want);
+	}
+}
+
+static void test_api(void)
+{
+	CHECK(lrelu_set_num_threads(-1) == LRELU_ERR_ARG, "set_num_threads(-1)");
+	CHECK(strstr(lrelu_last_error(), "-1") != NULL, "message names the value: %s",
+	      lrelu_last_error());
+	CHECK(lrelu_set_num_threads(100000) == LRELU_ERR_ARG, "set_num_threads(100000)");
+	CHECK(strstr(lrelu_last_error(), "100000") != NULL, "message names the value: %s",
+	      lrelu_last_error());
+	CHECK(lrelu_set_num_threads(5) == LRELU_OK && lrelu_get_num_threads() == 5, "set 5");
+	CHECK(lrelu_set_num_threads(-7) == LRELU_ERR_ARG && lrelu_get_num_threads() == 5,
+	      "a refused count leaves the setting alone");
+	unsetenv("LRELU_NUM_THREADS");
+	CHECK(lrelu_set_num_threads(0) == LRELU_OK, "set 0");
+	CHECK(lrelu_get_num_threads() >= 1, "automatic count %d", lrelu_get_num_threads());
+	CHECK(lrelu_set_num_threads(1) == LRELU_OK && lrelu_get_num_threads() == 1, "set 1");
+}
+
+/* A child of a process with a running pool gets a working library (a new pool). */
+static void test_fork(void)
+{
+	if (UNDER_TSAN)
+		return; /* ThreadSanitizer does not support threads started after fork */
+	size_t n = BIG;
+	float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float)),
+	      *ref = malloc(n * sizeof(float));
+	CHECK(x && y && ref, "allocation");
+	if (!(x && y && ref))
+		return;
+	fill(x, n * sizeof(float));
+	lrelu_set_num_threads(1);
+	lrelu_f32(x, ref, n, 0.01f);
+	lrelu_set_num_threads(3);
+	lrelu_f32(x, y, n, 0.01f); /* the pool exists now */
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		memset(y, 0, n * sizeof(float));
+		lrelu_f32(x, y, n, 0.01f);
+		_exit(memcmp(y, ref, n * sizeof(float)) == 0 ? 0 : 1);
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "forked child's threaded call");
+	free(x);
+	free(y);
+	free(ref);
+}
+
+int main(void)
+{
+	alarm(UNDER_TSAN ? 600 : 300); /* a deadlock fails the test instead of hanging it */
+	test_env();
+	test_api();
+	test_chunking();
+	test_identity_flat();
+	test_identity_tensor();
+	test_ftz_caller();
+	test_many_callers();
+	test_fork();
+	printf("test_threads: ISA %s, threads exercised 1..%d%s\n", lrelu_isa_name(lrelu_get_isa()),
+	       MAXT, UNDER_TSAN ? " (ThreadSanitizer)" : "");
+	return tu_finish("test_threads");
+}
