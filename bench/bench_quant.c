@@ -14,7 +14,9 @@
 /*
  * One thread everywhere (lrelu_set_num_threads(1), XNNPACK without a thread pool), so
  * every row is comparable with memcpy of the same bytes.  Each figure is the median of
- * many timed calls after a warm-up; bytes/s count the bytes read plus written (2n).
+ * many timed calls after a warm-up, alternating with memcpy of the same bytes (the
+ * ratio is memcpy time / row time, so above 1 is faster than memcpy); bytes/s count
+ * the bytes read plus written (2n).
  * Environment: BENCH_QUICK=1 for fewer sizes and repetitions.
  */
 
@@ -81,36 +83,45 @@ static int run(struct job *j)
 	return 1;
 }
 
-/* Median ns per call; reps scaled so that small sizes get many samples. */
-static double time_job(struct job *j, int quick)
+/* ns per call of j and of memcpy of the same bytes, timed in alternating samples so
+ * that both see the same machine load; medians of each. */
+static int time_pair(struct job *j, int quick, double *ns, double *mc_ns)
 {
-	double samples[101];
+	double samples[2][101];
+	struct job mc = *j;
 	int nsamp = quick ? 11 : 41;
 	size_t inner = j->n >= (1u << 22) ? 1 : (size_t)((1u << 22) / j->n);
 	if (inner > 2000)
 		inner = 2000;
+	mc.kind = K_MEMCPY;
 	for (int w = 0; w < 3; w++)
 		if (run(j) != 0)
-			return -1.0;
+			return -1;
 	for (int s = 0; s < nsamp; s++) {
-		double t0 = now_ns();
-		for (size_t k = 0; k < inner; k++)
-			run(j);
-		samples[s] = (now_ns() - t0) / (double)inner;
+		for (int k = 0; k < 2; k++) {
+			struct job *jj = k ? j : &mc;
+			double t0 = now_ns();
+			for (size_t r = 0; r < inner; r++)
+				run(jj);
+			samples[k][s] = (now_ns() - t0) / (double)inner;
+		}
 	}
-	qsort(samples, (size_t)nsamp, sizeof samples[0], cmp_d);
-	return samples[nsamp / 2];
+	for (int k = 0; k < 2; k++)
+		qsort(samples[k], (size_t)nsamp, sizeof samples[k][0], cmp_d);
+	*mc_ns = samples[0][nsamp / 2];
+	*ns = samples[1][nsamp / 2];
+	return 0;
 }
 
-static void row(const char *name, struct job *j, double memcpy_ns, int quick)
+static void row(const char *name, struct job *j, int quick)
 {
-	double ns = time_job(j, quick);
-	if (ns < 0) {
+	double ns, mc;
+	if (time_pair(j, quick, &ns, &mc) != 0) {
 		printf("%-28s %10zu  failed: %s\n", name, j->n, lrelu_last_error());
 		return;
 	}
-	printf("%-28s %10zu %12.1f %9.2f %8.2fx\n", name, j->n, ns, 2.0 * (double)j->n / ns,
-	       memcpy_ns > 0 ? memcpy_ns / ns : 1.0);
+	printf("%-28s %10zu %12.1f %9.2f %12.1f %8.2fx\n", name, j->n, ns, 2.0 * (double)j->n / ns,
+	       mc, mc / ns);
 }
 
 int main(void)
@@ -136,39 +147,36 @@ int main(void)
 #endif
 	printf("quantized LeakyReLU (PyTorch codes), 1 thread, ISA %s, median ns per call\n",
 	       lrelu_isa_name(lrelu_get_isa()));
-	printf("%-28s %10s %12s %9s %9s\n", "row", "elements", "ns", "GB/s", "vs memcpy");
+	printf("%-28s %10s %12s %9s %12s %9s\n", "row", "elements", "ns", "GB/s", "memcpy ns",
+	       "vs memcpy");
 	for (size_t si = 0; si < nsizes; si++) {
 		struct job j = { 0 };
-		double mc;
 		j.x = x;
 		j.y = y;
 		j.n = sizes[si];
 		j.slope = 0.1;
-		j.kind = K_MEMCPY;
-		mc = time_job(&j, quick);
-		row("memcpy", &j, mc, quick);
 		j.kind = K_LRELU_U8;
-		row("lrelu quint8", &j, mc, quick);
+		row("lrelu quint8", &j, quick);
 		j.kind = K_LRELU_S8;
-		row("lrelu qint8", &j, mc, quick);
+		row("lrelu qint8", &j, quick);
 		j.kind = K_LRELU_U8_INPLACE;
-		row("lrelu quint8 in place", &j, mc, quick);
+		row("lrelu quint8 in place", &j, quick);
 		j.kind = K_LRELU_U8_NEWPARAMS;
-		row("lrelu quint8 new params", &j, mc, quick);
+		row("lrelu quint8 new params", &j, quick);
 		for (size_t k = 0; k < sizeof isas / sizeof isas[0]; k++) {
 			char name[64];
 			if (!lrelu_isa_available(isas[k]) || lrelu_set_isa(isas[k]) != LRELU_OK)
 				continue;
 			snprintf(name, sizeof name, "lrelu quint8 isa=%s", lrelu_isa_name(isas[k]));
 			j.kind = K_LRELU_U8;
-			row(name, &j, mc, quick);
+			row(name, &j, quick);
 		}
 		lrelu_set_isa(LRELU_ISA_AUTO);
 #ifdef HAVE_XNNPACK
 		if (xnn_create_leaky_relu_nc_qu8(1, 1, 1, 0.1f, 77, 0.0123f, 30, 0.05f, 0, 255, 0,
 		                                 &j.op) == xnn_status_success) {
 			j.kind = K_XNN;
-			row("xnnpack qu8 (setup+run)", &j, mc, quick);
+			row("xnnpack qu8 (setup+run)", &j, quick);
 			xnn_delete_operator(j.op);
 		} else {
 			printf("xnnpack qu8: create failed\n");
