@@ -3,6 +3,7 @@
 #   make test-quant-torch   regenerate the expected codes with the installed PyTorch
 #                           (more random parameter sets) and check the library on them
 #   make quant-data         rewrite tests/quant/torch_codes.txt (needs python3-torch)
+#   make quant-others       codes where XNNPACK / TFLite / MindSpore Lite rules differ
 
 TEST_PROGS += $(BUILD)/tests/test_quant
 TEST_CMDS += "$(MAKE) --no-print-directory test-quant-torch"
@@ -14,7 +15,7 @@ QUANT_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){return xnn_ini
 QUANT_BENCH_FLAGS := $(if $(QUANT_XNN),-DHAVE_XNNPACK)
 QUANT_BENCH_LIBS := $(if $(QUANT_XNN),-lXNNPACK)
 
-.PHONY: test-quant-torch quant-data
+.PHONY: test-quant-torch quant-data quant-others
 
 $(BUILD)/tests/test_quant: tests/test_quant.c src/kernels/q8lut.h
 
@@ -30,5 +31,12 @@ quant-data:
 	$(PYTHON) tests/quant/gen_torch_codes.py > tests/quant/torch_codes.txt
 
 $(BUILD)/bench/bench_quant: bench/bench_quant.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) $(QUANT_BENCH_FLAGS) $< -o $@ $(STATIC) $(QUANT_BENCH_LIBS) $(LDLIBS)
+
+quant-others: $(BUILD)/tests/quant_others
+	$(BUILD)/tests/quant_others
+
+$(BUILD)/tests/quant_others: tests/quant/others.c $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) $(QUANT_BENCH_FLAGS) $< -o $@ $(STATIC) $(QUANT_BENCH_LIBS) $(LDLIBS)
