@@ -4,10 +4,18 @@
 #                           (more random parameter sets) and check the library on them
 #   make quant-data         rewrite tests/quant/torch_codes.txt (needs python3-torch)
 #   make quant-others       codes where XNNPACK / TFLite / MindSpore Lite rules differ
+#   make test-quant-aarch64 test_quant cross-compiled for AArch64 (NEON tbl) under qemu
 
 TEST_PROGS += $(BUILD)/tests/test_quant
 TEST_CMDS += "$(MAKE) --no-print-directory test-quant-torch"
 BENCH_CMDS += $(BUILD)/bench/bench_quant
+
+QUANT_ARM_CC ?= aarch64-linux-gnu-gcc
+QUANT_ARM_QEMU ?= qemu-aarch64 -L /usr/aarch64-linux-gnu
+ifeq ($(shell command -v $(QUANT_ARM_CC) >/dev/null 2>&1 && \
+        command -v $(firstword $(QUANT_ARM_QEMU)) >/dev/null 2>&1 && echo yes),yes)
+TEST_CMDS += "$(MAKE) --no-print-directory test-quant-aarch64"
+endif
 
 # XNNPACK (Debian libxnnpack-dev) as a peer in the benchmark, when it is installed.
 QUANT_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){return xnn_initialize(0);}\n' | \
@@ -15,7 +23,12 @@ QUANT_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){return xnn_ini
 QUANT_BENCH_FLAGS := $(if $(QUANT_XNN),-DHAVE_XNNPACK)
 QUANT_BENCH_LIBS := $(if $(QUANT_XNN),-lXNNPACK)
 
-.PHONY: test-quant-torch quant-data quant-others
+.PHONY: test-quant-torch quant-data quant-others test-quant-aarch64
+
+test-quant-aarch64:
+	@$(MAKE) --no-print-directory CC=$(QUANT_ARM_CC) BUILD=$(BUILD)-aarch64 \
+	  $(BUILD)-aarch64/tests/test_quant
+	@$(QUANT_ARM_QEMU) $(BUILD)-aarch64/tests/test_quant
 
 $(BUILD)/tests/test_quant: tests/test_quant.c src/kernels/q8lut.h
 
