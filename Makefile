@@ -62,16 +62,25 @@ $(SHARED): $(LIB_OBJS)
 	ln -sf liblrelu.so.$(SOMAJOR) $(BUILD)/liblrelu.so
 
 # ---- examples ------------------------------------------------------------------------
-EXAMPLES := $(if $(wildcard cli/npyprint.c),$(BUILD)/examples/seed $(BUILD)/examples/tour)
+EXAMPLES := $(BUILD)/examples/seed $(BUILD)/examples/tour
 .PHONY: examples
 examples: $(EXAMPLES)
 
-$(BUILD)/examples/%: examples/%.c $(STATIC) cli/npyprint.c cli/npyprint.h
+# seed.c prints through the command's NumPy printer (cli/npyprint.c).
+$(BUILD)/examples/seed: examples/seed.c $(STATIC) cli/npyprint.c cli/npyprint.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) -Icli $< cli/npyprint.c -o $@ $(STATIC) $(LDLIBS)
 
-demo: $(BUILD)/examples/seed
-	$(BUILD)/examples/seed
+$(BUILD)/examples/tour: examples/tour.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+# The seed page's examples: through the library, then through the command.
+demo: $(BUILD)/examples/seed $(BUILD)/lrelu
+	@$(BUILD)/examples/seed
+	@echo
+	@echo "# the same through the command: lrelu demo"
+	@$(BUILD)/lrelu demo
 
 # ---- fragments -----------------------------------------------------------------------
 # Each may add to PROGRAMS (installed commands), TEST_PROGS (C test programs built
@@ -90,6 +99,8 @@ $(BUILD)/tests/test_%: tests/test_%.c $(TEST_COMMON) $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) -Isrc -Itests $< -o $@ $(STATIC) $(LDLIBS)
 
+TEST_CMDS += "$(PYTHON) tests/test_examples.py $(BUILD)"
+
 test-c: $(TEST_PROGS)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS)
 
@@ -104,11 +115,14 @@ bench: all
 	@set -e; $(foreach c,$(BENCH_CMDS),$(c);)
 
 # ---- install -------------------------------------------------------------------------
-lrelu.pc: lrelu.pc.in include/lrelu.h
+# The .pc names PREFIX, so it is written at install time, never reused from another one.
+.PHONY: $(BUILD)/lrelu.pc
+$(BUILD)/lrelu.pc: lrelu.pc.in
+	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $(BUILD)/lrelu.pc
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: all lrelu.pc
+install: all $(BUILD)/lrelu.pc
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR)
 	install -m 644 include/lrelu.h $(DESTDIR)$(INCDIR)/
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
@@ -120,11 +134,11 @@ install: all lrelu.pc
 
 # ---- dependencies (Debian 12) --------------------------------------------------------
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PKGS := build-essential clang libclang-rt-14-dev python3 python3-numpy python3-torch \
+DEBIAN_PKGS := build-essential pkgconf binutils clang libclang-rt-14-dev python3 python3-numpy python3-torch \
                python3-onnx gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PKGS)
 
 clean:
-	rm -rf build build-* lrelu.pc
+	rm -rf build build-*
