@@ -22,8 +22,9 @@
 /* Exit statuses (documented in docs/cli.md and --help). */
 enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
 
-/* Bytes per chunk buffer.  Three buffers (input, gradient, output) plus the header
- * bound the data memory at 3 * CHUNK_BYTES whatever the file size. */
+/* Bytes per chunk buffer.  At most two buffers (input and gradient, or input and
+ * quantized output) plus the header bound the data memory at 2 * CHUNK_BYTES
+ * whatever the file size. */
 #define CHUNK_BYTES ((size_t)4 << 20)
 
 /* Printing holds the whole array; refuse absurd sizes with a message instead of
@@ -133,7 +134,7 @@ static const char usage_text[] =
 	"                       dtype of a literal (default float32); for a .npy file,\n"
 	"                       read '<u2' or '|V2' data as bfloat16 bit patterns\n"
 	"  --grad GRAD.npy      backward: OUTPUT is dL/dx for INPUT given dL/dy = GRAD\n"
-	"  --threads N          worker threads (0 = automatic)\n"
+	"  --threads N          worker threads (default 1; 0 = automatic)\n"
 	"  --scale S --zero-point Z          quantization of int8 ('|i1') / uint8 ('|u1')\n"
 	"  --out-scale S --out-zero-point Z  output quantization (default: the input's)\n"
 	"  -h, --help           this text\n"
@@ -327,6 +328,16 @@ static void parse_args(int argc, char **argv, int first, bool diff, struct opts 
 			o->have_ozp = true;
 		}
 	}
+}
+
+/* The work per chunk is far below what one core streams, so by default the command
+ * computes on its own thread; waking a pool for every 4 MiB chunk only costs time
+ * (measured in docs/cli.md).  --threads N asks for the pool. */
+static void set_threads(const struct opts *o)
+{
+	int n = o->have_threads ? o->threads : 1;
+	if (lrelu_set_num_threads(n) != LRELU_OK)
+		usage_error("--threads %d: %s", n, lrelu_last_error());
 }
 
 /* ---- arrays: a header plus a byte source (file, stdin, or memory) -------------------- */
@@ -626,8 +637,13 @@ static void run_stream(const struct job *j, struct sink *k)
 	size_t bytes = per * isz;
 	uint64_t left = x->info.count;
 	size_t first = left < per ? (size_t)left : per;
-	unsigned char *xb = xmalloc(first * isz), *yb = xmalloc(first * isz);
+	/* Float results are computed in place (into the input chunk, or into the gradient
+	 * chunk for backward): one buffer less to fill and one memory pass less.  Quantized
+	 * output may carry other quantization parameters, so it gets its own buffer. */
+	bool quant = x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8;
+	unsigned char *xb = xmalloc(first * isz);
 	unsigned char *gb = j->g ? xmalloc(first * isz) : NULL;
+	unsigned char *yb = quant ? xmalloc(first * isz) : j->g ? gb : xb;
 	(void)bytes;
 	while (left > 0) {
 		size_t n = left < per ? (size_t)left : per;
@@ -656,8 +672,9 @@ static void run_stream(const struct job *j, struct sink *k)
 	unsigned char extra;
 	if (x->src.fd >= 0 && !x->src.regular && src_read(&x->src, &extra, 1) == 1)
 		data_error("%s: bytes after the data the header announces", x->src.name);
+	if (quant)
+		free(yb);
 	free(xb);
-	free(yb);
 	free(gb);
 }
 
@@ -822,8 +839,7 @@ static int cmd_main(struct opts *o)
 		usage_error("--out-scale/--out-zero-point need --scale and --zero-point");
 	if (o->grad && strcmp(o->grad, "-") == 0 && strcmp(in, "-") == 0)
 		usage_error("INPUT and GRAD cannot both be standard input");
-	if (o->have_threads && lrelu_set_num_threads(o->threads) != LRELU_OK)
-		usage_error("--threads %d: %s", o->threads, lrelu_last_error());
+	set_threads(o);
 
 	struct array x, g;
 	bool literal_in = strcmp(in, "-") != 0 && literal_looks_like(in);
@@ -1042,8 +1058,7 @@ static int cmd_diff(struct opts *o)
 	if (o->have_ns && o->have_alpha && !(o->ns == o->alpha))
 		usage_error("diff: --negative-slope %g and --alpha %g differ; diff runs both "
 		            "semantics with one slope", o->ns, o->alpha);
-	if (o->have_threads && lrelu_set_num_threads(o->threads) != LRELU_OK)
-		usage_error("--threads %d: %s", o->threads, lrelu_last_error());
+	set_threads(o);
 	double slope = o->have_ns ? o->ns : o->have_alpha ? o->alpha : 0.2;
 	lrelu_framework fa = o->have_from ? o->from : LRELU_TORCH;
 	lrelu_framework fb = o->have_to ? o->to : LRELU_MINDSPORE;

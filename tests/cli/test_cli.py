@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -417,6 +418,33 @@ def test_inplace():
     check(rc == 0 and out == b"[[-0.2  4.  -1.6]\n [ 2.  -1.   9. ]]\n", "inplace literal prints")
 
 
+def test_signal():
+    """SIGTERM while the input stream stalls: the temporary file goes, nothing is left."""
+    b = io.BytesIO()
+    np.save(b, np.zeros(1 << 20, np.float32))
+    data = b.getvalue()
+    o = path("sig_out.npy")
+    before = listing()
+    p = subprocess.Popen([LRELU, "-", o], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdin.write(data[: len(data) // 2])
+    p.stdin.flush()
+    tmp = []
+    for _ in range(1000):  # wait for the event (the file appearing), at most 10 s
+        tmp = [n for n in os.listdir(TMP) if n.startswith(".sig_out.npy.lrelu-")]
+        if tmp:
+            break
+        time.sleep(0.01)
+    check(len(tmp) == 1, "temporary file next to OUTPUT while streaming: %s" % listing())
+    p.terminate()
+    p.wait()
+    p.stdin.close()
+    p.stdout.close()
+    p.stderr.close()
+    check(p.returncode == -15, "killed by SIGTERM: %s" % p.returncode)
+    check(listing() == before, "nothing left after SIGTERM: %s" % listing())
+
+
 def expect_error(args, code, needles, what, stdin=None, shell=False, protect=(), cwd=None):
     """Runs, checks exit status and message, and that the directory and INPUTs are untouched."""
     before = listing()
@@ -613,6 +641,7 @@ def main():
         test_grad()
         test_quantized()
         test_inplace()
+        test_signal()
         test_errors()
         test_demo_diff_help()
     finally:
