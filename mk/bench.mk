@@ -18,3 +18,40 @@ test-tsan:
 	  SAN="-fsanitize=thread -fno-omit-frame-pointer" build-tsan/tests/test_threads
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $(TSAN_OPTIONS)" \
 	  build-tsan/tests/test_threads
+
+# ---- benchmark -------------------------------------------------------------------------
+# Peers are linked when their headers and libraries are here; otherwise bench.c says so
+# and skips them.
+BENCH_DNNL := $(shell printf '#include <dnnl.h>\nint main(void){return dnnl_version()==0;}\n' | \
+  $(CC) -x c - -o /dev/null -ldnnl 2>/dev/null && echo yes)
+BENCH_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){pthreadpool_destroy(0);return xnn_initialize(0);}\n' | \
+  $(CC) -x c - -o /dev/null -lXNNPACK -lpthreadpool 2>/dev/null && echo yes)
+BENCH_FLAGS := $(if $(BENCH_DNNL),-DHAVE_DNNL) $(if $(BENCH_XNN),-DHAVE_XNNPACK)
+BENCH_LIBS := $(if $(BENCH_DNNL),-ldnnl -lgomp) $(if $(BENCH_XNN),-lXNNPACK -lpthreadpool)
+# The yardsticks: what gcc -O3 -march=native makes of the loops a user would write.
+BENCH_BASEFLAGS := -std=gnu11 -O3 -march=native -fno-tree-loop-distribute-patterns -g $(WARN)
+BENCH_PKGS := libdnnl-dev libxnnpack-dev libpthreadpool-dev gnuplot-nox python3-numpy python3-torch
+
+BENCH_CMDS += "$(MAKE) --no-print-directory bench-lrelu"
+
+.PHONY: bench-lrelu
+bench-lrelu: $(BUILD)/bench/bench
+	@mkdir -p $(BUILD)/bench
+	BENCH_TSV=$(BUILD)/bench/bench.tsv $(BUILD)/bench/bench
+	@if $(PYTHON) -c 'import numpy' 2>/dev/null; then \
+	  $(PYTHON) bench/bench.py $(BUILD)/bench/bench.tsv; \
+	else echo "bench.py: NumPy not installed (python3-numpy): PyTorch and NumPy skipped"; fi
+	@sh bench/plot.sh $(BUILD)/bench/bench.tsv $(BUILD)/bench/bench.png
+	@$(PYTHON) bench/summary.py $(BUILD)/bench/bench.tsv | tee $(BUILD)/bench/summary.md
+
+$(BUILD)/bench/baseline.o: bench/baseline.c bench/baseline.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_BASEFLAGS) -c $< -o $@
+
+$(BUILD)/bench/bench: bench/bench.c bench/baseline.h $(BUILD)/bench/baseline.o $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) $(BENCH_FLAGS) $< $(BUILD)/bench/baseline.o -o $@ $(STATIC) $(BENCH_LIBS) $(LDLIBS)
+
+bench-deps:
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BENCH_PKGS)

@@ -23,11 +23,16 @@
  * worker costs 10-50 us on a virtual machine, which a 1 MiB call (~50 us) barely
  * repays.
  *
- * The pool holds up to (threads - 1) workers; the calling thread runs chunk 0 itself.
- * A job is published as one 64-bit word, (generation << 16) | chunks, so that a worker
- * learns from a single atomic load both that there is a new job and whether it takes
- * part; the job's other fields are read only by participants, and the caller does not
- * return (or publish the next job) before every participant has finished.
+ * The pool holds up to (threads - 1) workers and the calling thread works too.  A job
+ * is cut into more chunks than threads, and every thread claims chunks one at a time
+ * from a shared counter until none is left: on a loaded machine a worker that wakes
+ * late (or not at all) finds the work done by the others, so a threaded call is never
+ * much slower than a serial one.  The counter lives in one 64-bit word together with
+ * the job's generation and chunk count, (generation << 32) | (chunks << 16) | next,
+ * so a claim is one compare-and-swap that fails for a job that is no longer current.
+ * A thread reads the job's other fields only while it holds a claimed, unfinished
+ * chunk, and the caller returns only when every chunk is finished, so those plain
+ * fields are never read while the next job writes them.
  *
  * Many caller threads: one job runs at a time.  A caller that finds the pool busy runs
  * its call serially instead of queueing: the pool's threads are already saturating
@@ -48,8 +53,10 @@
 
 /* Bytes read + written below which a call never uses threads. */
 #define PAR_MIN_BYTES ((size_t)1 << 20)
-/* Minimum bytes per thread: a medium call uses fewer threads than the pool has. */
-#define PAR_BYTES_PER_THREAD ((size_t)512 << 10)
+/* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
+ * medium call uses fewer threads than the pool has). */
+#define CHUNKS_PER_THREAD 8
+#define PAR_CHUNK_BYTES ((size_t)128 << 10)
 /* Upper bound on an explicit or environment thread count. */
 #define MAX_THREADS 1024
 /* Automatic thread counts stop here: more threads than this cannot speed up a
@@ -70,16 +77,15 @@ static inline void cpu_relax(void)
 struct worker {
 	pthread_t tid;
 	struct pool *pool;
-	int index;         /* 1-based: chunk number this worker runs */
-	uint64_t start_job; /* the job word when it was created: every later one is new */
+	uint32_t start_gen; /* the generation when it was created: every later one is new */
 };
 
 struct pool {
 	pthread_mutex_t mu;
-	pthread_cond_t wake; /* workers wait here for a new job word */
-	pthread_cond_t done; /* the caller waits here for pending == 0 */
-	_Atomic uint64_t job; /* (generation << 16) | chunks; 0 before the first job */
-	atomic_int pending;   /* participants that have not finished the current job */
+	pthread_cond_t wake; /* workers wait here for a new generation */
+	pthread_cond_t done; /* the caller waits here for finished == chunks */
+	_Atomic uint64_t claim; /* (generation << 32) | (chunks << 16) | next chunk */
+	atomic_uint finished;   /* chunks of the current job finished */
 	atomic_int stop;
 	int sleepers;         /* workers waiting on `wake` (under mu) */
 	int caller_waiting;   /* the caller waits on `done` (under mu) */
@@ -90,6 +96,8 @@ struct pool {
 	void *arg;
 	size_t n, align;
 };
+
+#define GEN_OF(w) ((uint32_t)((w) >> 32))
 
 static atomic_int requested;     /* lrelu_set_num_threads value; 0 = automatic */
 static atomic_int auto_threads;  /* resolved automatic count, 0 until first needed */
@@ -164,48 +172,60 @@ static void chunk_bounds(size_t n, size_t align, int chunks, int c, size_t *b, s
 	*e = ue * align < n ? ue * align : n;
 }
 
-static void run_chunk(struct pool *p, int chunks, int c)
+/* Claims and runs chunks of generation `gen` until none is left.  Returns whether
+ * this thread finished the job's last chunk. */
+static int run_chunks(struct pool *p, uint32_t gen)
 {
-	size_t b, e;
-	chunk_bounds(p->n, p->align, chunks, c, &b, &e);
-	if (b < e)
-		p->fn(p->arg, b, e);
+	uint64_t w = atomic_load_explicit(&p->claim, memory_order_acquire);
+	int last = 0;
+	for (;;) {
+		unsigned next = (unsigned)(w & 0xFFFF), chunks = (unsigned)(w >> 16 & 0xFFFF);
+		if (GEN_OF(w) != gen || next >= chunks)
+			return last;
+		if (!atomic_compare_exchange_weak_explicit(&p->claim, &w, w + 1, memory_order_acquire,
+		                                           memory_order_acquire))
+			continue;
+		/* chunk `next` is ours: the job's fields stay valid until we finish it */
+		size_t b, e;
+		chunk_bounds(p->n, p->align, (int)chunks, (int)next, &b, &e);
+		if (b < e)
+			p->fn(p->arg, b, e);
+		last = atomic_fetch_add_explicit(&p->finished, 1, memory_order_acq_rel) + 1 == chunks;
+		w = atomic_load_explicit(&p->claim, memory_order_acquire);
+	}
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pool *p = w->pool;
-	uint64_t seen = w->start_job; /* not a fresh load: the first job may be out already */
+	uint32_t seen = w->start_gen; /* not a fresh load: the first job may be out already */
 
 	for (;;) {
-		uint64_t job = atomic_load_explicit(&p->job, memory_order_acquire);
-		for (int i = 0; job == seen && i < SPIN_ITERS; i++) {
+		uint32_t gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_acquire));
+		for (int i = 0; gen == seen && i < SPIN_ITERS; i++) {
 			if (atomic_load_explicit(&p->stop, memory_order_relaxed))
 				break;
 			cpu_relax();
-			job = atomic_load_explicit(&p->job, memory_order_acquire);
+			gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_acquire));
 		}
-		if (job == seen) {
+		if (gen == seen) {
 			pthread_mutex_lock(&p->mu);
 			p->sleepers++;
-			while ((job = atomic_load_explicit(&p->job, memory_order_acquire)) == seen &&
+			while ((gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_acquire))) == seen &&
 			       !atomic_load_explicit(&p->stop, memory_order_relaxed))
 				pthread_cond_wait(&p->wake, &p->mu);
 			p->sleepers--;
 			pthread_mutex_unlock(&p->mu);
 		}
-		if (job == seen)
+		if (gen == seen)
 			break; /* stop, and no job left unseen */
-		seen = job;
-		int chunks = (int)(job & 0xFFFF);
-		if (w->index >= chunks)
-			continue;
+		seen = gen;
 		lrelu_fpenv env;
 		lrelu_fpenv_enter(&env);
-		run_chunk(p, chunks, w->index);
+		int last = run_chunks(p, gen);
 		lrelu_fpenv_leave(&env);
-		if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+		if (last) {
 			pthread_mutex_lock(&p->mu);
 			if (p->caller_waiting)
 				pthread_cond_signal(&p->done);
@@ -297,8 +317,7 @@ static struct pool *pool_get(int want)
 	while (p->nworkers < want) {
 		struct worker *w = &p->workers[p->nworkers];
 		w->pool = p;
-		w->index = p->nworkers + 1;
-		w->start_job = atomic_load_explicit(&p->job, memory_order_relaxed);
+		w->start_gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_relaxed));
 		if (pthread_create(&w->tid, NULL, worker_main, w) != 0)
 			break;
 		p->nworkers++;
@@ -310,8 +329,8 @@ static struct pool *pool_get(int want)
 void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_range_fn fn,
                         void *arg)
 {
-	size_t bytes;
-	int threads, chunks;
+	size_t bytes, units, chunks;
+	int threads;
 	struct pool *p;
 
 	if (n == 0)
@@ -326,48 +345,52 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 	threads = lrelu_get_num_threads();
 	if (threads <= 1)
 		goto serial;
-	chunks = threads;
-	if (bytes / PAR_BYTES_PER_THREAD < (size_t)chunks)
-		chunks = (int)(bytes / PAR_BYTES_PER_THREAD);
-	if ((n + align - 1) / align < (size_t)chunks)
-		chunks = (int)((n + align - 1) / align);
-	if (chunks <= 1)
-		goto serial;
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
 		goto serial; /* another caller's job runs: see the design note */
-	p = pool_get(chunks - 1);
+	p = pool_get(threads - 1);
 	if (p == NULL) {
 		atomic_store_explicit(&busy, 0, memory_order_release);
 		goto serial;
 	}
-	if (chunks > p->nworkers + 1)
-		chunks = p->nworkers + 1;
+	if (threads > p->nworkers + 1)
+		threads = p->nworkers + 1;
+	chunks = (size_t)threads * CHUNKS_PER_THREAD;
+	if (bytes / PAR_CHUNK_BYTES < chunks)
+		chunks = bytes / PAR_CHUNK_BYTES;
+	units = (n + align - 1) / align;
+	if (units < chunks)
+		chunks = units;
+	if (chunks > 0xFFFF)
+		chunks = 0xFFFF;
+	if (chunks <= 1) {
+		atomic_store_explicit(&busy, 0, memory_order_release);
+		goto serial;
+	}
 
 	p->fn = fn;
 	p->arg = arg;
 	p->n = n;
 	p->align = align;
-	atomic_store_explicit(&p->pending, chunks - 1, memory_order_relaxed);
-	{
-		uint64_t gen = (atomic_load_explicit(&p->job, memory_order_relaxed) >> 16) + 1;
-		pthread_mutex_lock(&p->mu);
-		atomic_store_explicit(&p->job, (gen << 16) | (uint64_t)chunks, memory_order_release);
-		if (p->sleepers > 0)
-			pthread_cond_broadcast(&p->wake);
-		pthread_mutex_unlock(&p->mu);
-	}
+	atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
+	uint32_t gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_relaxed)) + 1;
+	pthread_mutex_lock(&p->mu);
+	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks << 16,
+	                      memory_order_release);
+	if (p->sleepers > 0)
+		pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->mu);
 
-	run_chunk(p, chunks, 0);
+	run_chunks(p, gen);
 
 	for (int i = 0; i < SPIN_ITERS; i++) {
-		if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0)
+		if (atomic_load_explicit(&p->finished, memory_order_acquire) == chunks)
 			break;
 		cpu_relax();
 	}
-	if (atomic_load_explicit(&p->pending, memory_order_acquire) != 0) {
+	if (atomic_load_explicit(&p->finished, memory_order_acquire) != chunks) {
 		pthread_mutex_lock(&p->mu);
 		p->caller_waiting = 1;
-		while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0)
+		while (atomic_load_explicit(&p->finished, memory_order_acquire) != chunks)
 			pthread_cond_wait(&p->done, &p->mu);
 		p->caller_waiting = 0;
 		pthread_mutex_unlock(&p->mu);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -133,10 +134,13 @@ static lrelu_status flat_bwd(lrelu_dtype dt, const void *g, const void *a, void 
 struct rec {
 	pthread_mutex_t mu;
 	size_t count;
-	size_t b[64], e[64];
-	pthread_t tid[64];
+	size_t b[1024], e[1024];
+	pthread_t tid[1024];
 	int env_dirty;       /* a chunk ran with FTZ/DAZ set */
 	int poison;          /* set FTZ/DAZ in the worker and leave it set */
+	int barrier;         /* hold each thread's first chunk until this many threads have one */
+	int distinct;
+	pthread_t seen[MAXT + 1];
 	pthread_t caller;
 };
 
@@ -146,7 +150,7 @@ static void rec_range(void *arg, size_t begin, size_t end)
 	int on_worker = !pthread_equal(pthread_self(), r->caller);
 	unsigned long env = fp_get();
 	pthread_mutex_lock(&r->mu);
-	if (r->count < 64) {
+	if (r->count < 1024) {
 		r->b[r->count] = begin;
 		r->e[r->count] = end;
 		r->tid[r->count] = pthread_self();
@@ -154,7 +158,30 @@ static void rec_range(void *arg, size_t begin, size_t end)
 	r->count++;
 	if (on_worker && (env & FTZ_BITS) != 0)
 		r->env_dirty = 1;
+	int first = 1;
+	for (int i = 0; i < r->distinct; i++)
+		if (pthread_equal(r->seen[i], pthread_self()))
+			first = 0;
+	if (first && r->distinct <= MAXT)
+		r->seen[r->distinct++] = pthread_self();
 	pthread_mutex_unlock(&r->mu);
+	/* Threads claim chunks as they come, so how many threads get one depends on timing;
+	 * holding each thread's first chunk until `barrier` threads have one makes it
+	 * deterministic (a pool that never starts its workers fails after the time-out,
+	 * which only a machine stalled for 20 s could reach otherwise). */
+	if (first && r->barrier > 1) {
+		struct timespec t0, t;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			pthread_mutex_lock(&r->mu);
+			int d = r->distinct;
+			pthread_mutex_unlock(&r->mu);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (d >= r->barrier || t.tv_sec - t0.tv_sec > 20)
+				break;
+			sched_yield();
+		}
+	}
 	if (on_worker && r->poison)
 		fp_set(env | FTZ_BITS);
 }
@@ -165,10 +192,11 @@ static int check_chunks(size_t n, size_t align, size_t bpe, struct rec *r, const
 {
 	r->count = 0;
 	r->env_dirty = 0;
+	r->distinct = 0;
 	r->caller = pthread_self();
 	lrelu_parallel_for(n, align, bpe, rec_range, r);
-	size_t cnt = r->count < 64 ? r->count : 64;
-	CHECK(r->count >= 1 && r->count <= 64, "%s: %zu chunks", what, r->count);
+	size_t cnt = r->count < 1024 ? r->count : 1024;
+	CHECK(r->count >= 1 && r->count <= 1024, "%s: %zu chunks", what, r->count);
 	/* sort by begin (few entries) */
 	for (size_t i = 1; i < cnt; i++)
 		for (size_t j = i; j > 0 && r->b[j - 1] > r->b[j]; j--) {
@@ -210,12 +238,14 @@ static void test_chunking(void)
 	unsigned long saved = fp_get();
 	fp_set(saved | FTZ_BITS);
 	lrelu_set_num_threads(4);
+	r.barrier = 4;
 	int d = check_chunks((size_t)1 << 22, 64, 8, &r, "4 threads, FTZ caller");
 	CHECK(d == 4, "4 threads: %d distinct threads ran chunks", d);
 	CHECK(r.env_dirty == 0, "a worker ran a chunk with FTZ/DAZ set (inherited)");
 	fp_set(saved);
 
 	/* A task that leaves FTZ set in a worker must not leak it into the next task. */
+	r.barrier = 0;
 	r.poison = 1;
 	check_chunks((size_t)1 << 22, 64, 8, &r, "poison");
 	r.poison = 0;
@@ -226,8 +256,10 @@ static void test_chunking(void)
 		char what[64];
 		lrelu_set_num_threads(t);
 		snprintf(what, sizeof what, "%d threads", t);
+		r.barrier = t;
 		d = check_chunks(((size_t)1 << 22) + 5, 64, 8, &r, what);
 		CHECK(d == t, "%d threads: %d distinct threads ran chunks", t, d);
+		r.barrier = 0;
 		/* odd alignment, size not a multiple of it */
 		check_chunks(((size_t)1 << 21) + 3, 48, 8, &r, what);
 		/* small calls never leave the caller's thread */

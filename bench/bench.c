@@ -1,0 +1,625 @@
+/* bench.c - lrelu against memcpy, a copy loop, a plain C loop, oneDNN and XNNPACK, L1 to DRAM */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "lrelu.h"
+
+#ifdef HAVE_DNNL
+#include <dnnl.h>
+void omp_set_num_threads(int n); /* libgomp: oneDNN's thread count (Debian builds it with OpenMP) */
+#endif
+#ifdef HAVE_XNNPACK
+#include <xnnpack.h>
+#endif
+
+/*
+ * Method.  Buffers are allocated once at the largest size and every page is written
+ * before any timing (a first touch costs microseconds per page on a virtual machine).
+ * For each size, dtype, mode and thread count every implementation runs a warm-up,
+ * then `samples` timed batches of `reps` calls (reps chosen so a batch lasts
+ * ~BATCH_NS); the figure is the median batch's time per call.  Implementations run
+ * one after another on the same buffers in the same process, so ratios compare like
+ * with like even though absolute figures drift on a shared machine.
+ *
+ * GB/s counts bytes read + written: 2 * n * sizeof(element) for forward, in place or
+ * not.  A ratio "x memcpy" is memcpy's time / lrelu's time: above 1, lrelu is faster.
+ *
+ * In place, every call alternates the slope between 0.01 and 100, so that negative
+ * values come back instead of shrinking to subnormals and then zeros after a few dozen
+ * calls (the peers get two operators, one per slope).
+ *
+ * Environment: BENCH_QUICK=1 (fewer sizes, shorter batches), BENCH_TSV=path (default
+ * build/bench/bench.tsv), BENCH_MAX=elements (largest size), BENCH_HUGEPAGES=1
+ * (madvise the buffers for transparent huge pages), BENCH_THREADS=n ("all" threads).
+ */
+
+enum impl {
+	I_LRELU,   /* flat API: lrelu_f32 ... */
+	I_TENSOR,  /* tensor API: lrelu_forward, 1-d contiguous */
+	I_MEMCPY,
+	I_COPY,    /* copy loop, bench/baseline.c */
+	I_PLAIN,   /* plain C LeakyReLU loop, bench/baseline.c */
+	I_DNNL,
+	I_XNN,
+	I_COUNT
+};
+static const char *const impl_name[I_COUNT] = { "lrelu", "lrelu_tensor", "memcpy", "copy_loop",
+                                                "plain_c", "onednn", "xnnpack" };
+
+static const lrelu_dtype dtypes[] = { LRELU_FLOAT32, LRELU_BFLOAT16, LRELU_FLOAT16,
+                                      LRELU_FLOAT64 };
+static const float slopes[2] = { 0.01f, 100.0f };
+
+struct cfg {
+	lrelu_dtype dt;
+	int inplace;
+	int threads;
+	size_t n, es;
+	void *x, *y; /* y == x in place */
+	unsigned calls;
+#ifdef HAVE_DNNL
+	dnnl_primitive_t dn_prim[2];
+	dnnl_memory_t dn_src, dn_dst;
+	int dn_ok;
+#endif
+#ifdef HAVE_XNNPACK
+	xnn_operator_t xn_op[2];
+	pthreadpool_t xn_pool;
+	int xn_ok;
+#endif
+};
+
+#ifdef HAVE_DNNL
+static dnnl_engine_t dn_engine;
+static dnnl_stream_t dn_stream;
+#endif
+#ifdef HAVE_XNNPACK
+static int xn_ready;
+#endif
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* ---- peers ---------------------------------------------------------------------- */
+
+#ifdef HAVE_DNNL
+static int dnnl_dtype(lrelu_dtype dt, dnnl_data_type_t *out)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		*out = dnnl_f32;
+		return 1;
+	case LRELU_BFLOAT16:
+		*out = dnnl_bf16;
+		return 1;
+	default:
+		return 0; /* oneDNN's CPU eltwise has no f64, and f16 only on AVX512-FP16 */
+	}
+}
+
+static void dnnl_setup(struct cfg *c)
+{
+	dnnl_data_type_t dt;
+	dnnl_dims_t dims = { (dnnl_dim_t)c->n };
+	c->dn_ok = 0;
+	if (dn_engine == NULL || !dnnl_dtype(c->dt, &dt))
+		return;
+	omp_set_num_threads(c->threads);
+#if DNNL_VERSION_MAJOR >= 3
+	dnnl_memory_desc_t md;
+	if (dnnl_memory_desc_create_with_tag(&md, 1, dims, dt, dnnl_a) != dnnl_success)
+		return;
+	for (int k = 0; k < 2; k++) {
+		dnnl_primitive_desc_t pd;
+		c->dn_prim[k] = NULL;
+		if (k == 1 && !c->inplace)
+			break;
+		if (dnnl_eltwise_forward_primitive_desc_create(&pd, dn_engine, dnnl_forward_inference,
+		                                               dnnl_eltwise_relu, md, md, slopes[k], 0.f,
+		                                               NULL) != dnnl_success)
+			goto out;
+		if (dnnl_primitive_create(&c->dn_prim[k], pd) != dnnl_success)
+			c->dn_prim[k] = NULL;
+		dnnl_primitive_desc_destroy(pd);
+		if (c->dn_prim[k] == NULL)
+			goto out;
+	}
+	if (dnnl_memory_create(&c->dn_src, md, dn_engine, c->x) == dnnl_success &&
+	    dnnl_memory_create(&c->dn_dst, md, dn_engine, c->y) == dnnl_success)
+		c->dn_ok = 1;
+out:
+	dnnl_memory_desc_destroy(md);
+#else
+	dnnl_memory_desc_t md;
+	if (dnnl_memory_desc_init_by_tag(&md, 1, dims, dt, dnnl_a) != dnnl_success)
+		return;
+	for (int k = 0; k < 2; k++) {
+		dnnl_eltwise_desc_t ed;
+		dnnl_primitive_desc_t pd;
+		c->dn_prim[k] = NULL;
+		if (k == 1 && !c->inplace)
+			break;
+		if (dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, dnnl_eltwise_relu, &md,
+		                                   slopes[k], 0.f) != dnnl_success ||
+		    dnnl_primitive_desc_create(&pd, &ed, NULL, dn_engine, NULL) != dnnl_success)
+			return;
+		if (dnnl_primitive_create(&c->dn_prim[k], pd) != dnnl_success)
+			c->dn_prim[k] = NULL;
+		dnnl_primitive_desc_destroy(pd);
+		if (c->dn_prim[k] == NULL)
+			return;
+	}
+	if (dnnl_memory_create(&c->dn_src, &md, dn_engine, c->x) == dnnl_success &&
+	    dnnl_memory_create(&c->dn_dst, &md, dn_engine, c->y) == dnnl_success)
+		c->dn_ok = 1;
+#endif
+}
+
+static void dnnl_teardown(struct cfg *c)
+{
+	for (int k = 0; k < 2; k++)
+		if (c->dn_prim[k] != NULL)
+			dnnl_primitive_destroy(c->dn_prim[k]);
+	if (c->dn_src != NULL)
+		dnnl_memory_destroy(c->dn_src);
+	if (c->dn_dst != NULL)
+		dnnl_memory_destroy(c->dn_dst);
+	c->dn_prim[0] = c->dn_prim[1] = NULL;
+	c->dn_src = c->dn_dst = NULL;
+	c->dn_ok = 0;
+}
+
+static int dnnl_run(struct cfg *c, int k)
+{
+	dnnl_exec_arg_t args[2] = { { DNNL_ARG_SRC, c->dn_src }, { DNNL_ARG_DST, c->dn_dst } };
+	if (dnnl_primitive_execute(c->dn_prim[k], dn_stream, 2, args) != dnnl_success)
+		return 1;
+	return dnnl_stream_wait(dn_stream) != dnnl_success;
+}
+#endif
+
+#ifdef HAVE_XNNPACK
+static void xnn_setup_cfg(struct cfg *c)
+{
+	c->xn_ok = 0;
+	c->xn_pool = NULL;
+	if (!xn_ready || (c->dt != LRELU_FLOAT32 && c->dt != LRELU_FLOAT16))
+		return;
+	if (c->threads > 1 && (c->xn_pool = pthreadpool_create((size_t)c->threads)) == NULL)
+		return;
+	for (int k = 0; k < 2; k++) {
+		enum xnn_status st;
+		c->xn_op[k] = NULL;
+		if (k == 1 && !c->inplace)
+			break;
+		if (c->dt == LRELU_FLOAT32)
+			st = xnn_create_leaky_relu_nc_f32(1, 1, 1, slopes[k], 0, &c->xn_op[k]);
+		else
+			st = xnn_create_leaky_relu_nc_f16(1, 1, 1, slopes[k], 0, &c->xn_op[k]);
+		if (st != xnn_status_success) {
+			c->xn_op[k] = NULL;
+			return;
+		}
+	}
+	c->xn_ok = 1;
+}
+
+static void xnn_teardown(struct cfg *c)
+{
+	for (int k = 0; k < 2; k++)
+		if (c->xn_op[k] != NULL)
+			xnn_delete_operator(c->xn_op[k]);
+	c->xn_op[0] = c->xn_op[1] = NULL;
+	if (c->xn_pool != NULL)
+		pthreadpool_destroy(c->xn_pool);
+	c->xn_pool = NULL;
+	c->xn_ok = 0;
+}
+
+/* setup + run: what a caller with a new tensor pays (the operator is reused) */
+static int xnn_run(struct cfg *c, int k)
+{
+	enum xnn_status st;
+	if (c->dt == LRELU_FLOAT32)
+		st = xnn_setup_leaky_relu_nc_f32(c->xn_op[k], c->n, c->x, c->y, c->xn_pool);
+	else
+		st = xnn_setup_leaky_relu_nc_f16(c->xn_op[k], c->n, c->x, c->y, c->xn_pool);
+	if (st != xnn_status_success)
+		return 1;
+	return xnn_run_operator(c->xn_op[k], c->xn_pool) != xnn_status_success;
+}
+#endif
+
+/* ---- one call ------------------------------------------------------------------------ */
+
+static int available(const struct cfg *c, enum impl i)
+{
+	switch (i) {
+	case I_LRELU:
+		return 1;
+	case I_TENSOR:
+	case I_PLAIN:
+		if (i == I_PLAIN && c->dt == LRELU_FLOAT16 && !base_have_f16())
+			return 0;
+		return c->threads == 1;
+	case I_MEMCPY:
+		return c->threads == 1 && !c->inplace; /* memcpy(p, p) is undefined */
+	case I_COPY:
+		return c->threads == 1;
+	case I_DNNL:
+#ifdef HAVE_DNNL
+		return c->dn_ok;
+#else
+		return 0;
+#endif
+	case I_XNN:
+#ifdef HAVE_XNNPACK
+		return c->xn_ok;
+#else
+		return 0;
+#endif
+	default:
+		return 0;
+	}
+}
+
+static int call(struct cfg *c, enum impl i)
+{
+	int k = c->inplace ? (int)(c->calls++ & 1) : 0;
+	float s = slopes[k];
+	switch (i) {
+	case I_LRELU:
+		switch (c->dt) {
+		case LRELU_FLOAT32:
+			return lrelu_f32(c->x, c->y, c->n, s);
+		case LRELU_BFLOAT16:
+			return lrelu_bf16(c->x, c->y, c->n, s);
+		case LRELU_FLOAT16:
+			return lrelu_f16(c->x, c->y, c->n, s);
+		default:
+			return lrelu_f64(c->x, c->y, c->n, s);
+		}
+	case I_TENSOR: {
+		int64_t shape = (int64_t)c->n;
+		lrelu_tensor tx = lrelu_tensor_make(c->x, c->dt, 1, &shape, NULL);
+		lrelu_tensor ty = lrelu_tensor_make(c->y, c->dt, 1, &shape, NULL);
+		return lrelu_forward(LRELU_TORCH, s, &tx, &ty);
+	}
+	case I_MEMCPY:
+		memcpy(c->y, c->x, c->n * c->es);
+		return 0;
+	case I_COPY:
+		base_copy(c->x, c->y, c->n * c->es);
+		return 0;
+	case I_PLAIN:
+		switch (c->dt) {
+		case LRELU_FLOAT32:
+			base_lrelu_f32(c->x, c->y, c->n, s);
+			break;
+		case LRELU_BFLOAT16:
+			base_lrelu_bf16(c->x, c->y, c->n, s);
+			break;
+		case LRELU_FLOAT16:
+			base_lrelu_f16(c->x, c->y, c->n, s);
+			break;
+		default:
+			base_lrelu_f64(c->x, c->y, c->n, s);
+		}
+		return 0;
+#ifdef HAVE_DNNL
+	case I_DNNL:
+		return dnnl_run(c, k);
+#endif
+#ifdef HAVE_XNNPACK
+	case I_XNN:
+		return xnn_run(c, k);
+#endif
+	default:
+		return 1;
+	}
+}
+
+/* ---- timing ------------------------------------------------------------------------ */
+
+static int quick;
+static double batch_ns, impl_budget_ns;
+
+/* Median ns per call, or a negative value if a call failed. */
+static double measure(struct cfg *c, enum impl i)
+{
+	double t0, one, v[41];
+	int samples, reps;
+
+	c->calls = 0;
+	t0 = now_ns();
+	if (call(c, i) != 0)
+		return -1.0;
+	one = now_ns() - t0;
+	/* a rough single-call time, for the batch size, after a second call */
+	t0 = now_ns();
+	call(c, i);
+	one = now_ns() - t0;
+	if (one < 1.0)
+		one = 1.0;
+	reps = (int)(batch_ns / one);
+	if (reps < 1)
+		reps = 1;
+	if (reps > 1000000)
+		reps = 1000000;
+	if (reps > 1 && (reps & 1))
+		reps++; /* in place: as many calls with each slope */
+	/* warm-up: about one batch (caches, branch predictors, the pool's threads) */
+	for (int r = 0; r < reps; r++)
+		call(c, i);
+	samples = (int)(impl_budget_ns / (one * reps));
+	if (samples > (quick ? 11 : 41))
+		samples = quick ? 11 : 41;
+	if (samples < (quick ? 3 : 5))
+		samples = quick ? 3 : 5;
+	for (int s = 0; s < samples; s++) {
+		t0 = now_ns();
+		for (int r = 0; r < reps; r++)
+			call(c, i);
+		v[s] = (now_ns() - t0) / reps;
+	}
+	qsort(v, (size_t)samples, sizeof v[0], cmp_d);
+	return v[samples / 2];
+}
+
+/* ---- data ------------------------------------------------------------------------------ */
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static float next_val(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	/* values in (-4, 4), half negative */
+	return (float)((double)(rng >> 11) * (8.0 / 9007199254740992.0) - 4.0);
+}
+
+/* Fills the first n elements of buf with dt values in (-4, 4). */
+static void fill(void *buf, lrelu_dtype dt, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		float f = next_val();
+		switch (dt) {
+		case LRELU_FLOAT32:
+			((float *)buf)[i] = f;
+			break;
+		case LRELU_FLOAT64:
+			((double *)buf)[i] = f;
+			break;
+		case LRELU_BFLOAT16:
+			((uint16_t *)buf)[i] = lrelu_f32_to_bf16(f);
+			break;
+		default:
+			((uint16_t *)buf)[i] = lrelu_f32_to_f16(f);
+		}
+	}
+}
+
+static void *alloc_touched(size_t bytes, int huge)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (huge)
+		madvise(p, bytes, MADV_HUGEPAGE);
+#else
+	(void)huge;
+#endif
+	memset(p, 0, bytes); /* every page faulted in before any timing */
+	return p;
+}
+
+/* ---- main -------------------------------------------------------------------------------- */
+
+static FILE *tsv;
+
+static void emit(const struct cfg *c, enum impl i, double ns)
+{
+	double bytes = 2.0 * (double)c->n * (double)c->es;
+	fprintf(tsv, "%s\t%s\t%s\t%d\t%zu\t%.2f\t%.3f\t%.0f\t%s\n", impl_name[i], lrelu_dtype_name(c->dt),
+	        c->inplace ? "inplace" : "out", c->threads, c->n, ns, bytes / ns, bytes,
+	        lrelu_isa_name(lrelu_get_isa()));
+}
+
+int main(void)
+{
+	static const size_t sizes_full[] = { 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576,
+	                                     4194304, 16777216, 67108864 };
+	static const size_t sizes_quick[] = { 64, 1024, 16384, 262144, 4194304 };
+	const char *env;
+	const size_t *sizes;
+	size_t nsizes, maxn = 0;
+	int all_threads;
+
+	env = getenv("BENCH_QUICK");
+	quick = env != NULL && *env != '\0' && strcmp(env, "0") != 0;
+	sizes = quick ? sizes_quick : sizes_full;
+	nsizes = quick ? sizeof sizes_quick / sizeof sizes_quick[0]
+	               : sizeof sizes_full / sizeof sizes_full[0];
+	env = getenv("BENCH_MAX");
+	if (env != NULL && *env != '\0') {
+		size_t cap = (size_t)strtoull(env, NULL, 10);
+		while (nsizes > 1 && sizes[nsizes - 1] > cap)
+			nsizes--;
+	}
+	maxn = sizes[nsizes - 1];
+	batch_ns = quick ? 100e3 : 300e3;
+	impl_budget_ns = quick ? 40e6 : 250e6;
+
+	lrelu_set_num_threads(0);
+	all_threads = lrelu_get_num_threads();
+	env = getenv("BENCH_THREADS");
+	if (env != NULL && atoi(env) > 0)
+		all_threads = atoi(env);
+
+	env = getenv("BENCH_TSV");
+	const char *path = env != NULL && *env != '\0' ? env : "build/bench/bench.tsv";
+	tsv = fopen(path, "w");
+	if (tsv == NULL) {
+		fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	fprintf(tsv, "impl\tdtype\tmode\tthreads\tn\tns\tgbps\tbytes\tisa\n");
+
+	env = getenv("BENCH_HUGEPAGES");
+	int huge = env != NULL && atoi(env) > 0;
+	void *x = alloc_touched(maxn * 8, huge), *y = alloc_touched(maxn * 8, huge);
+	void *z = alloc_touched(maxn * 8, huge);
+	if (x == NULL || y == NULL || z == NULL) {
+		fprintf(stderr, "bench: cannot allocate 3 x %zu bytes\n", maxn * 8);
+		return 1;
+	}
+
+#ifdef HAVE_DNNL
+	if (dnnl_engine_create(&dn_engine, dnnl_cpu, 0) != dnnl_success ||
+	    dnnl_stream_create(&dn_stream, dn_engine, dnnl_stream_default_flags) != dnnl_success) {
+		printf("oneDNN: engine or stream creation failed: skipped\n");
+		dn_engine = NULL;
+	}
+#else
+	printf("oneDNN: not installed (Debian libdnnl-dev): skipped\n");
+#endif
+#ifdef HAVE_XNNPACK
+	xn_ready = xnn_initialize(NULL) == xnn_status_success;
+	if (!xn_ready)
+		printf("XNNPACK: xnn_initialize failed (unsupported CPU?): skipped\n");
+#else
+	printf("XNNPACK: not installed (Debian libxnnpack-dev): skipped\n");
+#endif
+
+	printf("lrelu %s, ISA %s, %d threads = \"all\"; %s; median ns per call; GB/s = bytes read + written; "
+	       "xPEER = PEER's time / lrelu's time (above 1: lrelu is faster)\n",
+	       lrelu_version(), lrelu_isa_name(lrelu_get_isa()), all_threads,
+	       quick ? "quick mode" : "full run");
+	printf("TSV: %s\n", path);
+
+	for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
+		lrelu_dtype dt = dtypes[d];
+		size_t es = lrelu_dtype_size(dt);
+		fill(x, dt, maxn);
+		for (int inplace = 0; inplace < 2; inplace++) {
+			for (int th = 0; th < 2; th++) {
+				int threads = th == 0 ? 1 : all_threads;
+				if (th == 1 && all_threads <= 1)
+					continue;
+				printf("\n%s, %s, %d thread%s\n", lrelu_dtype_name(dt),
+				       inplace ? "in place" : "out of place", threads, threads > 1 ? "s" : "");
+				printf("%10s %11s %8s", "elements", "lrelu ns", "GB/s");
+				for (int i = I_TENSOR; i < I_COUNT; i++)
+					printf(" %12s", impl_name[i]);
+				if (threads > 1)
+					printf(" %12s", "lrelu_1thr");
+				printf("\n");
+				lrelu_set_num_threads(threads);
+				for (size_t si = 0; si < nsizes; si++) {
+					struct cfg c;
+					double ns[I_COUNT];
+					memset(&c, 0, sizeof c);
+					c.dt = dt;
+					c.inplace = inplace;
+					c.threads = threads;
+					c.n = sizes[si];
+					c.es = es;
+					c.x = inplace ? z : x;
+					c.y = inplace ? z : y;
+					if (inplace)
+						memcpy(z, x, c.n * es);
+#ifdef HAVE_DNNL
+					dnnl_setup(&c);
+#endif
+#ifdef HAVE_XNNPACK
+					xnn_setup_cfg(&c);
+#endif
+					for (int i = 0; i < I_COUNT; i++) {
+						ns[i] = -1.0;
+						if (!available(&c, (enum impl)i))
+							continue;
+						if (inplace)
+							memcpy(z, x, c.n * es);
+						ns[i] = measure(&c, (enum impl)i);
+						if (ns[i] > 0)
+							emit(&c, (enum impl)i, ns[i]);
+#ifdef HAVE_DNNL
+						if (i == I_DNNL && threads > 1) {
+							/* let OpenMP's spinning threads go to sleep before the next one */
+							struct timespec pause = { 0, 20000000 };
+							nanosleep(&pause, NULL);
+						}
+#endif
+					}
+					/* lrelu with 1 thread in the same run, for the thread rows */
+					double one = -1.0;
+					if (threads > 1) {
+						lrelu_set_num_threads(1);
+						if (inplace)
+							memcpy(z, x, c.n * es);
+						one = measure(&c, I_LRELU);
+						lrelu_set_num_threads(threads);
+					}
+#ifdef HAVE_DNNL
+					dnnl_teardown(&c);
+#endif
+#ifdef HAVE_XNNPACK
+					xnn_teardown(&c);
+#endif
+					if (ns[I_LRELU] <= 0) {
+						printf("%10zu  lrelu failed: %s\n", c.n, lrelu_last_error());
+						continue;
+					}
+					printf("%10zu %11.1f %8.2f", c.n, ns[I_LRELU],
+					       2.0 * (double)c.n * (double)es / ns[I_LRELU]);
+					for (int i = I_TENSOR; i < I_COUNT; i++) {
+						if (ns[i] > 0 && i == I_TENSOR)
+							printf(" %10.1fns", ns[i]);
+						else if (ns[i] > 0)
+							printf(" %11.2fx", ns[i] / ns[I_LRELU]);
+						else
+							printf(" %12s", "-");
+					}
+					if (threads > 1)
+						printf(" %11.2fx", one / ns[I_LRELU]);
+					printf("\n");
+					fflush(stdout);
+				}
+			}
+		}
+	}
+	lrelu_set_num_threads(0);
+#ifdef HAVE_DNNL
+	if (dn_engine != NULL) {
+		dnnl_stream_destroy(dn_stream);
+		dnnl_engine_destroy(dn_engine);
+	}
+#endif
+#ifdef HAVE_XNNPACK
+	if (xn_ready)
+		xnn_deinitialize();
+#endif
+	fclose(tsv);
+	free(x);
+	free(y);
+	free(z);
+	return 0;
+}
