@@ -69,9 +69,10 @@ static int run(struct job *j)
 	case K_LRELU_U8_INPLACE:
 		return lrelu_forward(LRELU_TORCH, j->slope, &x, NULL);
 	case K_LRELU_U8_NEWPARAMS:
-		/* alternating slopes: the tables are rebuilt on every call */
-		j->flip ^= 1;
-		return lrelu_forward(LRELU_TORCH, j->flip ? j->slope : j->slope * 0.5, &x, &y);
+		/* eight slopes in turn, more than the library's table cache holds: the tables
+		 * are rebuilt on every call */
+		j->flip = (j->flip + 1) % 8;
+		return lrelu_forward(LRELU_TORCH, j->slope * (1.0 + 0.125 * j->flip), &x, &y);
 #ifdef HAVE_XNNPACK
 	case K_XNN:
 		if (xnn_setup_leaky_relu_nc_qu8(j->op, j->n, j->x, j->y, NULL) != xnn_status_success ||

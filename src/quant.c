@@ -188,7 +188,6 @@ size_t lrelu_q8lut_variants(struct lrelu_q8lut_variant *out, size_t max)
 
 Q8_WRAPPERS(scalar, lrelu_q8lut__scalar)
 #ifdef LRELU_Q8LUT_X86
-Q8_WRAPPERS(ssse3, lrelu_q8lut__ssse3_u16)
 Q8_WRAPPERS(avx2, lrelu_q8lut__avx2_u32)
 Q8_WRAPPERS(avx512bw, lrelu_q8lut__avx512bw_u64)
 Q8_WRAPPERS(avx512vbmi, lrelu_q8lut__avx512vbmi_u128)
@@ -222,7 +221,8 @@ static void choose(struct lrelu_walk *w)
 	TRY(avx512vbmi, LRELU_ISA_AVX512, 3)
 	TRY(avx512bw, LRELU_ISA_AVX512, 2)
 	TRY(avx2, LRELU_ISA_AVX2, 1)
-	TRY(ssse3, LRELU_ISA_SSE2, 0)
+	/* The SSSE3 kernel (16 pshufb per 16 bytes) measures slower than the scalar lookup,
+	 * so the SSE2 level keeps the scalar one; the kernel stays for tests and benches. */
 #undef TRY
 #endif
 #ifdef LRELU_Q8LUT_NEON
@@ -235,14 +235,18 @@ static void choose(struct lrelu_walk *w)
 
 /* ---- the call ---------------------------------------------------------------------- */
 
-/* Repeated calls with the same parameters (a network's layer, a benchmark) reuse the
- * tables of this thread's previous call. */
-struct qcache {
+/* Repeated calls with the same parameters (a network's few LeakyReLU layers, a
+ * benchmark) reuse the tables of this thread's recent calls: QCACHE entries, replaced
+ * in turn.  Worker threads only read the caller's entry, which stays put until the
+ * call returns. */
+#define QCACHE 4
+struct qentry {
 	int valid;
 	struct qparams key;
 	struct lrelu_q8tab body, tail;
 };
-static _Thread_local struct qcache cache;
+static _Thread_local struct qentry cache[QCACHE];
+static _Thread_local unsigned cache_next;
 
 static int same_params(const struct qparams *a, const struct qparams *b)
 {
@@ -259,6 +263,7 @@ lrelu_status lrelu_quant_forward(lrelu_framework fw, double slope, const lrelu_t
 	struct lrelu_kparams prm;
 	struct lrelu_walk w;
 	struct qparams key;
+	struct qentry *e;
 	const lrelu_tensor *ops[2];
 	lrelu_fpenv env;
 	lrelu_status st;
@@ -277,17 +282,21 @@ lrelu_status lrelu_quant_forward(lrelu_framework fw, double slope, const lrelu_t
 	key.slope = slope;
 
 	lrelu_fpenv_enter(&env);
-	if (!cache.valid || !same_params(&cache.key, &key)) {
-		build_body(&key, cache.body.plain);
-		build_tail(&key, cache.tail.plain);
-		lrelu_q8tab_finish(&cache.body);
-		lrelu_q8tab_finish(&cache.tail);
-		cache.key = key;
-		cache.valid = 1;
+	for (e = cache; e < cache + QCACHE; e++)
+		if (e->valid && same_params(&e->key, &key))
+			break;
+	if (e == cache + QCACHE) {
+		e = &cache[cache_next++ % QCACHE];
+		build_body(&key, e->body.plain);
+		build_tail(&key, e->tail.plain);
+		lrelu_q8tab_finish(&e->body);
+		lrelu_q8tab_finish(&e->tail);
+		e->key = key;
+		e->valid = 1;
 	}
 	memset(&prm, 0, sizeof prm);
-	prm.qtab_body = cache.body.plain;
-	prm.qtab_tail = cache.tail.plain;
+	prm.qtab_body = e->body.plain;
+	prm.qtab_tail = e->tail.plain;
 	memset(&w, 0, sizeof w);
 	w.nops = 2;
 	w.names = names;
