@@ -55,3 +55,13 @@ $(BUILD)/bench/bench: bench/bench.c bench/baseline.h $(BUILD)/bench/baseline.o $
 bench-deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BENCH_PKGS)
+
+# Where threads start to pay: the library rebuilt with no size threshold (in
+# build-threshold/), 1 thread against all, 16 KiB to 32 MiB.  Used to pick
+# LRELU_PAR_MIN_BYTES in src/threads.c.
+.PHONY: bench-threshold
+bench-threshold:
+	@$(MAKE) --no-print-directory BUILD=build-threshold \
+	  CFLAGS_EXTRA="-DLRELU_PAR_MIN_BYTES=1 -DLRELU_PAR_CHUNK_BYTES=4096" build-threshold/liblrelu.a
+	$(CC) $(TOOLFLAGS) bench/threshold.c -o build-threshold/threshold build-threshold/liblrelu.a $(LDLIBS)
+	build-threshold/threshold

@@ -51,12 +51,19 @@
  * and creates a new one on demand.
  */
 
-/* Bytes read + written below which a call never uses threads. */
-#define PAR_MIN_BYTES ((size_t)1 << 20)
+/* Bytes read + written below which a call never uses threads (overridable at build
+ * time to measure it: make bench-threshold). */
+#ifndef LRELU_PAR_MIN_BYTES
+#define LRELU_PAR_MIN_BYTES ((size_t)1 << 20)
+#endif
+#define PAR_MIN_BYTES ((size_t)(LRELU_PAR_MIN_BYTES))
 /* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
  * medium call uses fewer threads than the pool has). */
 #define CHUNKS_PER_THREAD 8
-#define PAR_CHUNK_BYTES ((size_t)128 << 10)
+#ifndef LRELU_PAR_CHUNK_BYTES
+#define LRELU_PAR_CHUNK_BYTES ((size_t)128 << 10)
+#endif
+#define PAR_CHUNK_BYTES ((size_t)(LRELU_PAR_CHUNK_BYTES))
 /* Upper bound on an explicit or environment thread count. */
 #define MAX_THREADS 1024
 /* Automatic thread counts stop here: more threads than this cannot speed up a
