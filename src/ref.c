@@ -1,6 +1,7 @@
 /* ref.c - the scalar reference kernels: this file *is* the specification of every rule */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fp16.h"
 #include "internal.h"
@@ -174,38 +175,47 @@ static inline uint16_t h_bwd(int brule, uint16_t ah, uint16_t gh, float s, widen
 
 /* ---- the loops ---------------------------------------------------------------- */
 
+/* Element access through memcpy: tensors may be misaligned (a .npy payload, a packed
+ * struct), and compilers turn these into plain loads and stores. */
+#define DEFINE_ACCESS(name, T)                                                           \
+	static inline T ld_##name(const void *p, size_t i)                                   \
+	{                                                                                    \
+		T v;                                                                             \
+		memcpy(&v, (const char *)p + i * sizeof(T), sizeof(T));                          \
+		return v;                                                                        \
+	}                                                                                    \
+	static inline void st_##name(void *p, size_t i, T v)                                 \
+	{                                                                                    \
+		memcpy((char *)p + i * sizeof(T), &v, sizeof(T));                                \
+	}
+DEFINE_ACCESS(f32, float)
+DEFINE_ACCESS(f64, double)
+DEFINE_ACCESS(u16, uint16_t)
+
 #define DEFINE_FWD_LOOPS(rule, name)                                                      \
 	static void lrelu_f32_fwd_##name##__scalar(size_t n, const void *x, void *y,        \
 	                                           const struct lrelu_kparams *p)           \
 	{                                                                                    \
-		const float *xs = x;                                                             \
-		float *ys = y;                                                                   \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ys[i] = f32_fwd(rule, xs[i], p->s32);                                        \
+			st_f32(y, i, f32_fwd(rule, ld_f32(x, i), p->s32));                           \
 	}                                                                                    \
 	static void lrelu_f64_fwd_##name##__scalar(size_t n, const void *x, void *y,        \
 	                                           const struct lrelu_kparams *p)           \
 	{                                                                                    \
-		const double *xs = x;                                                            \
-		double *ys = y;                                                                  \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ys[i] = f64_fwd(rule, xs[i], p->s64);                                        \
+			st_f64(y, i, f64_fwd(rule, ld_f64(x, i), p->s64));                           \
 	}                                                                                    \
 	static void lrelu_bf16_fwd_##name##__scalar(size_t n, const void *x, void *y,       \
 	                                            const struct lrelu_kparams *p)          \
 	{                                                                                    \
-		const uint16_t *xs = x;                                                          \
-		uint16_t *ys = y;                                                                \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ys[i] = h_fwd(rule, xs[i], p->s32, lrelu_bf2f, lrelu_f2bf);                  \
+			st_u16(y, i, h_fwd(rule, ld_u16(x, i), p->s32, lrelu_bf2f, lrelu_f2bf));     \
 	}                                                                                    \
 	static void lrelu_f16_fwd_##name##__scalar(size_t n, const void *x, void *y,        \
 	                                           const struct lrelu_kparams *p)           \
 	{                                                                                    \
-		const uint16_t *xs = x;                                                          \
-		uint16_t *ys = y;                                                                \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ys[i] = h_fwd(rule, xs[i], p->s32, lrelu_h2f, lrelu_f2h);                    \
+			st_u16(y, i, h_fwd(rule, ld_u16(x, i), p->s32, lrelu_h2f, lrelu_f2h));       \
 	}
 
 DEFINE_FWD_LOOPS(RULE_GT, gt)
@@ -217,34 +227,28 @@ DEFINE_FWD_LOOPS(RULE_MIN, min)
 	static void lrelu_f32_bwd_##name##__scalar(size_t n, const void *a, const void *g,  \
 	                                           void *dx, const struct lrelu_kparams *p) \
 	{                                                                                    \
-		const float *as = a, *gs = g;                                                    \
-		float *ds = dx;                                                                  \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ds[i] = f32_bwd(brule, as[i], gs[i], p->s32);                                \
+			st_f32(dx, i, f32_bwd(brule, ld_f32(a, i), ld_f32(g, i), p->s32));           \
 	}                                                                                    \
 	static void lrelu_f64_bwd_##name##__scalar(size_t n, const void *a, const void *g,  \
 	                                           void *dx, const struct lrelu_kparams *p) \
 	{                                                                                    \
-		const double *as = a, *gs = g;                                                   \
-		double *ds = dx;                                                                 \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ds[i] = f64_bwd(brule, as[i], gs[i], p->s64);                                \
+			st_f64(dx, i, f64_bwd(brule, ld_f64(a, i), ld_f64(g, i), p->s64));           \
 	}                                                                                    \
 	static void lrelu_bf16_bwd_##name##__scalar(size_t n, const void *a, const void *g, \
 	                                            void *dx, const struct lrelu_kparams *p) \
 	{                                                                                    \
-		const uint16_t *as = a, *gs = g;                                                 \
-		uint16_t *ds = dx;                                                               \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ds[i] = h_bwd(brule, as[i], gs[i], p->s32, lrelu_bf2f, lrelu_f2bf);          \
+			st_u16(dx, i, h_bwd(brule, ld_u16(a, i), ld_u16(g, i), p->s32, lrelu_bf2f,   \
+			                    lrelu_f2bf));                                            \
 	}                                                                                    \
 	static void lrelu_f16_bwd_##name##__scalar(size_t n, const void *a, const void *g,  \
 	                                           void *dx, const struct lrelu_kparams *p) \
 	{                                                                                    \
-		const uint16_t *as = a, *gs = g;                                                 \
-		uint16_t *ds = dx;                                                               \
 		for (size_t i = 0; i < n; i++)                                                   \
-			ds[i] = h_bwd(brule, as[i], gs[i], p->s32, lrelu_h2f, lrelu_f2h);            \
+			st_u16(dx, i, h_bwd(brule, ld_u16(a, i), ld_u16(g, i), p->s32, lrelu_h2f,    \
+			                    lrelu_f2h));                                             \
 	}
 
 DEFINE_BWD_LOOPS(BRULE_GT, gt)

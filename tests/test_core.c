@@ -246,10 +246,10 @@ static void test_exhaustive16(void)
 				for (int pass = 0; pass < 4; pass++) {
 					static const uint16_t fixed_h[3] = { 0x3C00, 0xC300, 0x0001 };
 					static const uint16_t fixed_b[3] = { 0x3F80, 0xC060, 0x0001 };
+					uint16_t fixed = pass > 0 ? (d == 2 ? fixed_b[pass - 1] : fixed_h[pass - 1]) : 0;
 					for (uint32_t i = 0; i < N; i++) {
 						x[i] = (uint16_t)i;
-						g[i] = pass == 0 ? (uint16_t)((i * 40503u + 12345u) >> 0)
-						                 : (d == 2 ? fixed_b : fixed_h)[pass - 1];
+						g[i] = pass == 0 ? (uint16_t)(i * 40503u + 12345u) : fixed;
 						exp[i] = o_bwd(DTS[d], FWS[f], s, x[i], g[i]);
 					}
 					for (int k = 0; k < nisas; k++) {
@@ -438,9 +438,9 @@ static void test_sizes(void)
 		size_t es = ESZ[d];
 		for (size_t n = 0; n <= MAXN; n = n < 140 ? n + 1 : n * 2 - 61) {
 			for (int off = 0; off < 3; off++) {
-				void *x = xb + off * (es > 2 ? 4 : 2) + 1 * (off == 2), *y = yb + off * es;
-				if (off == 2 && es > 1)
-					x = xb + es; /* keep element alignment for the C loads below */
+				/* aligned, misaligned by part of an element, and odd addresses */
+				static const size_t xoff[3] = { 0, 2, 1 }, yoff[3] = { 0, 6, 3 };
+				void *x = xb + xoff[off], *y = yb + yoff[off];
 				for (size_t i = 0; i < n; i++) {
 					uint64_t r = rng();
 					store(DTS[d], x, i, d == 0 ? (uint32_t)r : r);
