@@ -143,7 +143,7 @@ static int parse_descr(const char *d, struct npy_info *info, char *err, size_t e
 		         "<u2 or |V2 are)", what, d);
 		return -1;
 	}
-	snprintf(info->descr, sizeof info->descr, "%s", d);
+	memcpy(info->descr, d, n + 1); /* n <= 3 */
 	info->kind = kind;
 	info->itemsize = (size_t)size;
 	info->swap = false;
