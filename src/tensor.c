@@ -185,6 +185,21 @@ static int same_layout(const lrelu_tensor *a, const lrelu_tensor *b)
 	return 1;
 }
 
+/* C-contiguous: no strides given, or the strides a C-contiguous tensor has (dimensions
+ * of size 1 may carry any stride). */
+static int dense(const lrelu_tensor *t)
+{
+	int64_t expect = 1;
+	if (t->strides == NULL)
+		return 1;
+	for (int d = t->ndim - 1; d >= 0; d--) {
+		if (t->shape[d] != 1 && t->strides[d] != expect)
+			return 0;
+		expect *= t->shape[d];
+	}
+	return 1;
+}
+
 /* ---- planning --------------------------------------------------------------------- */
 
 static void make_plan(struct plan *p, const lrelu_tensor *const *ops, int nops, size_t esize)
@@ -381,20 +396,40 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 	if (numel == 0)
 		return LRELU_OK;
 
-	st = check_self_overlap(t0, w->names[0], numel);
-	if (st != LRELU_OK)
-		return st;
+	int all_dense = 1;
+	for (int k = 0; k < w->nops; k++)
+		all_dense &= dense(ops[k]);
+	if (!all_dense) {
+		st = check_self_overlap(t0, w->names[0], numel);
+		if (st != LRELU_OK)
+			return st;
+	}
 	for (int k = 1; k < w->nops; k++) {
 		uintptr_t lo0, hi0, lo, hi;
+		if (ops[k]->data == t0->data && (all_dense || same_layout(t0, ops[k])))
+			continue; /* in place */
 		byte_range(t0, esize, &lo0, &hi0);
 		byte_range(ops[k], esize, &lo, &hi);
-		if (hi <= lo0 || hi0 <= lo || same_layout(t0, ops[k]))
+		if (hi <= lo0 || hi0 <= lo)
 			continue;
 		return lrelu_fail(LRELU_ERR_OVERLAP, "%s and %s: " LRELU_MSG_PARTIAL_OVERLAP,
 		                  w->names[k], w->names[0]);
 	}
 
-	make_plan(&p, ops, w->nops, esize);
+	if (all_dense) {
+		/* The common case needs no plan: one contiguous run over every operand. */
+		p.nops = w->nops;
+		p.ndim = 1;
+		p.esize = esize;
+		p.shape[0] = numel;
+		p.inner_contig = 1;
+		for (int k = 0; k < w->nops; k++) {
+			p.base[k] = ops[k]->data;
+			p.st[k][0] = (int64_t)esize;
+		}
+	} else {
+		make_plan(&p, ops, w->nops, esize);
+	}
 	p.w = w;
 	lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops, walk_range, &p);
 	return LRELU_OK;
