@@ -32,17 +32,11 @@ BENCH_LIBS := $(if $(BENCH_DNNL),-ldnnl -lgomp) $(if $(BENCH_XNN),-lXNNPACK -lpt
 BENCH_BASEFLAGS := -std=gnu11 -O3 -march=native -fno-tree-loop-distribute-patterns -g $(WARN)
 BENCH_PKGS := libdnnl-dev libxnnpack-dev libpthreadpool-dev gnuplot-nox python3-numpy python3-torch
 
-BENCH_CMDS += "$(MAKE) --no-print-directory bench-lrelu"
-
-.PHONY: bench-lrelu
-bench-lrelu: $(BUILD)/bench/bench
-	@mkdir -p $(BUILD)/bench
-	BENCH_TSV=$(BUILD)/bench/bench.tsv $(BUILD)/bench/bench
-	@if $(PYTHON) -c 'import numpy' 2>/dev/null; then \
-	  $(PYTHON) bench/bench.py $(BUILD)/bench/bench.tsv; \
-	else echo "bench.py: NumPy not installed (python3-numpy): PyTorch and NumPy skipped"; fi
-	@sh bench/plot.sh $(BUILD)/bench/bench.tsv $(BUILD)/bench/bench.png
-	@$(PYTHON) bench/summary.py $(BUILD)/bench/bench.tsv | tee $(BUILD)/bench/summary.md
+# `make bench` runs each BENCH_CMDS word as a command: one script, told where things are.
+BENCH_CMDS += bench/run.sh
+bench: $(BUILD)/bench/bench
+bench: export LRELU_BENCH_BUILD := $(BUILD)
+bench: export LRELU_BENCH_PYTHON := $(PYTHON)
 
 $(BUILD)/bench/baseline.o: bench/baseline.c bench/baseline.h
 	@mkdir -p $(dir $@)

@@ -85,6 +85,7 @@ struct worker {
 	pthread_t tid;
 	struct pool *pool;
 	uint32_t start_gen; /* the generation when it was created: every later one is new */
+	int index;          /* 1..nworkers; takes part in jobs with more than index threads */
 };
 
 struct pool {
@@ -93,6 +94,7 @@ struct pool {
 	pthread_cond_t done; /* the caller waits here for finished == chunks */
 	_Atomic uint64_t claim; /* (generation << 32) | (chunks << 16) | next chunk */
 	atomic_uint finished;   /* chunks of the current job finished */
+	atomic_int threads;     /* threads the current job may use (the pool may have more) */
 	atomic_int stop;
 	int sleepers;         /* workers waiting on `wake` (under mu) */
 	int caller_waiting;   /* the caller waits on `done` (under mu) */
@@ -228,6 +230,10 @@ static void *worker_main(void *arg)
 		if (gen == seen)
 			break; /* stop, and no job left unseen */
 		seen = gen;
+		/* A pool grown for more threads than the current setting: the extra workers sit
+		 * out.  (A value from a newer job only makes the claims below fail.) */
+		if (w->index >= atomic_load_explicit(&p->threads, memory_order_relaxed))
+			continue;
 		lrelu_fpenv env;
 		lrelu_fpenv_enter(&env);
 		int last = run_chunks(p, gen);
@@ -325,6 +331,7 @@ static struct pool *pool_get(int want)
 		struct worker *w = &p->workers[p->nworkers];
 		w->pool = p;
 		w->start_gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_relaxed));
+		w->index = p->nworkers + 1;
 		if (pthread_create(&w->tid, NULL, worker_main, w) != 0)
 			break;
 		p->nworkers++;
@@ -379,6 +386,7 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 	p->n = n;
 	p->align = align;
 	atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->threads, threads, memory_order_relaxed);
 	uint32_t gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_relaxed)) + 1;
 	pthread_mutex_lock(&p->mu);
 	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks << 16,

@@ -139,6 +139,7 @@ struct rec {
 	int env_dirty;       /* a chunk ran with FTZ/DAZ set */
 	int poison;          /* set FTZ/DAZ in the worker and leave it set */
 	int barrier;         /* hold each thread's first chunk until this many threads have one */
+	int barrier_s;       /* ... or this many seconds have passed */
 	int distinct;
 	pthread_t seen[MAXT + 1];
 	pthread_t caller;
@@ -177,7 +178,7 @@ static void rec_range(void *arg, size_t begin, size_t end)
 			int d = r->distinct;
 			pthread_mutex_unlock(&r->mu);
 			clock_gettime(CLOCK_MONOTONIC, &t);
-			if (d >= r->barrier || t.tv_sec - t0.tv_sec > 20)
+			if (d >= r->barrier || t.tv_sec - t0.tv_sec >= r->barrier_s)
 				break;
 			sched_yield();
 		}
@@ -231,6 +232,7 @@ static void test_chunking(void)
 {
 	struct rec r;
 	memset(&r, 0, sizeof r);
+	r.barrier_s = 20;
 	pthread_mutex_init(&r.mu, NULL);
 
 	/* The first pool is created by a caller with FTZ/DAZ set: the workers inherit it,
@@ -269,6 +271,15 @@ static void test_chunking(void)
 		d = check_chunks(1000, 1, 12, &r, "1000 elements");
 		CHECK(d == 1 && r.count == 1, "1000 elements: %zu chunks", r.count);
 	}
+	/* Lowered after the pool grew to 7 workers: only 2 threads may take part.  Each
+	 * thread's first chunk waits a second for a third thread, which must not come. */
+	lrelu_set_num_threads(2);
+	r.barrier = 3;
+	r.barrier_s = 1;
+	d = check_chunks((size_t)1 << 22, 64, 8, &r, "8 then 2 threads");
+	CHECK(d == 2, "pool of 8 set to 2 threads: %d distinct threads ran chunks", d);
+	r.barrier = 0;
+	r.barrier_s = 20;
 	/* fewer alignment units than threads: one chunk per unit at most */
 	lrelu_set_num_threads(8);
 	check_chunks(3 * 4096 + 1, 4096, 1024, &r, "4 units");
