@@ -46,6 +46,21 @@ double lrelu_default_slope(lrelu_framework fw)
 	return NAN;
 }
 
+/* The framework's own name of the operator, for messages. */
+static const char *op_name(lrelu_framework fw)
+{
+	switch (fw) {
+	case LRELU_TORCH:
+		return "torch.nn.LeakyReLU";
+	case LRELU_MINDSPORE:
+		return "mindspore.nn.LeakyReLU";
+	case LRELU_ONNX:
+		return "ONNX LeakyRelu";
+	default:
+		return "tf.nn.leaky_relu";
+	}
+}
+
 static const char *param_name(lrelu_framework fw)
 {
 	return fw == LRELU_TORCH ? "negative_slope" : "alpha";
@@ -196,9 +211,9 @@ lrelu_status lrelu_module_init(lrelu_module *m, lrelu_framework fw, double slope
 	if (inplace && fw != LRELU_TORCH)
 		return lrelu_fail(
 			LRELU_ERR_INPLACE,
-			"%s LeakyReLU has no 'inplace' parameter; assign the output to the input "
-			"instead (x = m(x)), as MindSpore's API mapping for torch.nn.LeakyReLU says",
-			lrelu_framework_name(fw));
+			"%s has no 'inplace' parameter; assign the output to the input instead "
+			"(x = m(x)), as MindSpore's API mapping for torch.nn.LeakyReLU says",
+			op_name(fw));
 	m->framework = fw;
 	m->slope = slope;
 	m->inplace = inplace;
