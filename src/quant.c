@@ -44,15 +44,8 @@ static int clamp_code(int64_t r, int64_t qmin, int64_t qmax)
 	return (int)(r < qmin ? qmin : r > qmax ? qmax : r);
 }
 
-struct qparams {
-	lrelu_dtype dtype;
-	double scale, out_scale;
-	int32_t zp, out_zp;
-	double slope;
-};
-
 /* Output byte of each input byte, through PyTorch's vector path. */
-static void build_body(const struct qparams *q, uint8_t *tab)
+static void build_body(const struct lrelu_q8params *q, uint8_t *tab)
 {
 	const int64_t qmin = q->dtype == LRELU_QINT8 ? -128 : 0, qmax = qmin + 255;
 	const float s = (float)q->scale, inv = 1.0f / (float)q->out_scale, ng = (float)q->slope;
@@ -74,7 +67,7 @@ static void build_body(const struct qparams *q, uint8_t *tab)
 }
 
 /* Output byte of each input byte, through PyTorch's scalar path. */
-static void build_tail(const struct qparams *q, uint8_t *tab)
+static void build_tail(const struct lrelu_q8params *q, uint8_t *tab)
 {
 	const int64_t qmin = q->dtype == LRELU_QINT8 ? -128 : 0, qmax = qmin + 255;
 	const float s = (float)q->scale, inv = 1.0f / (float)q->out_scale, ng = (float)q->slope;
@@ -85,6 +78,12 @@ static void build_tail(const struct qparams *q, uint8_t *tab)
 		int64_t r = isnan(v) || fabsf(v) >= 0x1p63f ? INT64_MIN : (int64_t)v;
 		tab[(uint8_t)c] = (uint8_t)clamp_code(r, qmin, qmax);
 	}
+}
+
+void lrelu_q8build__scalar(const struct lrelu_q8params *q, uint8_t *body, uint8_t *tail)
+{
+	build_body(q, body);
+	build_tail(q, tail);
 }
 
 /* ---- validation -------------------------------------------------------------------- */
@@ -146,6 +145,8 @@ static int cpu_has(int feature)
 		return __builtin_cpu_supports("avx2");
 	case 2:
 		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+	case 4:
+		return __builtin_cpu_supports("fma");
 	default:
 		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
 		       __builtin_cpu_supports("avx512vbmi");
@@ -201,7 +202,7 @@ Q8_WRAPPERS(neon, lrelu_q8lut__neon_u32)
  * LRELU_ISA).  A build whose dispatch has no SIMD float tables reports "scalar" for
  * every CPU; the cap would then only slow the lookup down, so it is ignored.
  */
-static void choose(struct lrelu_walk *w)
+static void choose(struct lrelu_walk *w, lrelu_q8build_fn *build, int *tele)
 {
 	lrelu_isa cap = lrelu_get_isa();
 	if (!lrelu_isa_available(LRELU_ISA_SSE2) && !lrelu_isa_available(LRELU_ISA_AVX2) &&
@@ -209,18 +210,24 @@ static void choose(struct lrelu_walk *w)
 		cap = LRELU_ISA_AUTO;
 	w->fwd = q8_body_scalar;
 	w->fwd_tail = q8_tail_scalar;
+	*build = lrelu_q8build__scalar;
+	*tele = 0;
 #ifdef LRELU_Q8LUT_X86
 	if (cap == LRELU_ISA_NEON)
 		return;
-#define TRY(name, isa, feat)                                                             \
+	/* PyTorch's own AVX2 arithmetic builds the tables 8 codes at a time. */
+	if ((cap == LRELU_ISA_AUTO || cap >= LRELU_ISA_AVX2) && cpu_has(1) && cpu_has(4))
+		*build = lrelu_q8build__avx2;
+#define TRY(name, isa, feat, rows)                                                       \
 	if ((cap == LRELU_ISA_AUTO || cap >= (isa)) && cpu_has(feat)) {                      \
 		w->fwd = q8_body_##name;                                                         \
 		w->fwd_tail = q8_tail_##name;                                                    \
+		*tele = rows;                                                                    \
 		return;                                                                          \
 	}
-	TRY(avx512vbmi, LRELU_ISA_AVX512, 3)
-	TRY(avx512bw, LRELU_ISA_AVX512, 2)
-	TRY(avx2, LRELU_ISA_AVX2, 1)
+	TRY(avx512vbmi, LRELU_ISA_AVX512, 3, 0)
+	TRY(avx512bw, LRELU_ISA_AVX512, 2, 1)
+	TRY(avx2, LRELU_ISA_AVX2, 1, 1)
 	/* The SSSE3 kernel (16 pshufb per 16 bytes) measures slower than the scalar lookup,
 	 * so the SSE2 level keeps the scalar one; the kernel stays for tests and benches. */
 #undef TRY
@@ -241,14 +248,14 @@ static void choose(struct lrelu_walk *w)
  * call returns. */
 #define QCACHE 4
 struct qentry {
-	int valid;
-	struct qparams key;
+	int valid, tele; /* tele: the shuffle rows are filled too */
+	struct lrelu_q8params key;
 	struct lrelu_q8tab body, tail;
 };
 static _Thread_local struct qentry cache[QCACHE];
 static _Thread_local unsigned cache_next;
 
-static int same_params(const struct qparams *a, const struct qparams *b)
+static int same_params(const struct lrelu_q8params *a, const struct lrelu_q8params *b)
 {
 	return a->dtype == b->dtype && a->zp == b->zp && a->out_zp == b->out_zp &&
 	       memcmp(&a->scale, &b->scale, sizeof a->scale) == 0 &&
@@ -262,7 +269,9 @@ lrelu_status lrelu_quant_forward(lrelu_framework fw, double slope, const lrelu_t
 	static const char *const names[] = { "y", "x" };
 	struct lrelu_kparams prm;
 	struct lrelu_walk w;
-	struct qparams key;
+	struct lrelu_q8params key;
+	lrelu_q8build_fn build;
+	int tele;
 	struct qentry *e;
 	const lrelu_tensor *ops[2];
 	lrelu_fpenv env;
@@ -281,28 +290,31 @@ lrelu_status lrelu_quant_forward(lrelu_framework fw, double slope, const lrelu_t
 	key.out_zp = y->zero_point;
 	key.slope = slope;
 
+	memset(&w, 0, sizeof w);
+	choose(&w, &build, &tele);
 	lrelu_fpenv_enter(&env);
 	for (e = cache; e < cache + QCACHE; e++)
 		if (e->valid && same_params(&e->key, &key))
 			break;
 	if (e == cache + QCACHE) {
 		e = &cache[cache_next++ % QCACHE];
-		build_body(&key, e->body.plain);
-		build_tail(&key, e->tail.plain);
-		lrelu_q8tab_finish(&e->body);
-		lrelu_q8tab_finish(&e->tail);
+		build(&key, e->body.plain, e->tail.plain);
 		e->key = key;
 		e->valid = 1;
+		e->tele = 0;
+	}
+	if (tele && !e->tele) {
+		lrelu_q8tab_finish(&e->body);
+		lrelu_q8tab_finish(&e->tail);
+		e->tele = 1;
 	}
 	memset(&prm, 0, sizeof prm);
 	prm.qtab_body = e->body.plain;
 	prm.qtab_tail = e->tail.plain;
-	memset(&w, 0, sizeof w);
 	w.nops = 2;
 	w.names = names;
 	w.body_block = 64; /* 2 x Vectorized<quint8>::size() in PyTorch's AVX2 build */
 	w.params = &prm;
-	choose(&w);
 	ops[0] = y;
 	ops[1] = x;
 	st = lrelu_run_elementwise(&w, ops);

@@ -62,6 +62,8 @@ static lrelu_isa isas[8];
 static int nisas;
 static struct lrelu_q8lut_variant variants[16];
 static size_t nvariants;
+static lrelu_q8build_fn builders[4];
+static size_t nbuilders;
 
 /* ---- T records: every code through both paths ------------------------------------ */
 
@@ -273,6 +275,44 @@ static void check_kernels(void)
 	free(e);
 }
 
+/* ---- the table builders against the scalar one (quant.c, the specification) -------- */
+
+static double wide(void)
+{
+	/* log-uniform over float's normal range, or a typical quantization scale */
+	if (rng() & 1)
+		return exp(log(1e-3) + (double)(rng() >> 11) * 0x1p-53 * log(1e3));
+	return exp(log(1.2e-38) + (double)(rng() >> 11) * 0x1p-53 * (log(3.4e38) - log(1.2e-38)));
+}
+
+static void check_builders(void)
+{
+	static const double slopes[] = { 0.01, 0.2, -0.5, 0.0, -0.0, 1.7, INFINITY, -INFINITY,
+	                                 3e38, -3e38, 1e-30, 1.0 };
+	uint8_t b0[256], t0[256], b1[256], t1[256];
+	int nb = 0;
+	for (int trial = 0; trial < 20000; trial++) {
+		struct lrelu_q8params q;
+		q.dtype = rng() & 1 ? LRELU_QINT8 : LRELU_QUINT8;
+		q.scale = wide();
+		q.out_scale = trial % 3 == 0 ? q.scale : wide();
+		q.zp = (q.dtype == LRELU_QINT8 ? -128 : 0) + (int32_t)(rng() % 256);
+		q.out_zp = (q.dtype == LRELU_QINT8 ? -128 : 0) + (int32_t)(rng() % 256);
+		q.slope = trial % 2 ? slopes[rng() % (sizeof slopes / sizeof slopes[0])]
+		                    : ((double)(rng() >> 11) * 0x1p-53 - 0.5) * 4.0;
+		lrelu_q8build__scalar(&q, b0, t0);
+		for (size_t v = 0; v < nbuilders; v++) {
+			builders[v](&q, b1, t1);
+			if (memcmp(b0, b1, 256) != 0 || memcmp(t0, t1, 256) != 0)
+				nb++;
+			CHECK(memcmp(b0, b1, 256) == 0 && memcmp(t0, t1, 256) == 0,
+			      "builder %zu differs: %s scale %.9g zp %d out %.9g %d slope %.9g", v,
+			      lrelu_dtype_name(q.dtype), q.scale, q.zp, q.out_scale, q.out_zp, q.slope);
+		}
+	}
+	printf("table builders: %zu besides the scalar one, %d parameter sets differ\n", nbuilders, nb);
+}
+
 /* ---- errors ------------------------------------------------------------------------- */
 
 static void check_errors(void)
@@ -411,7 +451,13 @@ int main(int argc, char **argv)
 	for (size_t v = 0; v < nvariants; v++)
 		printf(" %s%s", variants[v].name, variants[v].available ? "" : "(absent)");
 	printf("\n");
+#ifdef LRELU_Q8LUT_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		builders[nbuilders++] = lrelu_q8build__avx2;
+#endif
 	check_kernels();
+	check_builders();
 	check_errors();
 	check_misc();
 	run_file(path);

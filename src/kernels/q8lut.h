@@ -27,6 +27,24 @@ struct lrelu_q8tab {
 	_Alignas(64) uint8_t tele[16][32];
 };
 
+/* The parameters of one call (the tables' cache key). */
+struct lrelu_q8params {
+	lrelu_dtype dtype; /* LRELU_QINT8 or LRELU_QUINT8 */
+	double scale, out_scale;
+	int32_t zp, out_zp;
+	double slope;
+};
+
+/* Fill the vector-body and scalar-path tables (plain[] only); every builder gives the
+ * same bytes as the scalar one in quant.c, which is the specification. */
+typedef void (*lrelu_q8build_fn)(const struct lrelu_q8params *q, uint8_t *body, uint8_t *tail);
+LRELU_HIDDEN void lrelu_q8build__scalar(const struct lrelu_q8params *q, uint8_t *body,
+                                        uint8_t *tail);
+#if defined(__x86_64__) && defined(__GNUC__)
+LRELU_HIDDEN void lrelu_q8build__avx2(const struct lrelu_q8params *q, uint8_t *body,
+                                      uint8_t *tail);
+#endif
+
 typedef void (*lrelu_q8lut_fn)(size_t n, const uint8_t *x, uint8_t *y,
                                const struct lrelu_q8tab *t);
 
