@@ -482,6 +482,9 @@ def test_errors():
     expect_error([path("missing.npy"), out], 1, ["missing.npy", "No such file"], "missing file")
     os.makedirs(path("adir"), exist_ok=True)
     expect_error([path("adir"), out], 1, ["adir", "directory"], "directory input")
+    if os.path.exists("/proc/self/mem"):  # a file that opens but cannot be read (EIO)
+        expect_error(["/proc/self/mem", out], 1, ["/proc/self/mem", "read error"],
+                     "unreadable file")
     with open(path("text.npy"), "w") as f:
         f.write("hello, this is not numpy\n")
     expect_error([path("text.npy"), out], 1, ["text.npy", "not a .npy"], "not npy")
