@@ -53,11 +53,28 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void vmsg(const char *fmt, va_list ap)
+/* Writes "lrelu: MESSAGE" as one line: control characters (a file name may hold a
+ * newline) are shown as escapes. */
+static void put_line(const char *msg, const char *suffix)
 {
 	fputs("lrelu: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputs(suffix, stderr);
 	fputc('\n', stderr);
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	char buf[2048];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	put_line(buf, "");
 }
 
 /* A problem with the data, a file or the system: exit 1. */
@@ -81,7 +98,7 @@ static _Noreturn void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "lrelu: %s (see lrelu --help)\n", buf);
+	put_line(buf, " (see lrelu --help)");
 	remove_tmp();
 	exit(EXIT_USAGE);
 }

@@ -637,6 +637,25 @@ def test_demo_diff_help():
     check(rc == 0 and out.startswith(b"lrelu "), "version")
 
 
+def test_corpus():
+    """The kept fuzz corpus through the whole command: a clean exit status, never a crash,
+    and an error is one line."""
+    root = os.path.join(HERE, "..", "..", "fuzz", "corpus")
+    for sub in ("npy", "literal"):
+        d = os.path.join(root, sub)
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            with open(os.path.join(d, name), "rb") as f:
+                data = f.read()
+            if sub == "npy":
+                rc, out, err = run(["-"], stdin=data)
+            else:
+                if b"\0" in data:
+                    continue
+                rc, out, err = run(["--", data.decode("latin1")])
+            ok = rc == 0 or (rc in (1, 2) and len(err.strip().splitlines()) == 1)
+            check(ok, "corpus %s/%s: exit %d %r" % (sub, name, rc, err[-300:]))
+
+
 def main():
     try:
         test_printing()
@@ -647,6 +666,7 @@ def main():
         test_signal()
         test_errors()
         test_demo_diff_help()
+        test_corpus()
     finally:
         subprocess.run(["rm", "-rf", TMP])
     print("cli: %d passed, %d failed" % (passed, failed))
