@@ -407,6 +407,16 @@ static void check_misc(void)
 	for (int i = 0; i < 300; i++)
 		moved += y2[i] != y[i];
 	CHECK(moved > 0, "changing the output zero point changed no code: stale table");
+	/* in place with other output parameters: the codes of the out-of-place call */
+	{
+		uint8_t xc[300];
+		memcpy(xc, x, sizeof xc);
+		lrelu_tensor xi = qt(xc, &a, 0, 1, &n300, NULL), yi = qt(xc, &a, 1, 1, &n300, NULL);
+		y1t = qt(y2, &a, 1, 1, &n300, NULL);
+		CHECK(lrelu_forward(LRELU_TORCH, a.slope, &t1, &y1t) == LRELU_OK, "requant");
+		CHECK(lrelu_forward(LRELU_TORCH, a.slope, &xi, &yi) == LRELU_OK, "requant in place");
+		CHECK(memcmp(xc, y2, 300) == 0, "in-place requantization differs from out of place");
+	}
 	lrelu_tensor s0 = qt(x, &a, 0, 0, NULL, NULL), s0y = qt(y, &a, 1, 0, NULL, NULL);
 	y[0] = (uint8_t)~y2[0];
 	CHECK(lrelu_forward(LRELU_TORCH, a.slope, &s0, &s0y) == LRELU_OK, "0-d");
