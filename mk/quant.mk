@@ -9,6 +9,7 @@
 TEST_PROGS += $(BUILD)/tests/test_quant
 TEST_CMDS += "$(MAKE) --no-print-directory test-quant-torch"
 BENCH_CMDS += $(BUILD)/bench/bench_quant
+bench: $(BUILD)/bench/bench_quant
 
 QUANT_ARM_CC ?= aarch64-linux-gnu-gcc
 QUANT_ARM_QEMU ?= qemu-aarch64 -L /usr/aarch64-linux-gnu
