@@ -256,6 +256,16 @@ def check_torch_dtype(dtype_name, x, g, tag, slopes=SLOPES):
                       passthrough_alts(g, xi, expgi, dtype_name))
 
 
+def check_bf16_nan_rule():
+    """lrelu's own bfloat16 NaN bits (PyTorch's depend on position): a NaN input comes out
+    as sign | 0x7FC0 | its top payload bits, i.e. the input with the quiet bit set."""
+    nan = L.is_nan_bits(ALL16, "bfloat16")
+    for s in (0.2, -0.5, 0.0):
+        st, y = L.forward(L.TORCH, s, ALL16, "bfloat16")
+        C.compare("bfloat16 NaN rule slope=%r" % s, y[nan], ALL16[nan] | 0x0040, "bfloat16",
+                  inputs=ALL16[nan])
+
+
 def check_float16_torch_rule(slopes=SLOPES, tag="all patterns"):
     """float16: PyTorch 1.13 refuses it on CPU; lrelu follows >= 2.1 (float slope, float
     product rounded to half), checked against that rule in NumPy."""
@@ -341,7 +351,7 @@ def check_refusals():
 
 def check_layouts():
     """0-d to 8-d, permuted, sliced (also negative steps), against PyTorch on a copy."""
-    for dtype_name in ("float32", "float64", "bfloat16"):
+    for dtype_name in ("float32", "float64", "bfloat16", "float16"):
         store = L.DTYPES[dtype_name][1]
         for ndim in range(0, 9):
             for trial in range(3):
@@ -366,6 +376,8 @@ def check_layouts():
                 if dtype_name == "bfloat16":
                     raw = L.f32_to_bf16(np.asarray(RNG.standard_normal(big), np.float32))
                     raw = raw.reshape(big)
+                elif dtype_name == "float16":
+                    raw = np.asarray(RNG.standard_normal(big)).astype(np.float16).view(np.uint16)
                 else:
                     raw = np.asarray(RNG.standard_normal(big)).astype(store)
                 xbuf = raw.copy()
@@ -384,7 +396,8 @@ def check_layouts():
                 lab = "torch %s %d-d shape %s steps %s perm %s slope %r" % (
                     dtype_name, ndim, shape, steps, perm, slope)
                 xc = np.array(x, order="C")
-                exp = torch_forward(xc, slope, dtype_name)
+                exp = (M.torch_f16_forward(xc, slope) if dtype_name == "float16"
+                       else torch_forward(xc, slope, dtype_name))
                 vx = L.View(x, dtype_name)
                 vy = L.View(y, dtype_name)
                 st = L.LIB.lrelu_forward(L.TORCH, slope, vx.ref, vy.ref)
@@ -408,11 +421,17 @@ def check_layouts():
                      lab + " in-place leaves the rest")
                 # Backward with strided g, saved and dx.
                 gc = np.asarray(RNG.standard_normal(xs)).astype(np.float32)
-                gc = L.f32_to_bf16(gc).reshape(xs) if dtype_name == "bfloat16" else gc.astype(store)
+                if dtype_name == "bfloat16":
+                    gc = L.f32_to_bf16(gc).reshape(xs)
+                elif dtype_name == "float16":
+                    gc = gc.astype(np.float16).view(np.uint16)
+                else:
+                    gc = gc.astype(store)
                 gbuf = np.zeros(tuple(2 * n for n in xs), dtype=store)
                 g = gbuf[tuple(slice(None, None, 2) for _ in xs) + (Ellipsis,)]
                 g[...] = gc
-                expg = torch_backward(gc, xc, slope, dtype_name)
+                expg = (M.torch_f16_backward(gc, xc, slope) if dtype_name == "float16"
+                        else torch_backward(gc, xc, slope, dtype_name))
                 dxbuf = np.zeros(tuple(reversed(xs)), dtype=store)
                 dx = dxbuf.T
                 vg, vs, vd = L.View(g, dtype_name), L.View(x, dtype_name), L.View(dx, dtype_name)
@@ -675,7 +694,8 @@ def main():
         ("float64 vs PyTorch", lambda: check_torch_dtype(
             "float64", random_values("float64", 1 << 20), random_values("float64", 1 << 20),
             "1M values")),
-        ("bfloat16 vs PyTorch", lambda: check_torch_dtype("bfloat16", ALL16, PERM16, "all patterns")),
+        ("bfloat16 vs PyTorch", lambda: (check_torch_dtype("bfloat16", ALL16, PERM16, "all patterns"),
+                                         check_bf16_nan_rule())),
         ("float16 vs PyTorch >= 2.1 rule", check_float16_torch_rule),
         ("refusals", check_refusals),
         ("layouts", check_layouts),
