@@ -684,6 +684,9 @@ def check_command():
 
 
 def main():
+    # A library that hangs (a thread-pool deadlock) must fail the suite, not stall CI.
+    import faulthandler
+    faulthandler.dump_traceback_later(900, exit=True)
     t0 = time.time()
     print("conformance: library %s" % L.lib_path())
     print("conformance: torch %s, numpy %s" % (torch.__version__, np.__version__))
