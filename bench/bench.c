@@ -23,10 +23,10 @@ void omp_set_num_threads(int n); /* libgomp: oneDNN's thread count (Debian build
  * Method.  Buffers are allocated once at the largest size and every page is written
  * before any timing (a first touch costs microseconds per page on a virtual machine).
  * For each size, dtype, mode and thread count every implementation runs a warm-up,
- * then `samples` timed batches of `reps` calls (reps chosen so a batch lasts
- * ~BATCH_NS); the figure is the median batch's time per call.  Implementations run
- * one after another on the same buffers in the same process, so ratios compare like
- * with like even though absolute figures drift on a shared machine.
+ * then `samples` timed batches of `reps` calls (reps chosen so a batch lasts about
+ * batch_ns); the figure is the median batch's time per call.  The implementations
+ * take turns batch by batch on the same buffers in the same process, so ratios
+ * compare like with like even though absolute figures drift on a shared machine.
  *
  * GB/s counts bytes read + written: 2 * n * sizeof(element) for forward, in place or
  * not.  A ratio "x memcpy" is memcpy's time / lrelu's time: above 1, lrelu is faster.
@@ -48,10 +48,11 @@ enum impl {
 	I_PLAIN,   /* plain C LeakyReLU loop, bench/baseline.c */
 	I_DNNL,
 	I_XNN,
+	I_LRELU1,  /* lrelu with 1 thread, in the thread rows */
 	I_COUNT
 };
 static const char *const impl_name[I_COUNT] = { "lrelu", "lrelu_tensor", "memcpy", "copy_loop",
-                                                "plain_c", "onednn", "xnnpack" };
+                                                "plain_c", "onednn", "xnnpack", "lrelu_1thr" };
 
 static const lrelu_dtype dtypes[] = { LRELU_FLOAT32, LRELU_BFLOAT16, LRELU_FLOAT16,
                                       LRELU_FLOAT64 };
@@ -254,6 +255,8 @@ static int available(const struct cfg *c, enum impl i)
 	switch (i) {
 	case I_LRELU:
 		return 1;
+	case I_LRELU1:
+		return c->threads > 1;
 	case I_TENSOR:
 	case I_PLAIN:
 		if (i == I_PLAIN && c->dt == LRELU_FLOAT16 && !base_have_f16())
@@ -286,6 +289,7 @@ static int call(struct cfg *c, enum impl i)
 	float s = slopes[k];
 	switch (i) {
 	case I_LRELU:
+	case I_LRELU1:
 		switch (c->dt) {
 		case LRELU_FLOAT32:
 			return lrelu_f32(c->x, c->y, c->n, s);
@@ -341,46 +345,79 @@ static int call(struct cfg *c, enum impl i)
 static int quick;
 static double batch_ns, impl_budget_ns;
 
-/* Median ns per call, or a negative value if a call failed. */
-static double measure(struct cfg *c, enum impl i)
+/* One batch of reps calls; ns per call.  I_LRELU1 is lrelu with 1 thread. */
+static double batch(struct cfg *c, enum impl i, int reps)
 {
-	double t0, one, v[41];
-	int samples, reps;
-
-	c->calls = 0;
+	double t0;
+	if (i == I_LRELU1)
+		lrelu_set_num_threads(1);
 	t0 = now_ns();
-	if (call(c, i) != 0)
-		return -1.0;
-	one = now_ns() - t0;
-	/* a rough single-call time, for the batch size, after a second call */
-	t0 = now_ns();
-	call(c, i);
-	one = now_ns() - t0;
-	if (one < 1.0)
-		one = 1.0;
-	reps = (int)(batch_ns / one);
-	if (reps < 1)
-		reps = 1;
-	if (reps > 1000000)
-		reps = 1000000;
-	if (reps > 1 && (reps & 1))
-		reps++; /* in place: as many calls with each slope */
-	/* warm-up: about one batch (caches, branch predictors, the pool's threads) */
 	for (int r = 0; r < reps; r++)
 		call(c, i);
-	samples = (int)(impl_budget_ns / (one * reps));
+	t0 = (now_ns() - t0) / reps;
+	if (i == I_LRELU1)
+		lrelu_set_num_threads(c->threads);
+#ifdef HAVE_DNNL
+	if (i == I_DNNL && c->threads > 1) {
+		/* let OpenMP's spinning threads go to sleep before the next implementation */
+		struct timespec pause = { 0, 2000000 };
+		nanosleep(&pause, NULL);
+	}
+#endif
+	return t0;
+}
+
+/*
+ * Median ns per call of every implementation with avail[i] set (ns[i] < 0 if its
+ * first call failed).  The implementations take turns batch by batch, so that a
+ * drift of the machine (other processes, frequency) hits them all alike.
+ */
+static void measure_all(struct cfg *c, const int *avail, double *ns)
+{
+	static double v[I_COUNT][41];
+	int reps[I_COUNT], samples;
+	double round_ns = 0;
+
+	for (int i = 0; i < I_COUNT; i++) {
+		double t0, one;
+		ns[i] = -1.0;
+		reps[i] = 0;
+		if (!avail[i])
+			continue;
+		c->calls = 0;
+		if (i == I_LRELU1)
+			lrelu_set_num_threads(1);
+		int bad = call(c, (enum impl)i) != 0;
+		if (i == I_LRELU1)
+			lrelu_set_num_threads(c->threads);
+		if (bad)
+			continue;
+		t0 = now_ns();
+		batch(c, (enum impl)i, 1);
+		one = now_ns() - t0;
+		one = one < 1.0 ? 1.0 : one;
+		reps[i] = (int)(batch_ns / one);
+		reps[i] = reps[i] < 1 ? 1 : reps[i] > 1000000 ? 1000000 : reps[i];
+		if (reps[i] > 1 && (reps[i] & 1))
+			reps[i]++; /* in place: as many calls with each slope */
+		/* warm-up: about one batch (caches, branch predictors, the pools' threads) */
+		one = batch(c, (enum impl)i, reps[i]);
+		round_ns += one * reps[i];
+	}
+	samples = (int)(impl_budget_ns / (round_ns > 1 ? round_ns : 1));
 	if (samples > (quick ? 11 : 41))
 		samples = quick ? 11 : 41;
 	if (samples < (quick ? 3 : 5))
 		samples = quick ? 3 : 5;
-	for (int s = 0; s < samples; s++) {
-		t0 = now_ns();
-		for (int r = 0; r < reps; r++)
-			call(c, i);
-		v[s] = (now_ns() - t0) / reps;
-	}
-	qsort(v, (size_t)samples, sizeof v[0], cmp_d);
-	return v[samples / 2];
+	for (int s = 0; s < samples; s++)
+		for (int i = 0; i < I_COUNT; i++)
+			if (reps[i] > 0)
+				v[i][s] = batch(c, (enum impl)i, reps[i]);
+	for (int i = 0; i < I_COUNT; i++)
+		if (reps[i] > 0) {
+			qsort(v[i], (size_t)samples, sizeof v[i][0], cmp_d);
+			ns[i] = v[i][samples / 2];
+		}
 }
 
 /* ---- data ------------------------------------------------------------------------------ */
@@ -528,9 +565,8 @@ int main(void)
 				       inplace ? "in place" : "out of place", threads, threads > 1 ? "s" : "");
 				printf("%10s %11s %8s", "elements", "lrelu ns", "GB/s");
 				for (int i = I_TENSOR; i < I_COUNT; i++)
-					printf(" %12s", impl_name[i]);
-				if (threads > 1)
-					printf(" %12s", "lrelu_1thr");
+					if (i != I_LRELU1 || threads > 1)
+						printf(" %12s", impl_name[i]);
 				printf("\n");
 				lrelu_set_num_threads(threads);
 				for (size_t si = 0; si < nsizes; si++) {
@@ -552,32 +588,13 @@ int main(void)
 #ifdef HAVE_XNNPACK
 					xnn_setup_cfg(&c);
 #endif
-					for (int i = 0; i < I_COUNT; i++) {
-						ns[i] = -1.0;
-						if (!available(&c, (enum impl)i))
-							continue;
-						if (inplace)
-							memcpy(z, x, c.n * es);
-						ns[i] = measure(&c, (enum impl)i);
+					int avail[I_COUNT];
+					for (int i = 0; i < I_COUNT; i++)
+						avail[i] = available(&c, (enum impl)i);
+					measure_all(&c, avail, ns);
+					for (int i = 0; i < I_COUNT; i++)
 						if (ns[i] > 0)
 							emit(&c, (enum impl)i, ns[i]);
-#ifdef HAVE_DNNL
-						if (i == I_DNNL && threads > 1) {
-							/* let OpenMP's spinning threads go to sleep before the next one */
-							struct timespec pause = { 0, 20000000 };
-							nanosleep(&pause, NULL);
-						}
-#endif
-					}
-					/* lrelu with 1 thread in the same run, for the thread rows */
-					double one = -1.0;
-					if (threads > 1) {
-						lrelu_set_num_threads(1);
-						if (inplace)
-							memcpy(z, x, c.n * es);
-						one = measure(&c, I_LRELU);
-						lrelu_set_num_threads(threads);
-					}
 #ifdef HAVE_DNNL
 					dnnl_teardown(&c);
 #endif
@@ -591,6 +608,8 @@ int main(void)
 					printf("%10zu %11.1f %8.2f", c.n, ns[I_LRELU],
 					       2.0 * (double)c.n * (double)es / ns[I_LRELU]);
 					for (int i = I_TENSOR; i < I_COUNT; i++) {
+						if (i == I_LRELU1 && threads == 1)
+							continue;
 						if (ns[i] > 0 && i == I_TENSOR)
 							printf(" %10.1fns", ns[i]);
 						else if (ns[i] > 0)
@@ -598,8 +617,6 @@ int main(void)
 						else
 							printf(" %12s", "-");
 					}
-					if (threads > 1)
-						printf(" %11.2fx", one / ns[I_LRELU]);
 					printf("\n");
 					fflush(stdout);
 				}
