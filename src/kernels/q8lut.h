@@ -7,6 +7,13 @@
 
 #include "internal.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#  define LRELU_Q8LUT_X86 1
+#endif
+#if defined(__aarch64__)
+#  define LRELU_Q8LUT_NEON 1
+#endif
+
 /*
  * An 8-bit input has 256 codes, so quant.c computes every output code once per call
  * (with PyTorch's exact float arithmetic) and the kernels only look bytes up.
@@ -40,7 +47,7 @@ struct lrelu_q8params {
 typedef void (*lrelu_q8build_fn)(const struct lrelu_q8params *q, uint8_t *body, uint8_t *tail);
 LRELU_HIDDEN void lrelu_q8build__scalar(const struct lrelu_q8params *q, uint8_t *body,
                                         uint8_t *tail);
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef LRELU_Q8LUT_X86
 LRELU_HIDDEN void lrelu_q8build__avx2(const struct lrelu_q8params *q, uint8_t *body,
                                       uint8_t *tail);
 #endif
@@ -52,19 +59,17 @@ typedef void (*lrelu_q8lut_fn)(size_t n, const uint8_t *x, uint8_t *y,
 LRELU_HIDDEN void lrelu_q8tab_finish(struct lrelu_q8tab *t);
 
 /* The kernels (x == y is legal; any alignment; exactly n bytes read and written). */
-LRELU_HIDDEN void lrelu_q8lut__scalar(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
-#if defined(__x86_64__) && defined(__GNUC__)
-#  define LRELU_Q8LUT_X86 1
-LRELU_HIDDEN void lrelu_q8lut__ssse3_u16(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
-LRELU_HIDDEN void lrelu_q8lut__avx2_u32(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
-LRELU_HIDDEN void lrelu_q8lut__avx512bw_u64(size_t n, const uint8_t *x, uint8_t *y,
-                               const struct lrelu_q8tab *t);
-LRELU_HIDDEN void lrelu_q8lut__avx512vbmi_u128(size_t n, const uint8_t *x, uint8_t *y,
-                                  const struct lrelu_q8tab *t);
+typedef void lrelu_q8lut_kernel(size_t n, const uint8_t *x, uint8_t *y,
+                                const struct lrelu_q8tab *t);
+LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__scalar;
+#ifdef LRELU_Q8LUT_X86
+LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__ssse3_u16;
+LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__avx2_u32;
+LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__avx512bw_u64;
+LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__avx512vbmi_u128;
 #endif
-#if defined(__aarch64__)
-#  define LRELU_Q8LUT_NEON 1
-LRELU_HIDDEN void lrelu_q8lut__neon_u32(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t);
+#ifdef LRELU_Q8LUT_NEON
+LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__neon_u32;
 #endif
 
 /* Every kernel this build has, for tests and benchmarks. */
