@@ -1,5 +1,6 @@
 /* test_quant.c - int8 / uint8 LeakyReLU against PyTorch 1.13's codes, on every ISA and kernel */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -447,6 +448,52 @@ static void check_misc(void)
 	}
 }
 
+/* Callers on several threads at once, each cycling through more parameter sets than
+ * its table cache holds: every result must equal the single-threaded one. */
+#define MT_SETS 6
+#define MT_N 1000
+static uint8_t mt_x[MT_N], mt_want[MT_SETS][MT_N];
+static const struct qp mt_p[MT_SETS] = {
+	{ LRELU_QUINT8, 0.0123, 0.05, -0.3, 77, 30 }, { LRELU_QUINT8, 0.0123, 0.0123, -0.5, 77, 77 },
+	{ LRELU_QINT8, 0.1, 0.05, 0.01, 0, 3 },      { LRELU_QINT8, 1.0 / 7, 0.37, 1.7, 9, -28 },
+	{ LRELU_QUINT8, 0.05, 0.05, 0.2, 255, 255 }, { LRELU_QINT8, 0.007, 0.02, 0.1, 127, -1 },
+};
+
+static int mt_run(int k, uint8_t *out)
+{
+	int64_t n = MT_N;
+	lrelu_tensor tx = qt(mt_x, &mt_p[k], 0, 1, &n, NULL), ty = qt(out, &mt_p[k], 1, 1, &n, NULL);
+	return lrelu_forward(LRELU_TORCH, mt_p[k].slope, &tx, &ty) == LRELU_OK;
+}
+
+static void *mt_worker(void *arg)
+{
+	uintptr_t bad = 0, seed = (uintptr_t)arg;
+	uint8_t out[MT_N];
+	for (int it = 0; it < 300; it++) {
+		int k = (int)((seed + (uintptr_t)it * 5) % MT_SETS);
+		if (!mt_run(k, out) || memcmp(out, mt_want[k], MT_N) != 0)
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static void check_concurrent(void)
+{
+	pthread_t th[4];
+	for (int i = 0; i < MT_N; i++)
+		mt_x[i] = (uint8_t)rng();
+	for (int k = 0; k < MT_SETS; k++)
+		CHECK(mt_run(k, mt_want[k]), "concurrent: reference %d", k);
+	for (uintptr_t t = 0; t < 4; t++)
+		CHECK(pthread_create(&th[t], NULL, mt_worker, (void *)t) == 0, "pthread_create");
+	for (int t = 0; t < 4; t++) {
+		void *bad = NULL;
+		pthread_join(th[t], &bad);
+		CHECK(bad == NULL, "concurrent caller %d: %lu wrong results", t, (unsigned long)(uintptr_t)bad);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "tests/quant/torch_codes.txt";
@@ -470,6 +517,7 @@ int main(int argc, char **argv)
 	check_builders();
 	check_errors();
 	check_misc();
+	check_concurrent();
 	run_file(path);
 	return tu_finish("test_quant");
 }
