@@ -5,9 +5,11 @@
 #   make quant-data         rewrite tests/quant/torch_codes.txt (needs python3-torch)
 #   make quant-others       codes where XNNPACK / TFLite / MindSpore Lite rules differ
 #   make test-quant-aarch64 test_quant cross-compiled for AArch64 (NEON tbl) under qemu
+#   make test-quant-tsan    test_quant (concurrent callers, threaded walk) under ThreadSanitizer
 
 TEST_PROGS += $(BUILD)/tests/test_quant
 TEST_CMDS += "$(MAKE) --no-print-directory test-quant-torch"
+TEST_CMDS += "$(MAKE) --no-print-directory test-quant-tsan"
 BENCH_CMDS += $(BUILD)/bench/bench_quant
 bench: $(BUILD)/bench/bench_quant
 
@@ -24,7 +26,12 @@ QUANT_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){return xnn_ini
 QUANT_BENCH_FLAGS := $(if $(QUANT_XNN),-DHAVE_XNNPACK)
 QUANT_BENCH_LIBS := $(if $(QUANT_XNN),-lXNNPACK)
 
-.PHONY: test-quant-torch quant-data quant-others test-quant-aarch64
+.PHONY: test-quant-torch quant-data quant-others test-quant-aarch64 test-quant-tsan
+
+test-quant-tsan:
+	@$(MAKE) --no-print-directory CC=$(or $(TSAN_CC),$(CC)) BUILD=build-tsan OPT=-O1 \
+	  SAN="-fsanitize=thread -fno-omit-frame-pointer" build-tsan/tests/test_quant
+	@TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" build-tsan/tests/test_quant
 
 test-quant-aarch64:
 	@$(MAKE) --no-print-directory CC=$(QUANT_ARM_CC) BUILD=$(BUILD)-aarch64 \
