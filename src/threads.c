@@ -340,22 +340,19 @@ static struct pool *pool_get(int want)
 	return p->nworkers > 0 ? p : NULL;
 }
 
-void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_range_fn fn,
-                        void *arg)
+/* The threaded path, out of line so that the small-call path stays a compare and a
+ * tail call (no stack frame, no division). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_fn fn, void *arg)
 {
-	size_t bytes, units, chunks;
+	size_t units, chunks;
 	int threads;
 	struct pool *p;
 
-	if (n == 0)
-		return;
 	if (align == 0)
 		align = 1;
-	if (bytes_per_elem == 0)
-		bytes_per_elem = 1;
-	bytes = n > SIZE_MAX / bytes_per_elem ? SIZE_MAX : n * bytes_per_elem;
-	if (bytes < PAR_MIN_BYTES)
-		goto serial;
 	threads = lrelu_get_num_threads();
 	if (threads <= 1)
 		goto serial;
@@ -415,6 +412,24 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 
 serial:
 	fn(arg, 0, n);
+}
+
+void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_range_fn fn,
+                        void *arg)
+{
+	size_t bytes;
+#if defined(__GNUC__)
+	if (__builtin_mul_overflow(n, bytes_per_elem, &bytes))
+		bytes = SIZE_MAX;
+#else
+	bytes = bytes_per_elem != 0 && n > SIZE_MAX / bytes_per_elem ? SIZE_MAX : n * bytes_per_elem;
+#endif
+	if (bytes < PAR_MIN_BYTES) {
+		if (n != 0)
+			fn(arg, 0, n);
+		return;
+	}
+	parallel_for_big(n, align, bytes, fn, arg);
 }
 
 #if defined(__GNUC__)
