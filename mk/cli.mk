@@ -3,7 +3,8 @@
 #   build/lrelu           the command (public header and liblrelu.a only)
 #   make test-cli         end-to-end tests of the command against NumPy (part of make test)
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
-#   make fuzz             libFuzzer + ASan/UBSan on the .npy header and the literal parser,
+#   make fuzz             libFuzzer + ASan/UBSan on the .npy header, the literal parser and
+#                         the printer,
 #                         FUZZ_SECONDS (60) each, fixed seed, memory limit (part of make test)
 
 CLI_SRCS := cli/main.c cli/npy.c cli/literal.c cli/npyprint.c
@@ -18,9 +19,10 @@ $(BUILD)/lrelu: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 .PHONY: test-cli fuzz fuzz-replay
 
 # Replay: each fuzz target linked with a small main() that feeds it files.
-FUZZ_TARGETS := npy literal
+FUZZ_TARGETS := npy literal print
 FUZZ_SRCS_npy := cli/npy.c
 FUZZ_SRCS_literal := cli/literal.c
+FUZZ_SRCS_print := cli/npyprint.c
 
 $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	@mkdir -p $(dir $@)
