@@ -1,5 +1,6 @@
 /* dispatch.c - one kernel table per ISA, the best chosen once, overridable for tests */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,11 @@
  * Choosing twice concurrently is harmless: both choose the same table.
  */
 static _Atomic(const struct lrelu_kernels *) active;
+
+/* Non-temporal stores for out-of-place forward calls from this many bytes per operand
+ * on: below it y stays in the 32 MiB L3 of the machine measured and ordinary stores
+ * win; above it they lose to NT stores by 1.5-3x (docs/kernels.md). */
+size_t lrelu_nt_bytes = (size_t)12 << 20;
 
 /*
  * A table is returned only when the build has it (the compiler could target the ISA)

@@ -336,6 +336,7 @@ static unsigned char *place(const struct guarded *g, size_t bytes, int where, si
 
 static void sizes_and_places(void)
 {
+	const size_t nt_default = lrelu_nt_bytes;
 	struct lrelu_kparams p;
 	params(&p, 0.2);
 	p.s32 = -0.3f;
@@ -351,12 +352,18 @@ static void sizes_and_places(void)
 				for (int where = 0; where < 4; where++) {
 					for (int op = 0; op < RULE_COUNT + BRULE_COUNT; op++) {
 						int bwd = op >= RULE_COUNT;
-						for (int inplace = 0; inplace < 2; inplace++) {
+						/* 0: in place; 1: out of place; 2: out of place with the
+						 * non-temporal path forced on for every n (x86) */
+						for (int mode = 0; mode < 3; mode++) {
+							int inplace = mode == 0;
+							if (bwd && mode == 2)
+								continue;
 							unsigned char *x = place(&gx, bytes, where, es);
 							unsigned char *g = place(&gg, bytes, where, es);
 							unsigned char *y = inplace ? x : place(&gy, bytes, where, es);
 							char how[64];
-							snprintf(how, sizeof how, "%s, %s", inplace ? "in place" : "out of place",
+							snprintf(how, sizeof how, "%s, %s",
+							         inplace ? "in place" : mode == 1 ? "out of place" : "out of place, NT",
 							         where == 0 ? "end at guard" : "start after guard");
 							memcpy(x, src_x, bytes);
 							memcpy(g, src_g, bytes);
@@ -367,7 +374,9 @@ static void sizes_and_places(void)
 								k->bwd[kt][op - RULE_COUNT](n, x, g, y, &p);
 							} else {
 								lrelu_kernels_scalar.fwd[kt][op](n, src_x, want, &p);
+								lrelu_nt_bytes = mode == 2 ? 0 : SIZE_MAX;
 								k->fwd[kt][op](n, x, y, &p);
+								lrelu_nt_bytes = nt_default;
 							}
 							compare(isas[ii].name, kt,
 							        bwd ? bname[op - RULE_COUNT] : rname[op], n, y, want, how);
@@ -377,41 +386,6 @@ static void sizes_and_places(void)
 			}
 		}
 	}
-}
-
-/* Out-of-place forward past LRELU_NT_BYTES takes the non-temporal path: check it with
- * y aligned and misaligned, and ending at a guard page. */
-static void large_nt(void)
-{
-	struct guarded bx, by;
-	struct lrelu_kparams p;
-	size_t n = LRELU_NT_BYTES / 2 + 77; /* float16 elements: the path's threshold + a tail */
-	params(&p, 0.01);
-	if (guarded_init(&bx, n * 8 + 64) != 0 || guarded_init(&by, n * 8 + 64) != 0) {
-		CHECK(0, "mmap of %zu bytes failed", n * 8);
-		return;
-	}
-	for (int kt = 0; kt < KT_COUNT; kt++) {
-		size_t es = esize[kt], m = LRELU_NT_BYTES / es + 77;
-		unsigned char *want_big = by.lo;
-		fill(kt, bx.lo, m + 8);
-		for (int ii = 1; ii < nisas; ii++) {
-			for (size_t off = 0; off < 4; off += 3) {
-				unsigned char *x = bx.lo + off * es;
-				unsigned char *y = by.hi - m * es; /* ends at the guard page */
-				/* the reference goes into the low part of y's mapping first ... */
-				lrelu_kernels_scalar.fwd[kt][RULE_GT](m, x, want_big, &p);
-				memcpy(bx.hi - m * es, want_big, m * es); /* ... then parks in x's tail */
-				isas[ii].k->fwd[kt][RULE_GT](m, x, y, &p);
-				compare(isas[ii].name, kt, "gt (non-temporal)", m, y, bx.hi - m * es,
-				        "large, out of place");
-				/* restore x's tail (it overlaps x when the buffers are tight) */
-				fill(kt, bx.lo, m + 8);
-			}
-		}
-	}
-	munmap(bx.map, bx.maplen);
-	munmap(by.map, by.maplen);
 }
 
 /* ---- each ISA's 16-bit rounding against fp16.h ------------------------------------- */
@@ -581,7 +555,6 @@ int main(void)
 	exhaustive16();
 	pairs_float();
 	sizes_and_places();
-	large_nt();
 	narrowing();
 	hostile_env();
 	return tu_finish("test_isa");

@@ -16,7 +16,7 @@
  *
  * Families provide: X_load/X_store (one vector), X_load_n/X_store_n (the first r < VL
  * elements, touching no other memory), X_stream (aligned non-temporal store, only if
- * LK_NT_BYTES is defined), X_sel(mask, a, b) = mask ? a : b; compute families also
+ * LK_NT is defined), X_sel(mask, a, b) = mask ? a : b; compute families also
  * X_mul, X_add, X_gt, X_lt, X_eq (ordered compares: false on NaN), X_set1, X_zero;
  * conversion families X_widen (exact) and X_narrow (round to nearest even, fp16.h's
  * NaN rule).  LANES_f / LANES_d are the vector lengths.
@@ -103,9 +103,9 @@ static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y,
 		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, LK_SOP(load_n)(x + i, n - i), s), n - i);
 }
 
-#ifdef LK_NT_BYTES
+#ifdef LK_NT
 /*
- * Out of place and larger than LK_NT_BYTES: non-temporal stores, which skip the read
+ * Out of place and at least lrelu_nt_bytes: non-temporal stores, which skip the read
  * for ownership of y's lines (see docs/kernels.md for when this wins).  They need y
  * aligned to the vector; a y that is not even element-aligned keeps ordinary stores.
  */
@@ -147,8 +147,8 @@ static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
 		lrelu_kernels_scalar.fwd[LK_KT][rule](n, xv, yv, p);
 		return;
 	}
-#ifdef LK_NT_BYTES
-	if (x != y && n * sizeof(LK_E) >= LK_NT_BYTES) {
+#ifdef LK_NT
+	if (x != y && n * sizeof(LK_E) >= lrelu_nt_bytes) {
 		LK_ID(fwd_nt)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE));
 		return;
 	}

@@ -15,7 +15,7 @@ typedef __m256d md;
 
 static LK_INLINE void lk_sfence(void)
 {
-	_mm_sfence();
+	_mm_sfence(); /* order the non-temporal stores before whatever follows the call */
 }
 
 /* ---- float ------------------------------------------------------------------------ */
@@ -118,7 +118,7 @@ static LK_INLINE vf hf_widen(vh h) { return _mm256_cvtph_ps(h); }
 static LK_INLINE vh hf_narrow(vf v) { return _mm256_cvtps_ph(v, 0); }
 
 #define LK_ISA avx2
-#define LK_NT_BYTES LRELU_NT_BYTES
+#define LK_NT 1
 
 #define LK_T f32
 #define LK_KT KT_F32

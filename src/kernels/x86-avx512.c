@@ -6,7 +6,7 @@ LK_TARGET_PUSH("avx512f,avx512bw,avx512vl,f16c")
 #include "x86-avx512.h"
 
 #define LK_ISA avx512
-#define LK_NT_BYTES LRELU_NT_BYTES
+#define LK_NT 1
 /* float32, float64 and float16 are shared with the AVX512-BF16 table. */
 #define LK_LINKAGE LRELU_HIDDEN
 LK_DECLARE_ROWS(f32, avx512, u64);

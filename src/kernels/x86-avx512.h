@@ -14,7 +14,7 @@ typedef __mmask8 md;
 
 static LK_INLINE void lk_sfence(void)
 {
-	_mm_sfence();
+	_mm_sfence(); /* order the non-temporal stores before whatever follows the call */
 }
 
 /* Masked loads and stores for the tails: masked-off lanes are neither read nor

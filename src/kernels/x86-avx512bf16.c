@@ -31,7 +31,7 @@ static LK_INLINE vh bfne_narrow(vf v)
 }
 
 #define LK_ISA avx512bf16
-#define LK_NT_BYTES LRELU_NT_BYTES
+#define LK_NT 1
 #define LK_T bf16
 #define LK_KT KT_BF16
 #define LK_U u64

@@ -15,7 +15,7 @@ typedef __m128d md;
 
 static LK_INLINE void lk_sfence(void)
 {
-	_mm_sfence();
+	_mm_sfence(); /* order the non-temporal stores before whatever follows the call */
 }
 
 /* ---- float ------------------------------------------------------------------------ */
@@ -167,7 +167,7 @@ static LK_INLINE vh hf_narrow(vf v)
 }
 
 #define LK_ISA sse2
-#define LK_NT_BYTES LRELU_NT_BYTES
+#define LK_NT 1
 
 #define LK_T f32
 #define LK_KT KT_F32
