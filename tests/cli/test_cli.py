@@ -256,6 +256,13 @@ def test_roundtrips():
                 y = (y.astype(np.uint32) << 16).view(np.float32)
             ref = np.array([[-0.2, 4, -1.6], [2, -1, 9]])
             check(np.allclose(y.astype(np.float64), ref, rtol=1e-2), "literal %s values" % dt)
+    # float16 literals round through float32, as torch.tensor(..., dtype=float16) does.
+    d = 1 + 2 ** -11 + 2 ** -40
+    rc, out, err = run(["--dtype", "float16", "--negative-slope", "1", "[%r]" % d, "-"])
+    y = np.load(io.BytesIO(out)) if rc == 0 else None
+    if torch is not None:
+        want = torch.tensor([d], dtype=torch.float16).numpy()
+        check(y is not None and bits_equal(y, want), "float16 literal rounding as torch")
     rc, out, err = run(["--dtype", "float64", "--negative-slope", "0.2", lit])
     check(out == b"[[-0.2  4.  -1.6]\n [ 2.  -1.   9. ]]\n", "float64 literal print %r" % out)
     want = (str(np.float32(-2.5) * np.float32(0.01)) + "\n").encode()
