@@ -25,9 +25,7 @@ bit); the number of values compared is printed before it.
 """
 
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
