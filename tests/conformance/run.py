@@ -279,8 +279,18 @@ def check_float16_torch_rule(slopes=SLOPES, tag="all patterns"):
         xi = x.copy()
         L.forward(L.TORCH, s, xi, "float16", inplace=True)
         C.compare(lab + " in-place forward", xi, exp, "float16", both_nan(x, s, "float16"), False, x)
+        # The same rule through the real PyTorch 1.13: compute in float32, round with
+        # torch's .half() (NaN payloads are torch's own there: any NaN).
+        xt = torch.from_numpy(x.view(np.int16).copy()).view(torch.half)
+        gt = torch.from_numpy(g.view(np.int16).copy()).view(torch.half)
+        ref = F.leaky_relu(xt.float(), s).half().view(torch.int16).numpy().view(np.uint16)
+        C.compare(lab + " forward = PyTorch float32 then .half()", y, ref, "float16", None, True, x)
+        leaf = xt.float().requires_grad_()
+        F.leaky_relu(leaf, s).backward(gt.float())
+        refg = leaf.grad.half().view(torch.int16).numpy().view(np.uint16)
         expg = M.torch_f16_backward(g, x, s)
         st, dx = L.backward(L.TORCH, s, g, x, "float16")
+        C.compare(lab + " backward = PyTorch float32 then .half()", dx, refg, "float16", None, True, x)
         C.compare(lab + " backward", dx, expg, "float16", both_nan(g, s, "float16"), False, x)
         st, dxf = L.flat_backward("float16", g, x, s)
         C.compare(lab + " flat backward", dxf, expg, "float16", both_nan(g, s, "float16"), False, x)
