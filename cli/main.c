@@ -27,9 +27,9 @@ enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
  * whatever the file size. */
 #define CHUNK_BYTES ((size_t)4 << 20)
 
-/* Printing holds the whole array; refuse absurd sizes with a message instead of
- * failing inside malloc. */
-#define PRINT_MAX_BYTES ((uint64_t)1 << 31)
+/* Printing keeps only the elements print() shows; a shape that shows more than this
+ * (e.g. 2^16 elements in 16 axes of length 2) is refused with a message. */
+#define PRINT_MAX_SHOWN ((size_t)1 << 24)
 
 /* ---- errors and the temporary file ---------------------------------------------------- */
 
@@ -577,6 +577,15 @@ struct sink {
 	size_t mem_len, mem_cap;
 	bool is_stdout;
 	uint64_t written, flushed; /* file sinks: bytes written, bytes sent to the disk */
+	/* Gathering sinks (printing a large array): keep only the displayed elements. */
+	const struct shown_pos *pos;
+	size_t npos, next, isz;
+};
+
+/* A displayed element: its index in the file's element order and in display order. */
+struct shown_pos {
+	uint64_t file;
+	size_t shown;
 };
 
 /* Start writing a file's pages to the disk every FLUSH_STEP bytes, so that the disk
@@ -585,6 +594,15 @@ struct sink {
 
 static void sink_write(struct sink *k, const void *buf, size_t n)
 {
+	if (k->fd < 0 && k->pos) {
+		uint64_t first = k->written / k->isz, end = (k->written + n) / k->isz;
+		const unsigned char *p = buf;
+		for (; k->next < k->npos && k->pos[k->next].file < end; k->next++)
+			memcpy(k->mem + k->pos[k->next].shown * k->isz,
+			       p + (k->pos[k->next].file - first) * k->isz, k->isz);
+		k->written += n;
+		return;
+	}
 	if (k->fd < 0) {
 		if (k->mem_len + n > k->mem_cap)
 			data_error("internal error: memory sink overflow");
@@ -852,6 +870,70 @@ static void print_array(const struct array *x, unsigned char *data)
 		data_error("standard output: write error: %s", strerror(errno));
 }
 
+static int cmp_pos(const void *a, const void *b)
+{
+	uint64_t x = ((const struct shown_pos *)a)->file, y = ((const struct shown_pos *)b)->file;
+	return x < y ? -1 : x > y;
+}
+
+/* Prints the result of j.  Up to 1000 elements the whole result is kept; above, print()
+ * shows at most the first and last 3 along each axis, so only those elements are kept
+ * as the data streams past: printing needs no more memory than writing a file. */
+static void print_streamed(const struct job *j)
+{
+	const struct npy_info *in = &j->x->info;
+	size_t isz = in->itemsize;
+	if (in->count <= 1000) {
+		struct sink k = {-1, "memory", xmalloc(in->data_bytes), 0, in->data_bytes,
+		                 false, 0, 0, NULL, 0, 0, 0};
+		run_stream(j, &k);
+		if (in->swap)
+			swap_bytes(k.mem, in->count, isz);
+		print_array(j->x, k.mem);
+		free(k.mem);
+		return;
+	}
+	size_t n = npyprint_shown_count(in->ndim, in->shape);
+	if (n > PRINT_MAX_SHOWN)
+		data_error("%s: too many elements to print (%zu shown); give an OUTPUT file",
+		           j->x->src.name, n);
+	/* Enumerate the displayed indices in display order, with their file positions. */
+	struct shown_pos *pos = xmalloc(n * sizeof *pos);
+	int64_t idx[LRELU_MAX_DIMS] = {0}, step[LRELU_MAX_DIMS];
+	int nd = in->ndim;
+	int64_t s = 1;
+	for (int d = 0; d < nd; d++) {
+		int dd = in->fortran ? d : nd - 1 - d;
+		step[dd] = s;
+		s *= in->shape[dd];
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t f = 0;
+		for (int d = 0; d < nd; d++)
+			f += (uint64_t)idx[d] * (uint64_t)step[d];
+		pos[i].file = f;
+		pos[i].shown = i;
+		for (int d = nd - 1; d >= 0; d--) {
+			int64_t len = in->shape[d];
+			if (++idx[d] == 3 && len > 6)
+				idx[d] = len - 3;
+			if (idx[d] < len)
+				break;
+			idx[d] = 0;
+		}
+	}
+	qsort(pos, n, sizeof *pos, cmp_pos);
+	struct sink k = {-1, "memory", xmalloc(n * isz), 0, n * isz, false, 0, 0, pos, n, 0, isz};
+	run_stream(j, &k);
+	if (in->swap)
+		swap_bytes(k.mem, n, isz);
+	lrelu_tensor t = lrelu_tensor_make(k.mem, j->x->dtype, nd, in->shape, NULL);
+	if (npyprint_shown(stdout, &t) != 0 || fflush(stdout) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+	free(k.mem);
+	free(pos);
+}
+
 static int cmd_main(struct opts *o)
 {
 	if (o->npos < 1)
@@ -897,22 +979,12 @@ static int cmd_main(struct opts *o)
 
 	bool to_file = (out && strcmp(out, "-") != 0) || (o->inplace && !literal_in);
 	if (!out && !to_file) {
-		/* Print: the whole result in memory. */
-		if (x.info.data_bytes > PRINT_MAX_BYTES)
-			data_error("%s: too large to print (%llu bytes); give an OUTPUT file",
-			           x.src.name, (unsigned long long)x.info.data_bytes);
-		struct sink k = {-1, "memory", xmalloc(x.info.data_bytes), 0, x.info.data_bytes,
-		                 false, 0, 0};
-		run_stream(&j, &k);
-		if (x.info.swap)
-			swap_bytes(k.mem, x.info.count, x.info.itemsize);
-		print_array(&x, k.mem);
-		free(k.mem);
+		print_streamed(&j);
 		free(x.owned);
 		return 0;
 	}
 	if (!to_file) {
-		struct sink k = {STDOUT_FILENO, "standard output", NULL, 0, 0, true, 0, 0};
+		struct sink k = {STDOUT_FILENO, "standard output", NULL, 0, 0, true, 0, 0, NULL, 0, 0, 0};
 		sink_write(&k, hdr, hn);
 		run_stream(&j, &k);
 		return 0;
@@ -920,7 +992,7 @@ static int cmd_main(struct opts *o)
 	struct target t;
 	resolve_target(o->inplace ? in : out, &t);
 	int fd = open_tmp(&t);
-	struct sink k = {fd, t.path, NULL, 0, 0, false, 0, 0};
+	struct sink k = {fd, t.path, NULL, 0, 0, false, 0, 0, NULL, 0, 0, 0};
 	sink_write(&k, hdr, hn);
 	run_stream(&j, &k);
 	commit_tmp(fd, &t);

@@ -817,21 +817,50 @@ static int collect_one(void *ctx, int64_t off)
 	return 0;
 }
 
-int npyprint_tensor(FILE *out, const lrelu_tensor *t)
+/* Whether print() summarises shape (more than NP_THRESHOLD elements), and whether it
+ * is empty; the product saturates, so any shape is safe. */
+static void size_class(int ndim, const int64_t *shape, bool *summary, bool *empty)
+{
+	uint64_t size = 1;
+	*empty = false;
+	for (int d = 0; d < ndim; d++) {
+		if (shape[d] <= 0)
+			*empty = true;
+		else if (size <= NP_THRESHOLD)
+			size *= (uint64_t)shape[d];
+	}
+	*summary = !*empty && size > NP_THRESHOLD;
+}
+
+size_t npyprint_shown_count(int ndim, const int64_t *shape)
+{
+	bool summary, empty;
+	size_class(ndim, shape, &summary, &empty);
+	if (empty)
+		return 0;
+	size_t count = 1;
+	for (int d = 0; d < ndim; d++) {
+		int64_t n = shape[d];
+		count *= (size_t)((summary && n > 2 * NP_EDGEITEMS) ? 2 * NP_EDGEITEMS : n);
+	}
+	return count;
+}
+
+/* compact: t->data holds only the displayed elements, in order (npyprint_shown). */
+static int print_impl(FILE *out, const lrelu_tensor *t, bool compact)
 {
 	int64_t strides[LRELU_MAX_DIMS];
-	int64_t size = 1;
+	int64_t step = 1;
 	if (t->ndim < 0 || t->ndim > LRELU_MAX_DIMS) {
 		errno = EINVAL;
 		return -1;
 	}
 	for (int d = t->ndim - 1; d >= 0; d--) {
-		strides[d] = t->strides ? t->strides[d] : size;
-		size *= t->shape[d];
+		strides[d] = t->strides ? t->strides[d] : step;
+		step *= t->shape[d] > 0 ? t->shape[d] : 1;
 	}
-	for (int d = 0; d < t->ndim; d++)
-		if (t->shape[d] == 0)
-			size = 0;
+	bool summary, empty;
+	size_class(t->ndim, t->shape, &summary, &empty);
 	enum pkind kind = kind_of(t->dtype);
 
 	if (t->ndim == 0) {
@@ -847,24 +876,23 @@ int npyprint_tensor(FILE *out, const lrelu_tensor *t)
 		}
 		return ferror(out) ? -1 : 0;
 	}
-	if (size == 0) {
+	if (empty) {
 		if (fputs("[]\n", out) < 0)
 			return -1;
 		return ferror(out) ? -1 : 0;
 	}
 
-	bool summary = size > NP_THRESHOLD;
-	size_t count = 1;
-	for (int d = 0; d < t->ndim; d++) {
-		int64_t n = t->shape[d];
-		count *= (size_t)((summary && n > 2 * NP_EDGEITEMS) ? 2 * NP_EDGEITEMS : n);
-	}
+	size_t count = npyprint_shown_count(t->ndim, t->shape);
 	struct collect c = {t, malloc(count * sizeof(struct elem)), 0};
 	char **words = calloc(count, sizeof(char *));
 	int rc = -1;
 	if (!c.v || !words)
 		goto done;
-	visit(t, strides, summary, collect_one, &c);
+	if (compact)
+		for (size_t i = 0; i < count; i++)
+			c.v[c.n++] = load(t, (int64_t)i);
+	else
+		visit(t, strides, summary, collect_one, &c);
 
 	struct ffmt ff;
 	ff.kind = kind;
@@ -906,4 +934,14 @@ done:
 	if (rc != 0 && errno == 0)
 		errno = ENOMEM;
 	return rc;
+}
+
+int npyprint_tensor(FILE *out, const lrelu_tensor *t)
+{
+	return print_impl(out, t, false);
+}
+
+int npyprint_shown(FILE *out, const lrelu_tensor *t)
+{
+	return print_impl(out, t, true);
 }

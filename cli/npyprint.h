@@ -18,6 +18,20 @@
 int npyprint_tensor(FILE *out, const lrelu_tensor *t);
 
 /*
+ * The number of elements print() displays for a shape: all of them up to 1000, above
+ * that the first and last 3 along every axis longer than 6 (0 for an empty shape, 1
+ * for 0-d).
+ */
+size_t npyprint_shown_count(int ndim, const int64_t *shape);
+
+/*
+ * As npyprint_tensor for an array too large to hold: t->shape is the array's shape,
+ * and t->data holds only the npyprint_shown_count() displayed elements, contiguous, in
+ * C order of their indices (t->strides is ignored).
+ */
+int npyprint_shown(FILE *out, const lrelu_tensor *t);
+
+/*
  * The text of one value as str() of a NumPy scalar of that dtype shows it
  * (shortest round-trip digits: "0.2", "1e-05", "-0.0", "nan").  dtype is
  * LRELU_FLOAT32, LRELU_FLOAT64 or LRELU_FLOAT16 (value must be representable).

@@ -170,6 +170,14 @@ def test_printing():
     p = save("pf.npy", a)
     rc, out, err = run(["--negative-slope", "1", p])
     check(out.decode() == str(a) + "\n", "print fortran big-endian: %r" % out)
+    # Summarised arrays keep only the displayed elements while streaming: any order.
+    for a in (np.asfortranarray(rng.standard_normal((20, 30, 40)).astype(">f4")),
+              np.asfortranarray(rng.standard_normal((1000, 2))),
+              rng.standard_normal((7, 1001)), np.ones((2,) * 11, np.float16)):
+        p = save("ps.npy", a)
+        rc, out, err = run(["--negative-slope", "1", p])
+        check(rc == 0 and out.decode() == str(a) + "\n", "print summarised %s %s %s" %
+              (a.shape, a.dtype, "F" if a.flags.f_contiguous else "C"))
     # bfloat16 prints as float32 holding the same values.
     b = np.array([0x3f80, 0xbe4d, 0x7fc0, 0xff80, 0x0001, 0x4049], dtype="<u2")
     p = save("pb.npy", b)
