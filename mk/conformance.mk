@@ -5,8 +5,9 @@
 
 CONFORMANCE_ENV := LRELU_LIB=$(abspath $(BUILD))/liblrelu.so LRELU_CMD=$(abspath $(BUILD))/lrelu
 
+# The command is checked too when it is part of the build (PROGRAMS, from cli.mk).
 .PHONY: test-conformance
-test-conformance: lib
+test-conformance: lib $(PROGRAMS)
 	@$(CONFORMANCE_ENV) $(PYTHON) tests/conformance/run.py
 
 TEST_CMDS += "$(MAKE) --no-print-directory test-conformance"
