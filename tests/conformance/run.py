@@ -449,6 +449,41 @@ def check_layouts():
                           None, dtype_name == "bfloat16")
 
 
+def check_aliasing():
+    """Backward writing over its own gradient or saved input (allowed: full overlap), and
+    a partially overlapping grad_input (refused by both)."""
+    for dtype_name in ("float32", "float64", "bfloat16"):
+        store = L.DTYPES[dtype_name][1]
+        if store == np.uint16:
+            x, g = RNG.choice(ALL16, 5000).astype(np.uint16), RNG.choice(ALL16, 5000).astype(np.uint16)
+        else:
+            x, g = random_values(dtype_name, 5000), random_values(dtype_name, 5000)
+            g = g[:x.size]
+        for s in (0.2, -0.5):
+            exp = torch_backward(g, x, s, dtype_name)
+            alts = passthrough_alts(g, x, exp, dtype_name)
+            for name in ("grad_output", "saved"):
+                gg, xx = g.copy(), x.copy()
+                out = gg if name == "grad_output" else xx
+                vg, vx, vo = L.View(gg, dtype_name), L.View(xx, dtype_name), L.View(out, dtype_name)
+                st = L.LIB.lrelu_backward(L.TORCH, s, vg.ref, vx.ref, False, vo.ref)
+                C.ok(st == L.OK, "backward %s into %s status" % (dtype_name, name), L.last_error())
+                C.compare("torch %s slope=%r backward written over %s" % (dtype_name, s, name), out, exp,
+                          dtype_name, None, dtype_name == "bfloat16", x, alts)
+        # grad_input = buf[:-1] while grad_output = buf[1:]
+        buf = np.zeros(11, dtype=store)
+        tb = to_torch(buf, dtype_name)
+        r = torch_refuses(lambda: torch.ops.aten.leaky_relu_backward.grad_input(
+            tb[1:], to_torch(buf[1:], dtype_name), 0.2, False, grad_input=tb[:-1]))
+        vg = L.View(buf, dtype_name, data=buf.ctypes.data + buf.itemsize, shape=(10,))
+        vx = L.View(buf[1:].copy(), dtype_name)
+        vd = L.View(buf, dtype_name, shape=(10,))
+        st = L.LIB.lrelu_backward(L.TORCH, 0.2, vg.ref, vx.ref, False, vd.ref)
+        C.ok(r is not None and "unsupported operation" in r and st == L.ERR_OVERLAP,
+             "torch %s backward partial overlap refused by both" % dtype_name,
+             "(torch: %s; lrelu %d)" % (r, st))
+
+
 def check_sizes():
     """Every size up to 80 and around every SIMD width, aligned and misaligned."""
     sizes = list(range(0, 81)) + [n + d for n in (127, 128, 255, 256, 511, 512, 1024, 4096, 32768)
@@ -711,6 +746,7 @@ def main():
         ("refusals", check_refusals),
         ("layouts", check_layouts),
         ("sizes", check_sizes),
+        ("aliasing", check_aliasing),
         ("MindSpore (from source)", check_mindspore),
         ("seed examples", check_seed_examples),
         ("ONNX", check_onnx),
