@@ -370,6 +370,14 @@ def test_quantized():
     rc, out, err = run([p, "--scale", "0.1"])
     check(rc == 2 and "--zero-point" in err, "int8 without zero point: %s" % err)
     check(listing() == before, "no files after quant usage errors")
+    # Codes print as NumPy prints an int8/uint8 array (slope 1 keeps every code).
+    rng = np.random.default_rng(9)
+    for a in (rng.integers(-128, 128, (5, 40)).astype(np.int8),
+              rng.integers(0, 256, (3000,)).astype(np.uint8), np.array(-5, np.int8)):
+        p = save("qp.npy", a)
+        rc, out, err = run(["--scale", "1", "--zero-point", "0", "--negative-slope", "1", p])
+        check(rc == 0 and out.decode() == str(a) + "\n", "quantized codes print %s: %r %s"
+              % (a.shape, out[:80], err))
     for dt, qdt, zp in ((np.int8, "qint8", 2), (np.uint8, "quint8", 130)):
         codes = np.array([0, 1, 100, 127, 200 % 256, 255], dtype=np.uint8).astype(dt) \
             if dt == np.uint8 else np.array([-128, -5, 0, 3, 127, 1], dtype=np.int8)
