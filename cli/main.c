@@ -721,6 +721,8 @@ static void run_stream(const struct job *j, struct sink *k)
 	unsigned char extra;
 	if (x->src.fd >= 0 && !x->src.regular && src_read(&x->src, &extra, 1) == 1)
 		data_error("%s: bytes after the data the header announces", x->src.name);
+	if (j->g && j->g->src.fd >= 0 && !j->g->src.regular && src_read(&j->g->src, &extra, 1) == 1)
+		data_error("%s: bytes after the data the header announces", j->g->src.name);
 	if (quant)
 		free(yb);
 	free(xb);
