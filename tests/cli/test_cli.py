@@ -355,6 +355,15 @@ def test_grad():
     check(rc == 1 and "gradient" in err.lower() or "unsupported" in err.lower(),
           "onnx has no gradient: %s" % err)
     check(not os.path.exists(o), "no output after onnx grad failure")
+    # GRAD on standard input; a stream with bytes after the data is refused.
+    with open(pg, "rb") as f:
+        gdata = f.read()
+    ref = path("gref.npy")
+    run(["--grad", pg, "--negative-slope", "0.3", px, ref])
+    rc, out, err = run(["--grad", "-", "--negative-slope", "0.3", px, "-"], stdin=gdata)
+    check(rc == 0 and out == open(ref, "rb").read(), "grad from stdin equals grad from file")
+    rc, out, err = run(["--grad", "-", px], stdin=gdata + b"xx")
+    check(rc == 1 and "bytes after the data" in err, "grad stream too long: %s" % err)
     # Literal gradient and printing.
     rc, out, err = run(["--grad", "[1.0, 1.0]", "--negative-slope", "0.5", "[-1.0, 2.0]"])
     check(rc == 0 and out == b"[0.5 1. ]\n", "literal grad printed %r %s" % (out, err))
