@@ -60,7 +60,7 @@ EOF
 		plain_c:float32:inplace:1:plain\ C\ -O3 onednn:float32:inplace:1:oneDNN \
 		xnnpack:float32:inplace:1:XNNPACK torch:float32:inplace:1:PyTorch
 	panel "float32, out of place, $all threads" \
-		lrelu:float32:out:$all:lrelu\ $all\ threads lrelu:float32:out:1:lrelu\ 1\ thread \
+		lrelu:float32:out:$all:lrelu\ $all\ threads lrelu_1thr:float32:out:$all:lrelu\ 1\ thread \
 		onednn:float32:out:$all:oneDNN xnnpack:float32:out:$all:XNNPACK \
 		torch:float32:out:$all:PyTorch
 	panel "bfloat16 and float16, out of place, 1 thread" \

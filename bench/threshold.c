@@ -7,7 +7,7 @@
 #include "lrelu.h"
 
 /*
- * Built against a library whose size threshold is 1 byte (make bench-threshold), so every
+ * Built against a library whose size threshold is 0 (make bench-threshold), so every
  * size here goes through the pool; the ratio 1-thread time / all-threads time says
  * from which size on the pool wins.  Same method as bench.c: buffers touched first,
  * median of batches, the two thread counts alternating batch by batch so that drift

@@ -56,6 +56,6 @@ bench-deps:
 .PHONY: bench-threshold
 bench-threshold:
 	@$(MAKE) --no-print-directory BUILD=build-threshold \
-	  CFLAGS_EXTRA="-DLRELU_PAR_MIN_BYTES=1 -DLRELU_PAR_CHUNK_BYTES=4096" build-threshold/liblrelu.a
+	  CFLAGS_EXTRA="-DLRELU_PAR_MIN_BYTES=0 -DLRELU_PAR_CHUNK_BYTES=4096" build-threshold/liblrelu.a
 	$(CC) $(TOOLFLAGS) bench/threshold.c -o build-threshold/threshold build-threshold/liblrelu.a $(LDLIBS)
 	build-threshold/threshold

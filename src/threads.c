@@ -16,12 +16,13 @@
  * Design
  * ------
  * LeakyReLU is memory-bound, so threads only pay where one core cannot saturate the
- * memory system, i.e. for tensors far larger than the caches.  Below PAR_MIN_BYTES
- * (bytes read + written by the call) lrelu_parallel_for is one compare and a direct
- * call: no atomic, no lock, no thread ever started.  The threshold and the minimum
- * work per thread were measured with bench/ (docs/performance.md): waking a sleeping
- * worker costs 10-50 us on a virtual machine, which a 1 MiB call (~50 us) barely
- * repays.
+ * memory system or its own caches.  Up to PAR_MIN_BYTES (bytes read + written by the
+ * call) lrelu_parallel_for is a multiply, a compare and a tail call: no atomic, no
+ * lock, no thread ever started.  Why 2 MiB (docs/performance.md, make bench-threshold):
+ * below it a call stays in one core's L2 and takes at most ~20 us at 100-200 GB/s,
+ * so a second thread can save at most ~10 us, while waking a sleeping worker costs the
+ * caller a futex call and, on a loaded or virtual machine, a worker that is preempted
+ * in the middle of its chunk makes the caller wait for a scheduler slice.
  *
  * The pool holds up to (threads - 1) workers and the calling thread works too.  A job
  * is cut into more chunks than threads, and every thread claims chunks one at a time
@@ -51,10 +52,10 @@
  * and creates a new one on demand.
  */
 
-/* Bytes read + written below which a call never uses threads (overridable at build
+/* Bytes read + written up to which a call never uses threads (overridable at build
  * time to measure it: make bench-threshold). */
 #ifndef LRELU_PAR_MIN_BYTES
-#define LRELU_PAR_MIN_BYTES ((size_t)1 << 20)
+#define LRELU_PAR_MIN_BYTES ((size_t)2 << 20)
 #endif
 #define PAR_MIN_BYTES ((size_t)(LRELU_PAR_MIN_BYTES))
 /* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
@@ -424,7 +425,7 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 #else
 	bytes = bytes_per_elem != 0 && n > SIZE_MAX / bytes_per_elem ? SIZE_MAX : n * bytes_per_elem;
 #endif
-	if (bytes < PAR_MIN_BYTES) {
+	if (bytes <= PAR_MIN_BYTES) {
 		if (n != 0)
 			fn(arg, 0, n);
 		return;
