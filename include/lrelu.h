@@ -271,6 +271,18 @@ LRELUAPI const char *lrelu_isa_name(lrelu_isa isa);
 LRELUAPI lrelu_status lrelu_set_num_threads(int n);
 LRELUAPI int lrelu_get_num_threads(void);
 
+/* An application's own parallel-for (OpenMP, TBB, a job system) used instead of the
+ * pool for large calls.  It must call task(task_arg, begin, end) on disjoint ranges
+ * that cover [0, n) exactly once, each begin a multiple of grain, from any threads,
+ * and return only after every such call has returned.  The library enters the IEEE
+ * floating-point environment inside each task.  Small calls, and every call while the
+ * thread count is 1, stay serial without it.  fn == NULL restores the pool; a call
+ * already running keeps the callback it started with. */
+typedef void (*lrelu_range_task)(void *task_arg, size_t begin, size_t end);
+typedef void (*lrelu_parallel_for_fn)(void *user, size_t n, size_t grain,
+                                      lrelu_range_task task, void *task_arg);
+LRELUAPI void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

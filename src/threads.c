@@ -115,6 +115,12 @@ static atomic_int busy;          /* a job owns the pool (or the pool is being ch
 static struct pool *the_pool;    /* read and written only while holding `busy` */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+/* lrelu_set_parallel_for: the pair is read and written under a mutex (only large
+ * calls read it, so the lock costs nothing that matters). */
+static pthread_mutex_t user_mu = PTHREAD_MUTEX_INITIALIZER;
+static lrelu_parallel_for_fn user_pfor;
+static void *user_arg;
+
 static int count_cpus(void)
 {
 #if defined(__linux__) && defined(CPU_COUNT)
@@ -341,6 +347,33 @@ static struct pool *pool_get(int want)
 	return p->nworkers > 0 ? p : NULL;
 }
 
+struct user_task {
+	lrelu_range_fn fn;
+	void *arg;
+	size_t n;
+};
+
+/* What an application's parallel-for calls: its threads' FP environment is theirs,
+ * and a range outside [0, n) is dropped rather than trusted. */
+static void user_task_run(void *task_arg, size_t begin, size_t end)
+{
+	const struct user_task *t = task_arg;
+	lrelu_fpenv env;
+	if (begin >= end || end > t->n)
+		return;
+	lrelu_fpenv_enter(&env);
+	t->fn(t->arg, begin, end);
+	lrelu_fpenv_leave(&env);
+}
+
+void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user)
+{
+	pthread_mutex_lock(&user_mu);
+	user_pfor = fn;
+	user_arg = fn != NULL ? user : NULL;
+	pthread_mutex_unlock(&user_mu);
+}
+
 /* The threaded path, out of line so that the small-call path stays a compare and a
  * tail call (no stack frame, no division). */
 #if defined(__GNUC__)
@@ -351,12 +384,23 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	size_t units, chunks;
 	int threads;
 	struct pool *p;
+	lrelu_parallel_for_fn upfor;
+	void *uarg;
 
 	if (align == 0)
 		align = 1;
 	threads = lrelu_get_num_threads();
 	if (threads <= 1)
 		goto serial;
+	pthread_mutex_lock(&user_mu);
+	upfor = user_pfor;
+	uarg = user_arg;
+	pthread_mutex_unlock(&user_mu);
+	if (upfor != NULL) {
+		struct user_task t = { fn, arg, n };
+		upfor(uarg, n, align, user_task_run, &t);
+		return;
+	}
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
 		goto serial; /* another caller's job runs: see the design note */
 	p = pool_get(threads - 1);

@@ -499,6 +499,107 @@ static void test_many_callers(void)
 	}
 }
 
+/* ---- an application's parallel-for (lrelu_set_parallel_for) ----------------------------- */
+struct upart {
+	pthread_t tid;
+	lrelu_range_task task;
+	void *task_arg;
+	size_t b, e;
+};
+
+static int upfor_calls, upfor_bad_grain;
+
+static void *upart_main(void *arg)
+{
+	struct upart *u = arg;
+	/* the application's threads run with FTZ/DAZ: the library must not care */
+	fp_set(fp_get() | FTZ_BITS);
+	u->task(u->task_arg, u->b, u->e);
+	return NULL;
+}
+
+/* Five grain-aligned parts, four on fresh threads (one more range is out of bounds
+ * and must be ignored); the caller's part runs last.  `user` counts the calls. */
+static void user_pfor(void *user, size_t n, size_t grain, lrelu_range_task task, void *task_arg)
+{
+	enum { K = 5 };
+	struct upart u[K];
+	size_t units = (n + grain - 1) / grain;
+	(*(int *)user)++;
+	if (grain == 0)
+		upfor_bad_grain++;
+	for (int k = 0; k < K; k++) {
+		u[k].task = task;
+		u[k].task_arg = task_arg;
+		u[k].b = units * (size_t)k / K * grain;
+		u[k].e = k == K - 1 ? n : units * (size_t)(k + 1) / K * grain;
+	}
+	int started[K] = { 0 };
+	for (int k = 1; k < K; k++)
+		started[k] = pthread_create(&u[k].tid, NULL, upart_main, &u[k]) == 0;
+	task(task_arg, n, n + 100); /* outside [0, n): dropped */
+	for (int k = 1; k < K; k++)
+		if (!started[k])
+			task(task_arg, u[k].b, u[k].e);
+	task(task_arg, u[0].b, u[0].e);
+	for (int k = 1; k < K; k++)
+		if (started[k])
+			pthread_join(u[k].tid, NULL);
+}
+
+static void test_user_parallel_for(void)
+{
+	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
+		lrelu_dtype dt = dtypes[k];
+		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
+		unsigned char *x = malloc(bytes), *g = malloc(bytes), *ref = malloc(bytes),
+		              *bref = malloc(bytes), *y = malloc(bytes);
+		CHECK(x && g && ref && bref && y, "allocation");
+		if (!(x && g && ref && bref && y))
+			return;
+		fill(x, bytes);
+		fill(g, bytes);
+		lrelu_set_num_threads(1);
+		flat_fwd(dt, x, ref, n);
+		flat_bwd(dt, g, x, bref, n);
+
+		lrelu_set_parallel_for(user_pfor, &upfor_calls);
+		upfor_calls = 0;
+		flat_fwd(dt, x, y, n); /* 1 thread: serial, the callback is not called */
+		CHECK(upfor_calls == 0, "callback called with 1 thread");
+		lrelu_set_num_threads(4);
+		memset(y, 0, bytes);
+		flat_fwd(dt, x, y, n);
+		CHECK(upfor_calls == 1, "%s: callback called %d times", lrelu_dtype_name(dt), upfor_calls);
+		CHECK(memcmp(y, ref, bytes) == 0, "%s forward through the callback", lrelu_dtype_name(dt));
+		memset(y, 0, bytes);
+		flat_bwd(dt, g, x, y, n);
+		CHECK(memcmp(y, bref, bytes) == 0, "%s backward through the callback", lrelu_dtype_name(dt));
+		int64_t shape[2] = { 7, (int64_t)(n / 7) };
+		lrelu_tensor tx = lrelu_tensor_make(x, dt, 2, shape, NULL);
+		lrelu_tensor ty = lrelu_tensor_make(y, dt, 2, shape, NULL);
+		memset(y, 0, bytes);
+		CHECK(lrelu_forward(LRELU_TORCH, 0.01, &tx, &ty) == LRELU_OK, "tensor forward");
+		CHECK(memcmp(y, ref, (size_t)(shape[0] * shape[1]) * es) == 0,
+		      "%s tensor forward through the callback", lrelu_dtype_name(dt));
+		int before = upfor_calls;
+		flat_fwd(dt, x, y, 64);
+		CHECK(upfor_calls == before, "callback called for 64 elements");
+
+		lrelu_set_parallel_for(NULL, &upfor_calls);
+		before = upfor_calls;
+		memset(y, 0, bytes);
+		flat_fwd(dt, x, y, n);
+		CHECK(upfor_calls == before && memcmp(y, ref, bytes) == 0, "NULL restores the pool");
+		free(x);
+		free(g);
+		free(ref);
+		free(bref);
+		free(y);
+	}
+	CHECK(upfor_bad_grain == 0, "grain 0 passed to the callback");
+}
+
 /* ---- the thread-count API ------------------------------------------------------------- */
 
 static int cpus_expected(void)
@@ -602,6 +703,7 @@ int main(void)
 	test_identity_tensor();
 	test_ftz_caller();
 	test_many_callers();
+	test_user_parallel_for();
 	test_fork();
 	printf("test_threads: ISA %s, threads exercised 1..%d%s\n", lrelu_isa_name(lrelu_get_isa()),
 	       MAXT, UNDER_TSAN ? " (ThreadSanitizer)" : "");
