@@ -11,6 +11,7 @@ typedef uint32x4_t mf;
 typedef uint64x2_t md;
 #define LANES_f 4
 #define LANES_d 2
+#define LK_VREG(v) "w"(v) /* asm constraint: any vector register */
 
 /* ---- float ------------------------------------------------------------------------ */
 static LK_INLINE vf f_load(const float *p) { return vld1q_f32(p); }

@@ -47,10 +47,20 @@
 #  define LK_NARROW(v) (v)
 #endif
 
+/*
+ * The product is hidden from the optimizer before the select: LLVM folds
+ * `c ? x : x*s` into `x * (c ? 1 : s)`, which quiets a signalling NaN x that the rule
+ * must pass through unchanged (its IR does not promise sNaN bits).  No instruction.
+ */
+#define LK_OPAQUE(v) __asm__("" : "+" LK_VREG(v))
+
 static LK_INLINE LK_W LK_ID(fwd1)(int rule, LK_W wx, LK_V s)
 {
 	LK_V x = LK_WIDEN(wx);
-	LK_W pw = LK_NARROW(LK_OP(mul)(x, s));
+	LK_V prod = LK_OP(mul)(x, s);
+	LK_W pw;
+	LK_OPAQUE(prod);
+	pw = LK_NARROW(prod);
 	switch (rule) {
 	case RULE_GT:
 		return LK_SOP(sel)(LK_OP(gt)(x, LK_OP(zero)()), wx, pw);
@@ -69,9 +79,14 @@ static LK_INLINE LK_W LK_ID(bwd1)(int brule, LK_W wa, LK_W wg, LK_V s)
 	LK_V a = LK_WIDEN(wa), g = LK_WIDEN(wg), zero = LK_OP(zero)();
 	LK_V p, half, gl, gr;
 	LK_M eq, lhs_wins, rhs_wins;
-	if (brule == BRULE_GT)
-		return LK_SOP(sel)(LK_OP(gt)(a, zero), wg, LK_NARROW(LK_OP(mul)(g, s)));
-	p = LK_WIDEN(LK_NARROW(LK_OP(mul)(a, s)));
+	if (brule == BRULE_GT) {
+		p = LK_OP(mul)(g, s);
+		LK_OPAQUE(p);
+		return LK_SOP(sel)(LK_OP(gt)(a, zero), wg, LK_NARROW(p));
+	}
+	p = LK_OP(mul)(a, s);
+	LK_OPAQUE(p);
+	p = LK_WIDEN(LK_NARROW(p));
 	eq = LK_OP(eq)(p, a);
 	lhs_wins = brule == BRULE_MAX ? LK_OP(gt)(p, a) : LK_OP(lt)(p, a);
 	rhs_wins = brule == BRULE_MAX ? LK_OP(lt)(p, a) : LK_OP(gt)(p, a);
@@ -237,6 +252,7 @@ static void LK_FN(LK_T, narrow, LK_ISA, LK_U)(size_t n, const void *xv, void *yv
 #endif
 
 #undef LK_DEF_FWD
+#undef LK_OPAQUE
 #undef LK_DEF_BWD
 #undef LK_V
 #undef LK_M

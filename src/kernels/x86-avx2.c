@@ -12,6 +12,7 @@ typedef __m256 mf;
 typedef __m256d md;
 #define LANES_f 8
 #define LANES_d 4
+#define LK_VREG(v) "x"(v) /* asm constraint: any vector register */
 
 static LK_INLINE void lk_sfence(void)
 {

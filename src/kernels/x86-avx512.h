@@ -11,6 +11,7 @@ typedef __mmask16 mf;
 typedef __mmask8 md;
 #define LANES_f 16
 #define LANES_d 8
+#define LK_VREG(v) "v"(v) /* asm constraint: any vector register */
 
 static LK_INLINE void lk_sfence(void)
 {

@@ -12,6 +12,7 @@ typedef __m128 mf;
 typedef __m128d md;
 #define LANES_f 4
 #define LANES_d 2
+#define LK_VREG(v) "x"(v) /* asm constraint: any vector register */
 
 static LK_INLINE void lk_sfence(void)
 {
