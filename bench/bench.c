@@ -36,7 +36,8 @@ void omp_set_num_threads(int n); /* libgomp: oneDNN's thread count (Debian build
  * calls (the peers get two operators, one per slope).
  *
  * Environment: BENCH_QUICK=1 (fewer sizes, shorter batches), BENCH_TSV=path (default
- * build/bench/bench.tsv), BENCH_MAX=elements (largest size), BENCH_HUGEPAGES=1
+ * build/bench/bench.tsv), BENCH_MAX=elements (largest size), BENCH_SIZES=n,n,...
+ * (increasing), BENCH_DTYPES=float32,bfloat16,... (a subset), BENCH_HUGEPAGES=1
  * (madvise the buffers for transparent huge pages), BENCH_THREADS=n ("all" threads).
  */
 
@@ -501,7 +502,26 @@ int main(void)
 		while (nsizes > 1 && sizes[nsizes - 1] > cap)
 			nsizes--;
 	}
+	static size_t sizes_env[32];
+	env = getenv("BENCH_SIZES"); /* e.g. 1024,67108864 */
+	if (env != NULL && *env != '\0') {
+		char *end;
+		nsizes = 0;
+		for (const char *q = env; *q != '\0' && nsizes < 32; q = *end ? end + 1 : end) {
+			size_t v = (size_t)strtoull(q, &end, 10);
+			if (end == q)
+				break;
+			if (v > 0 && (nsizes == 0 || v > sizes_env[nsizes - 1]))
+				sizes_env[nsizes++] = v;
+		}
+		if (nsizes == 0) {
+			fprintf(stderr, "bench: BENCH_SIZES=%s: want increasing element counts\n", env);
+			return 1;
+		}
+		sizes = sizes_env;
+	}
 	maxn = sizes[nsizes - 1];
+	const char *only = getenv("BENCH_DTYPES"); /* e.g. float32,bfloat16 */
 	batch_ns = quick ? 100e3 : 300e3;
 	impl_budget_ns = quick ? 40e6 : 250e6;
 
@@ -555,6 +575,8 @@ int main(void)
 	for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
 		lrelu_dtype dt = dtypes[d];
 		size_t es = lrelu_dtype_size(dt);
+		if (only != NULL && *only != '\0' && strstr(only, lrelu_dtype_name(dt)) == NULL)
+			continue;
 		fill(x, dt, maxn);
 		for (int inplace = 0; inplace < 2; inplace++) {
 			for (int th = 0; th < 2; th++) {
