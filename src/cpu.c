@@ -57,7 +57,8 @@ static unsigned detect(void)
 		if ((xcr0 & 0xE6) == 0xE6 && (ebx7 & (1u << 16)) && (ebx7 & (1u << 30)) &&
 		    (ebx7 & (1u << 31))) {
 			f |= LRELU_CPU_AVX512;
-			if (eax71 & (1u << 5))
+			/* the BF16 table also uses AVX512DQ's vfpclassps (every BF16 CPU has DQ) */
+			if ((eax71 & (1u << 5)) && (ebx7 & (1u << 17)))
 				f |= LRELU_CPU_AVX512BF16;
 		}
 	}

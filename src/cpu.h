@@ -12,7 +12,7 @@ enum {
 	LRELU_CPU_F16C = 1u << 2,
 	LRELU_CPU_FMA = 1u << 3,        /* reported, never used: a fused multiply-add changes bits */
 	LRELU_CPU_AVX512 = 1u << 4,     /* AVX-512 F + BW + VL, ZMM and opmask state enabled */
-	LRELU_CPU_AVX512BF16 = 1u << 5, /* AVX512_BF16 (vcvtneps2bf16) on top of LRELU_CPU_AVX512 */
+	LRELU_CPU_AVX512BF16 = 1u << 5, /* AVX512_BF16 (vcvtneps2bf16) + AVX512DQ, with LRELU_CPU_AVX512 */
 	LRELU_CPU_NEON = 1u << 6        /* AArch64 Advanced SIMD (always present there) */
 };
 

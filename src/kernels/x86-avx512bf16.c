@@ -2,7 +2,7 @@
 #include "kernels.h"
 
 #ifdef LRELU_HAVE_AVX512BF16
-LK_TARGET_PUSH("avx512f,avx512bw,avx512vl,f16c,avx512bf16")
+LK_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,f16c,avx512bf16")
 #include "x86-avx512.h"
 
 /*
@@ -10,8 +10,9 @@ LK_TARGET_PUSH("avx512f,avx512bw,avx512vl,f16c,avx512bf16")
  * (u >> 16) | 0x40, exactly as lrelu_f2bf, except that it flushes subnormal inputs
  * to a signed zero (Intel SDM, convert_fp32_to_bfloat16: "if src is denormal, src =
  * signed zero" before rounding).  So the lanes whose exponent field is zero and whose
- * mantissa is not get the integer rounding instead; zeros are already right.  The
- * fix-up is skipped when no lane needs it (the usual case).  Checked against
+ * mantissa is not (vfpclassps' "denormal" class, AVX512DQ) get the integer rounding
+ * instead; zeros are already right.  The fix-up is skipped when no lane needs it (the
+ * usual case).  Checked against
  * lrelu_f2bf over all 2^32 floats: scripts/narrow_exhaustive.c, docs/kernels.md.
  */
 static LK_INLINE vf bfne_widen(vh h)
@@ -22,9 +23,7 @@ static LK_INLINE vh bfne_narrow(vf v)
 {
 	__m512i u = _mm512_castps_si512(v);
 	vh r = (vh)_mm512_cvtneps_pbh(v);
-	__mmask16 sub = _mm512_mask_test_epi32_mask(
-		_mm512_testn_epi32_mask(u, _mm512_set1_epi32(0x7F800000)), u,
-		_mm512_set1_epi32(0x007FFFFF));
+	__mmask16 sub = _mm512_fpclass_ps_mask(v, 0x20); /* class 0x20: denormal */
 	if (sub != 0)
 		r = _mm256_mask_blend_epi16(sub, r, _mm512_cvtepi32_epi16(bf_round_bits(u)));
 	return r;
