@@ -4,7 +4,7 @@
  * F16C's vcvtps2ph, AVX512-BF16's vcvtneps2bf16 with its subnormal fix-up, NEON's
  * fcvtn) equals lrelu_f2bf / lrelu_f2h for every input, NaN payloads included.
  * Build and run: make build/scripts/narrow_exhaustive && build/scripts/narrow_exhaustive
- * (about a minute per conversion).  Prints one line per conversion; exit status 1 on
+ * [isa ...] (about a minute per conversion).  Prints one line per conversion; exit status 1 on
  * any difference.
  */
 #include <stdint.h>
@@ -44,7 +44,7 @@ static int sweep(const char *isa, const char *what, lrelu_fwd_fn fn, int f16)
 	return bad != 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct lrelu_narrow_fns *list[5];
 	unsigned f = lrelu_cpu_features();
@@ -70,6 +70,11 @@ int main(void)
 	list[n++] = &lrelu_narrow_neon;
 #endif
 	for (int i = 0; i < n; i++) {
+		int wanted = argc < 2;
+		for (int a = 1; a < argc; a++)
+			wanted |= strcmp(argv[a], list[i]->name) == 0;
+		if (!wanted)
+			continue;
 		if (list[i]->to_bf16)
 			fail |= sweep(list[i]->name, "bfloat16", list[i]->to_bf16, 0);
 		if (list[i]->to_f16)
