@@ -31,9 +31,12 @@
 #define UNDER_TSAN 0
 #endif
 
-/* Large enough for every dtype to cross the pool's size threshold several times over
- * (float16/bfloat16 out of place: 4 bytes per element). */
-#define BIG (UNDER_TSAN ? ((size_t)3 << 19) + 77 : ((size_t)1 << 21) + 77)
+/* Large enough for every dtype to cross the pool's size threshold (2 MiB read +
+ * written; float16/bfloat16 out of place: 4 bytes per element).  `light`: smaller
+ * sizes and fewer rounds under ThreadSanitizer and under qemu-user (LRELU_TEST_QEMU),
+ * which run 10-50 times slower. */
+static int light;
+#define BIG (light ? (size_t)600000 + 77 : ((size_t)1 << 21) + 77)
 #define MAXT 8
 
 /* ---- FP environment helpers ------------------------------------------------------ */
@@ -334,7 +337,7 @@ static void test_identity_flat(void)
  * chunks cut in the middle, a transposed grad_output; both frameworks' rules. */
 static void test_identity_tensor(void)
 {
-	const int64_t rows = UNDER_TSAN ? 777 : 1027, cols = UNDER_TSAN ? 1023 : 2045;
+	const int64_t rows = light ? 777 : 1027, cols = light ? 1023 : 2045;
 	const int64_t shape[2] = { rows, cols };
 	const int64_t xs[2] = { 2 * cols, 2 };  /* every other element */
 	const int64_t ts[2] = { 1, rows };      /* column-major */
@@ -442,7 +445,7 @@ struct caller {
 static void *caller_main(void *arg)
 {
 	struct caller *c = arg;
-	int iters = UNDER_TSAN ? 4 : 12;
+	int iters = light ? 4 : 12;
 	for (int i = 0; i < iters; i++) {
 		memset(c->y, 0, c->n * sizeof(float));
 		if (lrelu_f32(c->x, c->y, c->n, 0.01f) != LRELU_OK)
@@ -465,7 +468,7 @@ static void test_many_callers(void)
 {
 	enum { NC = 8 };
 	struct caller c[NC];
-	size_t n = UNDER_TSAN ? (size_t)300000 + 3 : (size_t)700000 + 3;
+	size_t n = light ? (size_t)300000 + 3 : (size_t)700000 + 3;
 	lrelu_set_num_threads(1);
 	for (int i = 0; i < NC; i++) {
 		c[i].id = i;
@@ -667,6 +670,11 @@ static void test_fork(void)
 {
 	if (UNDER_TSAN)
 		return; /* ThreadSanitizer does not support threads started after fork */
+	if (getenv("LRELU_TEST_QEMU") != NULL) {
+		printf("test_threads: fork with a running pool skipped (qemu-user cannot fork a "
+		       "process that has threads)\n");
+		return;
+	}
 	size_t n = BIG;
 	float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float)),
 	      *ref = malloc(n * sizeof(float));
@@ -695,7 +703,8 @@ static void test_fork(void)
 
 int main(void)
 {
-	alarm(UNDER_TSAN ? 600 : 300); /* a deadlock fails the test instead of hanging it */
+	light = UNDER_TSAN || getenv("LRELU_TEST_QEMU") != NULL;
+	alarm(light ? 600 : 300); /* a deadlock fails the test instead of hanging it */
 	test_env();
 	test_api();
 	test_chunking();
