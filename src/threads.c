@@ -101,7 +101,7 @@ struct pool {
 	int caller_waiting;   /* the caller waits on `done` (under mu) */
 	int nworkers, cap;
 	struct worker *workers;
-	/* the current job, written by the caller before publishing `job` */
+	/* the current job, written by the caller before publishing `claim` */
 	lrelu_range_fn fn;
 	void *arg;
 	size_t n, align;
