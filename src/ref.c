@@ -24,9 +24,26 @@
  * is exact and the 16-bit rounding is the only one, as in those frameworks.
  */
 
+/*
+ * The product is kept a separate value, opaque to the optimizer: clang folds
+ * `c ? x : x*s` into `x * (c ? 1 : s)`, which is the same number except that it quiets
+ * a signalling NaN that the rule must pass through unchanged.  The barrier emits no
+ * instruction.
+ */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__SSE2_MATH__))
+#  define OPAQUE(v) __asm__("" : "+x"(v))
+#elif defined(__GNUC__) && defined(__aarch64__)
+#  define OPAQUE(v) __asm__("" : "+w"(v))
+#elif defined(__GNUC__)
+#  define OPAQUE(v) __asm__("" : "+m"(v))
+#else
+#  define OPAQUE(v) ((void)0)
+#endif
+
 static inline float f32_fwd(int rule, float x, float s)
 {
 	float p = x * s;
+	OPAQUE(p);
 	switch (rule) {
 	case RULE_GT:
 		return x > 0.0f ? x : p;
@@ -42,6 +59,7 @@ static inline float f32_fwd(int rule, float x, float s)
 static inline double f64_fwd(int rule, double x, double s)
 {
 	double p = x * s;
+	OPAQUE(p);
 	switch (rule) {
 	case RULE_GT:
 		return x > 0.0 ? x : p;
@@ -106,8 +124,11 @@ static inline int ms_side(int brule, int gt, int lt, int eq)
 static inline float f32_bwd(int brule, float a, float g, float s)
 {
 	float p, gl, gr;
-	if (brule == BRULE_GT)
-		return a > 0.0f ? g : g * s;
+	if (brule == BRULE_GT) {
+		p = g * s;
+		OPAQUE(p);
+		return a > 0.0f ? g : p;
+	}
 	p = a * s;
 	switch (ms_side(brule, p > a, p < a, p == a)) {
 	case SIDE_LHS:
@@ -129,8 +150,11 @@ static inline float f32_bwd(int brule, float a, float g, float s)
 static inline double f64_bwd(int brule, double a, double g, double s)
 {
 	double p, gl, gr;
-	if (brule == BRULE_GT)
-		return a > 0.0 ? g : g * s;
+	if (brule == BRULE_GT) {
+		p = g * s;
+		OPAQUE(p);
+		return a > 0.0 ? g : p;
+	}
 	p = a * s;
 	switch (ms_side(brule, p > a, p < a, p == a)) {
 	case SIDE_LHS:
