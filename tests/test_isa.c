@@ -249,6 +249,34 @@ static void exhaustive16(void)
 	}
 }
 
+/* Blocks of 64 equal magnitudes (both signs), one block per bfloat16 magnitude: a
+ * kernel that skips its subnormal handling for blocks whose products cannot be
+ * subnormal (avx512bf16) is checked right at its threshold, for many slopes. */
+static void uniform_blocks16(void)
+{
+	static const double bslopes[] = { 0.01, 0.2, -0.5, 1.5, 1e-30, -3e-39, 1e-45, 1e10,
+	                                  0x1p-20, -0x1.8p-7, 127.0, 0x1p-126 };
+	enum { NB = 0x7F80 * 64 };
+	static uint16_t xs[NB], ys[NB], ws[NB];
+	struct lrelu_kparams p;
+	for (size_t i = 0; i < NB; i++)
+		xs[i] = (uint16_t)((i & 1 ? 0x8000u : 0) | (i / 64 + 1));
+	for (int kt = KT_BF16; kt <= KT_F16; kt++) {
+		for (size_t si = 0; si < sizeof bslopes / sizeof bslopes[0]; si++) {
+			char how[48];
+			params(&p, bslopes[si]);
+			snprintf(how, sizeof how, "uniform blocks, slope %g", bslopes[si]);
+			for (int r = RULE_GT; r <= RULE_LT; r++) {
+				lrelu_kernels_scalar.fwd[kt][r](NB, xs, ws, &p);
+				for (int ii = 1; ii < nisas; ii++) {
+					isas[ii].k->fwd[kt][r](NB, xs, ys, &p);
+					compare(isas[ii].name, kt, rname[r], NB, ys, ws, how);
+				}
+			}
+		}
+	}
+}
+
 /* ---- float32 / float64: every pair of specials, plus random values ----------------- */
 
 static void pairs_float(void)
@@ -553,6 +581,7 @@ int main(void)
 	printf("\n");
 	fflush(stdout);
 	exhaustive16();
+	uniform_blocks16();
 	pairs_float();
 	sizes_and_places();
 	narrowing();

@@ -46,6 +46,17 @@
 #  define LK_WIDEN(w) (w)
 #  define LK_NARROW(v) (v)
 #endif
+/*
+ * LK_CVF (optional): a faster rounding that is exact only for inputs that are not
+ * subnormal, with LK_CVF_block_safe(x, thr) telling whether the next 4 vectors of x
+ * can only give such products and LK_CVF_threshold(s) preparing thr once per call
+ * (UINT32_MAX: never).  Used by the forward main loops only.
+ */
+#ifdef LK_CVF
+#  define LK_NARROW_F(fast, v) ((fast) ? LK_CAT2(LK_CVF, _narrow)(v) : LK_NARROW(v))
+#else
+#  define LK_NARROW_F(fast, v) LK_NARROW(v)
+#endif
 
 /*
  * The product is hidden from the optimizer before the select: LLVM folds
@@ -54,13 +65,14 @@
  */
 #define LK_OPAQUE(v) __asm__("" : "+" LK_VREG(v))
 
-static LK_INLINE LK_W LK_ID(fwd1)(int rule, LK_W wx, LK_V s)
+static LK_INLINE LK_W LK_ID(fwd1)(int rule, int fast, LK_W wx, LK_V s)
 {
 	LK_V x = LK_WIDEN(wx);
 	LK_V prod = LK_OP(mul)(x, s);
 	LK_W pw;
+	(void)fast;
 	LK_OPAQUE(prod);
-	pw = LK_NARROW(prod);
+	pw = LK_NARROW_F(fast, prod);
 	switch (rule) {
 	case RULE_GT:
 		return LK_SOP(sel)(LK_OP(gt)(x, LK_OP(zero)()), wx, pw);
@@ -97,25 +109,59 @@ static LK_INLINE LK_W LK_ID(bwd1)(int brule, LK_W wa, LK_W wg, LK_V s)
 	return LK_NARROW(LK_OP(add)(gr, LK_WIDEN(LK_NARROW(LK_OP(mul)(gl, s)))));
 }
 
-/* y[0..n) from x[0..n) with ordinary stores; x == y allowed. */
-static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s)
+/* Four vectors: all loads before any store, so in place stays element-wise. */
+static LK_INLINE void LK_ID(block4)(int rule, int fast, int nt, const LK_E *x, LK_E *y, LK_V s)
 {
-	size_t i = 0;
-	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
-		/* all four loads before any store: in place stays element-wise */
-		LK_W x0 = LK_SOP(load)(x + i);
-		LK_W x1 = LK_SOP(load)(x + i + LK_WL);
-		LK_W x2 = LK_SOP(load)(x + i + 2 * LK_WL);
-		LK_W x3 = LK_SOP(load)(x + i + 3 * LK_WL);
-		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, x0, s));
-		LK_SOP(store)(y + i + LK_WL, LK_ID(fwd1)(rule, x1, s));
-		LK_SOP(store)(y + i + 2 * LK_WL, LK_ID(fwd1)(rule, x2, s));
-		LK_SOP(store)(y + i + 3 * LK_WL, LK_ID(fwd1)(rule, x3, s));
+	LK_W x0 = LK_SOP(load)(x);
+	LK_W x1 = LK_SOP(load)(x + LK_WL);
+	LK_W x2 = LK_SOP(load)(x + 2 * LK_WL);
+	LK_W x3 = LK_SOP(load)(x + 3 * LK_WL);
+	x0 = LK_ID(fwd1)(rule, fast, x0, s);
+	x1 = LK_ID(fwd1)(rule, fast, x1, s);
+	x2 = LK_ID(fwd1)(rule, fast, x2, s);
+	x3 = LK_ID(fwd1)(rule, fast, x3, s);
+#ifdef LK_NT
+	if (nt) {
+		LK_SOP(stream)(y, x0);
+		LK_SOP(stream)(y + LK_WL, x1);
+		LK_SOP(stream)(y + 2 * LK_WL, x2);
+		LK_SOP(stream)(y + 3 * LK_WL, x3);
+		return;
 	}
+#endif
+	(void)nt;
+	LK_SOP(store)(y, x0);
+	LK_SOP(store)(y + LK_WL, x1);
+	LK_SOP(store)(y + 2 * LK_WL, x2);
+	LK_SOP(store)(y + 3 * LK_WL, x3);
+}
+
+/* The main loop over whole blocks of 4 vectors, from i; returns where it stopped. */
+static LK_INLINE size_t LK_ID(blocks)(int rule, int nt, size_t i, size_t n, const LK_E *x,
+                                      LK_E *y, LK_V s, uint32_t thr)
+{
+	(void)thr;
+	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
+#ifdef LK_CVF
+		if (thr != UINT32_MAX && LK_CAT2(LK_CVF, _block_safe)(x + i, thr)) {
+			LK_ID(block4)(rule, 1, nt, x + i, y + i, s);
+			continue;
+		}
+#endif
+		LK_ID(block4)(rule, 0, nt, x + i, y + i, s);
+	}
+	return i;
+}
+
+/* y[0..n) from x[0..n) with ordinary stores; x == y allowed. */
+static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
+                                     uint32_t thr)
+{
+	size_t i = LK_ID(blocks)(rule, 0, 0, n, x, y, s, thr);
 	for (; i + LK_WL <= n; i += LK_WL)
-		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, LK_SOP(load)(x + i), s));
+		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load)(x + i), s));
 	if (i < n)
-		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, LK_SOP(load_n)(x + i, n - i), s), n - i);
+		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load_n)(x + i, n - i), s), n - i);
 }
 
 #ifdef LK_NT
@@ -124,30 +170,22 @@ static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y,
  * for ownership of y's lines (see docs/kernels.md for when this wins).  They need y
  * aligned to the vector; a y that is not even element-aligned keeps ordinary stores.
  */
-static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s)
+static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
+                                    uint32_t thr)
 {
 	const size_t vb = sizeof(LK_E) * LK_WL;
 	size_t head, i;
 	if ((uintptr_t)y % sizeof(LK_E) != 0) {
-		LK_ID(fwd_run)(rule, n, x, y, s);
+		LK_ID(fwd_run)(rule, n, x, y, s, thr);
 		return;
 	}
 	head = ((vb - (uintptr_t)y % vb) % vb) / sizeof(LK_E);
 	if (head > n)
 		head = n;
-	LK_ID(fwd_run)(rule, head, x, y, s);
-	for (i = head; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
-		LK_W x0 = LK_SOP(load)(x + i);
-		LK_W x1 = LK_SOP(load)(x + i + LK_WL);
-		LK_W x2 = LK_SOP(load)(x + i + 2 * LK_WL);
-		LK_W x3 = LK_SOP(load)(x + i + 3 * LK_WL);
-		LK_SOP(stream)(y + i, LK_ID(fwd1)(rule, x0, s));
-		LK_SOP(stream)(y + i + LK_WL, LK_ID(fwd1)(rule, x1, s));
-		LK_SOP(stream)(y + i + 2 * LK_WL, LK_ID(fwd1)(rule, x2, s));
-		LK_SOP(stream)(y + i + 3 * LK_WL, LK_ID(fwd1)(rule, x3, s));
-	}
+	LK_ID(fwd_run)(rule, head, x, y, s, thr);
+	i = LK_ID(blocks)(rule, 1, head, n, x, y, s, thr);
 	lk_sfence();
-	LK_ID(fwd_run)(rule, n - i, x + i, y + i, s);
+	LK_ID(fwd_run)(rule, n - i, x + i, y + i, s, thr);
 }
 #endif
 
@@ -156,19 +194,24 @@ static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
 {
 	const LK_E *x = xv;
 	LK_E *y = yv;
+	uint32_t thr = UINT32_MAX;
 	/* NaN slope: every product is NaN, and when x is NaN too IEEE leaves the choice of
 	 * payload to operand order, which a compiler may swap; the reference decides. */
 	if (isnan(p->LK_SLOPE)) {
 		lrelu_kernels_scalar.fwd[LK_KT][rule](n, xv, yv, p);
 		return;
 	}
+#ifdef LK_CVF
+	/* worth its few nanoseconds only from a few blocks on */
+	thr = n >= 16 * LK_WL ? LK_CAT2(LK_CVF, _threshold)(p->LK_SLOPE) : UINT32_MAX;
+#endif
 #ifdef LK_NT
 	if (x != y && n * sizeof(LK_E) >= lrelu_nt_bytes) {
-		LK_ID(fwd_nt)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE));
+		LK_ID(fwd_nt)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 		return;
 	}
 #endif
-	LK_ID(fwd_run)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE));
+	LK_ID(fwd_run)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 }
 
 static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void *gv,
@@ -269,4 +312,6 @@ static void LK_FN(LK_T, narrow, LK_ISA, LK_U)(size_t n, const void *xv, void *yv
 #undef LK_C
 #undef LK_S
 #undef LK_CV
+#undef LK_CVF
+#undef LK_NARROW_F
 #undef LK_SLOPE
