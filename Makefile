@@ -42,7 +42,7 @@ PROGRAMS :=
 TEST_PROGS :=
 TEST_CMDS :=
 
-.PHONY: all lib demo test test-c test-asan bench install deps clean
+.PHONY: all lib demo test test-c test-asan test-clang bench install deps clean
 .DEFAULT_GOAL := all
 
 lib: $(STATIC) $(SHARED)
@@ -105,7 +105,8 @@ test-c: $(TEST_PROGS)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS)
 
 test: all
-	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS) $(TEST_CMDS) "$(MAKE) --no-print-directory test-asan"
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS) $(TEST_CMDS) "$(MAKE) --no-print-directory test-asan" \
+	  "$(MAKE) --no-print-directory test-clang"
 
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
@@ -113,6 +114,10 @@ test-asan:
 
 bench: all
 	@set -e; $(foreach c,$(BENCH_CMDS),$(c);)
+
+# The same C tests built by clang: a second optimizer finds folds that change NaN bits.
+test-clang:
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang test-c
 
 # ---- install -------------------------------------------------------------------------
 # The .pc names PREFIX, so it is written at install time, never reused from another one.
