@@ -53,9 +53,3 @@ fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	    echo "fuzz_$$t: 0 passed, 1 failed"; exit 1; }; \
 	  tail -1 $(BUILD)/fuzz/log_$$t; echo "fuzz_$$t: 1 passed, 0 failed"; done
 
-# `make demo` also runs the seed page's examples through the command.
-.PHONY: demo-cli
-demo: demo-cli
-demo-cli: $(BUILD)/lrelu
-	@echo "== $(BUILD)/lrelu demo"
-	@$(BUILD)/lrelu demo
