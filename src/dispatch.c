@@ -16,8 +16,9 @@
 static _Atomic(const struct lrelu_kernels *) active;
 
 /* Non-temporal stores for out-of-place forward calls from this many bytes per operand
- * on: below it y stays in the 32 MiB L3 of the machine measured and ordinary stores
- * win; above it they lose to NT stores by 1.5-3x (docs/kernels.md). */
+ * on: below it x and y stay in the 32 MiB L3 of the machine measured and ordinary
+ * stores win (by 1.4-1.75x); from here on NT stores win (1.07x at 12 MiB, about 1.4x
+ * from 16 MiB; docs/kernels.md). */
 size_t lrelu_nt_bytes = (size_t)12 << 20;
 
 /*
