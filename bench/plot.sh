@@ -38,7 +38,17 @@ EOF
 		if series "$f" "$impl" "$dt" "$mode" "$thr"; then
 			lw=1.5
 			[ "$impl" = lrelu ] && lw=3
-			cmd="$cmd${cmd:+, }'$dir/$f' using 1:2 with linespoints lw $lw title '$label'"
+			# one colour per implementation in every panel; the dtype picks the point
+			case $impl in
+			lrelu) c='#7b1fa2' ;; lrelu_1thr) c='#ce93d8' ;; memcpy) c='#000000' ;;
+			copy_loop) c='#808080' ;; plain_c) c='#ef6c00' ;; onednn) c='#1565c0' ;;
+			xnnpack) c='#2e7d32' ;; torch) c='#c62828' ;; numpy) c='#6d4c41' ;;
+			*) c='#00838f' ;;
+			esac
+			case $dt in
+			bfloat16) pt=7 ;; float16) pt=5 ;; float64) pt=9 ;; *) pt=1 ;;
+			esac
+			cmd="$cmd${cmd:+, }'$dir/$f' using 1:2 with linespoints lw $lw lc rgb '$c' pt $pt title '$label'"
 		fi
 	done
 	echo "set title '$title'"
