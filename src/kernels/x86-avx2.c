@@ -121,43 +121,9 @@ static LK_INLINE vh hf_narrow(vf v) { return _mm256_cvtps_ph(v, 0); }
 #define LK_ISA avx2
 #define LK_NT 1
 
-#define LK_T f32
-#define LK_KT KT_F32
-#define LK_U u32
-#define LK_E float
-#define LK_C f
-#define LK_S f
-#define LK_SLOPE s32
-#include "template.h"
-
-#define LK_T f64
-#define LK_KT KT_F64
-#define LK_U u16
-#define LK_E double
-#define LK_C d
-#define LK_S d
-#define LK_SLOPE s64
-#include "template.h"
-
-#define LK_T bf16
-#define LK_KT KT_BF16
-#define LK_U u32
-#define LK_E uint16_t
-#define LK_C f
-#define LK_S h
-#define LK_CV bf
-#define LK_SLOPE s32
-#include "template.h"
-
-#define LK_T f16
-#define LK_KT KT_F16
-#define LK_U u32
-#define LK_E uint16_t
-#define LK_C f
-#define LK_S h
-#define LK_CV hf
-#define LK_SLOPE s32
-#include "template.h"
+#define LK_U_F u32
+#define LK_U_D u16
+#include "instantiate.h"
 
 LK_TARGET_POP()
 
