@@ -11,6 +11,7 @@
 
 #include "fpenv.h"
 #include "internal.h"
+#include "kernels/kernels.h" /* lrelu_nt_bytes */
 
 /*
  * Design
@@ -410,9 +411,15 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	}
 	if (threads > p->nworkers + 1)
 		threads = p->nworkers + 1;
+	/* The kernels choose non-temporal stores per call, from lrelu_nt_bytes per
+	 * operand on (DRAM sizes, where they win ~1.4x).  A call that big gets chunks
+	 * that big too (two operands), or cutting it would turn them off. */
+	size_t min_chunk = PAR_CHUNK_BYTES;
+	if (bytes / 2 >= lrelu_nt_bytes && min_chunk < 2 * lrelu_nt_bytes)
+		min_chunk = 2 * lrelu_nt_bytes;
 	chunks = (size_t)threads * CHUNKS_PER_THREAD;
-	if (bytes / PAR_CHUNK_BYTES < chunks)
-		chunks = bytes / PAR_CHUNK_BYTES;
+	if (bytes / min_chunk < chunks)
+		chunks = bytes / min_chunk;
 	units = (n + align - 1) / align;
 	if (units < chunks)
 		chunks = units;

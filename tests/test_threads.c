@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "kernels/kernels.h" /* lrelu_nt_bytes */
 #include "lrelu.h"
 #include "testutil.h"
 
@@ -234,6 +235,10 @@ static int check_chunks(size_t n, size_t align, size_t bpe, struct rec *r, const
 static void test_chunking(void)
 {
 	struct rec r;
+	size_t nt_saved = lrelu_nt_bytes;
+	/* Calls big enough for non-temporal stores get chunks at least that big; here
+	 * the count of chunks should depend on the thread count only. */
+	lrelu_nt_bytes = SIZE_MAX;
 	memset(&r, 0, sizeof r);
 	r.barrier_s = 20;
 	pthread_mutex_init(&r.mu, NULL);
@@ -287,6 +292,17 @@ static void test_chunking(void)
 	lrelu_set_num_threads(8);
 	check_chunks(3 * 4096 + 1, 4096, 1024, &r, "4 units");
 	CHECK(r.count <= 4, "4 alignment units split into %zu chunks", r.count);
+
+	/* With non-temporal stores from 1 MiB per operand, a 16 MiB call (8 MiB per
+	 * operand) is cut into chunks of at least 2 MiB, not smaller. */
+	lrelu_nt_bytes = (size_t)1 << 20;
+	check_chunks((size_t)1 << 21, 64, 8, &r, "NT-sized chunks");
+	size_t small = 0;
+	for (size_t i = 0; i < r.count && i < 1024; i++)
+		if (r.e[i] != ((size_t)1 << 21) && (r.e[i] - r.b[i]) * 8 < ((size_t)2 << 20))
+			small++;
+	CHECK(small == 0 && r.count >= 2, "%zu chunks below 2 MiB (of %zu)", small, r.count);
+	lrelu_nt_bytes = nt_saved;
 	pthread_mutex_destroy(&r.mu);
 }
 
