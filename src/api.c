@@ -112,34 +112,33 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
                          double slope)
 {
 	size_t es = lrelu_dtype_size(dt);
+	int backward = g != NULL;
 	struct lrelu_kparams prm;
 	struct flat_job job;
+	const struct lrelu_kernels *k;
 	lrelu_fpenv env;
-	lrelu_status st;
-	int backward = g != NULL;
 
 	if (n == 0)
 		return LRELU_OK;
 	if (a == NULL || y == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "%s is NULL with n = %zu", a == NULL ? "x" : "y", n);
-	if (n > SIZE_MAX / es / 2)
+	if (n > SIZE_MAX / es / 4)
 		return lrelu_fail(LRELU_ERR_SHAPE, "n = %zu elements overflows the address range", n);
-	if (partial_overlap(a, y, n * es) || (g != NULL && partial_overlap(g, y, n * es)))
+	if (partial_overlap(a, y, n * es) || (backward && partial_overlap(g, y, n * es)))
 		return lrelu_fail(LRELU_ERR_OVERLAP, LRELU_MSG_PARTIAL_OVERLAP);
 
 	lrelu_fpenv_enter(&env);
-	job.fwd = NULL;
-	job.bwd = NULL;
-	if (backward) {
-		enum lrelu_brule r;
-		st = lrelu_prepare_backward(LRELU_TORCH, slope, dt, 0, &prm, &r);
-		job.bwd = lrelu_active_kernels()->bwd[kt_of(dt)][r];
+	lrelu_torch_flat_params(slope, dt == LRELU_FLOAT64, &prm);
+	k = lrelu_active_kernels();
+	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
+	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;
+	if (n * es * (backward ? 3 : 2) <= LRELU_PAR_MIN_BYTES) {
+		/* small calls go straight to the kernel: no job, no pool */
+		if (backward)
+			job.bwd(n, a, g, y, &prm);
+		else
+			job.fwd(n, a, y, &prm);
 	} else {
-		enum lrelu_rule r;
-		st = lrelu_prepare_forward(LRELU_TORCH, slope, dt, &prm, &r);
-		job.fwd = lrelu_active_kernels()->fwd[kt_of(dt)][r];
-	}
-	if (st == LRELU_OK) {
 		job.a = a;
 		job.g = g;
 		job.y = y;
@@ -148,7 +147,7 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
 		lrelu_parallel_for(n, 64, es * (backward ? 3 : 2), flat_range, &job);
 	}
 	lrelu_fpenv_leave(&env);
-	return st;
+	return LRELU_OK;
 }
 
 lrelu_status lrelu_f32(const float *x, float *y, size_t n, float s)

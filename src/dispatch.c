@@ -13,7 +13,7 @@
  * first call that finds it unset; an atomic pointer makes both safe from any thread.
  * Choosing twice concurrently is harmless: both choose the same table.
  */
-static _Atomic(const struct lrelu_kernels *) active;
+_Atomic(const struct lrelu_kernels *) lrelu_active_table;
 
 /* Non-temporal stores for out-of-place forward calls from this many bytes per operand
  * on: below it x and y stay in the 32 MiB L3 of the machine measured and ordinary
@@ -103,13 +103,10 @@ static const struct lrelu_kernels *choose_best(void)
 	return &lrelu_kernels_scalar;
 }
 
-const struct lrelu_kernels *lrelu_active_kernels(void)
+const struct lrelu_kernels *lrelu_init_active_kernels(void)
 {
-	const struct lrelu_kernels *k = atomic_load_explicit(&active, memory_order_acquire);
-	if (k == NULL) {
-		k = choose_best();
-		atomic_store_explicit(&active, k, memory_order_release);
-	}
+	const struct lrelu_kernels *k = choose_best();
+	atomic_store_explicit(&lrelu_active_table, k, memory_order_release);
 	return k;
 }
 
@@ -117,14 +114,14 @@ lrelu_status lrelu_set_isa(lrelu_isa isa)
 {
 	const struct lrelu_kernels *k;
 	if (isa == LRELU_ISA_AUTO) {
-		atomic_store_explicit(&active, choose_best(), memory_order_release);
+		atomic_store_explicit(&lrelu_active_table, choose_best(), memory_order_release);
 		return LRELU_OK;
 	}
 	k = lrelu_kernels_for(isa);
 	if (k == NULL)
 		return lrelu_fail(LRELU_ERR_UNSUPPORTED, "ISA %s is not available on this CPU or build",
 		                  lrelu_isa_name(isa));
-	atomic_store_explicit(&active, k, memory_order_release);
+	atomic_store_explicit(&lrelu_active_table, k, memory_order_release);
 	return LRELU_OK;
 }
 

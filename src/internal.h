@@ -2,6 +2,7 @@
 #ifndef LRELU_INTERNAL_H
 #define LRELU_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,8 +67,16 @@ struct lrelu_kernels {
 /* ref.c: the scalar reference, the specification every other kernel must match. */
 LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_scalar;
 
-/* dispatch.c: the table in use (never NULL); chosen once, overridable. */
-LRELU_HIDDEN const struct lrelu_kernels *lrelu_active_kernels(void);
+/* dispatch.c: the table in use (never NULL); chosen once, overridable.  Inline, since
+ * every call reads it: one atomic load once the choice is made. */
+LRELU_HIDDEN extern _Atomic(const struct lrelu_kernels *) lrelu_active_table;
+LRELU_HIDDEN const struct lrelu_kernels *lrelu_init_active_kernels(void);
+static inline const struct lrelu_kernels *lrelu_active_kernels(void)
+{
+	const struct lrelu_kernels *k =
+		atomic_load_explicit(&lrelu_active_table, memory_order_acquire);
+	return k != NULL ? k : lrelu_init_active_kernels();
+}
 /* The table of a given ISA if this CPU and build have it, else NULL. */
 LRELU_HIDDEN const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa);
 
@@ -106,11 +115,25 @@ struct lrelu_walk {
 LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
                                                 const lrelu_tensor *const *ops);
 
+/* Calls that move at most this many bytes (read + written) run on the calling thread:
+ * see threads.c for the measurement behind it. */
+#define LRELU_PAR_MIN_BYTES ((size_t)2 << 20)
+
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
  * boundaries are multiples of `align` elements; serial below the size threshold. */
 typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
 LRELU_HIDDEN void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem,
                                      lrelu_range_fn fn, void *arg);
+
+/* The flat entry points (PyTorch semantics) receive the slope as a float (a double for
+ * float64): nothing there can be refused, the value is the slope, the rule is x > 0.
+ * This is lrelu_prepare_forward(LRELU_TORCH, ...) for that case, without its checks. */
+static inline void lrelu_torch_flat_params(double slope, int is_f64, struct lrelu_kparams *p)
+{
+	p->s32 = is_f64 ? 0.0f : (float)slope; /* exact: the value came in as a float */
+	p->s64 = slope;
+	p->qtab_body = p->qtab_tail = NULL;
+}
 
 /* semantics.c: prepare kernel parameters for a float dtype. */
 LRELU_HIDDEN lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype dt,
