@@ -279,7 +279,7 @@ static void call_fwd(const struct plan *p, lrelu_fwd_fn fn, size_t n, char *y, c
 }
 
 /* A contiguous stretch [j0, j1) of a run of length len: the body / tail split. */
-static void run_contig(const struct plan *p, char **ptr, int64_t j0, int64_t j1, int64_t len)
+static void run_contig(const struct plan *p, char *const *ptr, int64_t j0, int64_t j1, int64_t len)
 {
 	const struct lrelu_walk *w = p->w;
 	size_t es = p->esize;
@@ -331,14 +331,24 @@ static void walk_range(void *arg, size_t begin, size_t end)
 	int in = p->ndim - 1;
 	int64_t len = p->shape[in];
 	int64_t idx[LRELU_MAX_DIMS];
-	int64_t pos = (int64_t)begin;
-	/* multi-index of `begin` over the outer dimensions */
-	int64_t rest = pos / len;
-	for (int d = in - 1; d >= 0; d--) {
-		idx[d] = rest % p->shape[d];
-		rest /= p->shape[d];
+	int64_t pos = (int64_t)begin, j0 = 0;
+	if (in == 0 && p->inner_contig) { /* one contiguous run: the common case */
+		run_contig(p, p->base, (int64_t)begin, (int64_t)end, len);
+		return;
 	}
-	int64_t j0 = pos % len;
+	/* multi-index of `begin` over the outer dimensions (no divisions for the first
+	 * chunk: they would cost more than a small call's whole computation) */
+	if (pos == 0) {
+		for (int d = 0; d < in; d++)
+			idx[d] = 0;
+	} else {
+		int64_t rest = pos / len;
+		for (int d = in - 1; d >= 0; d--) {
+			idx[d] = rest % p->shape[d];
+			rest /= p->shape[d];
+		}
+		j0 = pos % len;
+	}
 	while (pos < (int64_t)end) {
 		char *ptr[MAXOPS];
 		int64_t j1 = len;
@@ -388,8 +398,10 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 			return st;
 		if (k == 0)
 			continue;
-		if (t->ndim != t0->ndim || (t->ndim > 0 && memcmp(t->shape, t0->shape,
-		                                                  (size_t)t->ndim * sizeof(int64_t))))
+		int same = t->ndim == t0->ndim;
+		for (int d = 0; same && d < t->ndim; d++)
+			same = t->shape[d] == t0->shape[d];
+		if (!same)
 			return lrelu_fail(LRELU_ERR_SHAPE, "%s and %s have different shapes", w->names[k],
 			                  w->names[0]);
 	}
@@ -408,8 +420,13 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 		uintptr_t lo0, hi0, lo, hi;
 		if (ops[k]->data == t0->data && (all_dense || same_layout(t0, ops[k])))
 			continue; /* in place */
-		byte_range(t0, esize, &lo0, &hi0);
-		byte_range(ops[k], esize, &lo, &hi);
+		if (all_dense) {
+			lo0 = (uintptr_t)t0->data, hi0 = lo0 + (size_t)numel * esize;
+			lo = (uintptr_t)ops[k]->data, hi = lo + (size_t)numel * esize;
+		} else {
+			byte_range(t0, esize, &lo0, &hi0);
+			byte_range(ops[k], esize, &lo, &hi);
+		}
 		if (hi <= lo0 || hi0 <= lo)
 			continue;
 		return lrelu_fail(LRELU_ERR_OVERLAP, "%s and %s: " LRELU_MSG_PARTIAL_OVERLAP,
@@ -431,6 +448,9 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 		make_plan(&p, ops, w->nops, esize);
 	}
 	p.w = w;
-	lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops, walk_range, &p);
+	if ((size_t)numel * esize * (size_t)w->nops <= LRELU_PAR_MIN_BYTES)
+		walk_range(&p, 0, (size_t)numel); /* small: no pool */
+	else
+		lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops, walk_range, &p);
 	return LRELU_OK;
 }
