@@ -132,7 +132,7 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
 	k = lrelu_active_kernels();
 	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
 	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;
-	if (n * es * (backward ? 3 : 2) <= LRELU_PAR_MIN_BYTES) {
+	if (n * es * (backward ? 3 : 2) <= lrelu_par_min_bytes) {
 		/* small calls go straight to the kernel: no job, no pool */
 		if (backward)
 			job.bwd(n, a, g, y, &prm);

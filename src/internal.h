@@ -116,8 +116,12 @@ LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
                                                 const lrelu_tensor *const *ops);
 
 /* Calls that move at most this many bytes (read + written) run on the calling thread:
- * see threads.c for the measurement behind it. */
-#define LRELU_PAR_MIN_BYTES ((size_t)2 << 20)
+ * see threads.c for the measurement behind it (overridable at build time to measure
+ * it: make bench-threshold). */
+#ifndef LRELU_PAR_MIN_BYTES
+#define LRELU_PAR_MIN_BYTES ((size_t)16 << 20)
+#endif
+LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c; tests lower it */
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
  * boundaries are multiples of `align` elements; serial below the size threshold. */

@@ -17,13 +17,14 @@
  * Design
  * ------
  * LeakyReLU is memory-bound, so threads only pay where one core cannot saturate the
- * memory system or its own caches.  Up to PAR_MIN_BYTES (bytes read + written by the
+ * memory system or its own caches.  Up to lrelu_par_min_bytes (bytes read + written by the
  * call) lrelu_parallel_for is a multiply, a compare and a tail call: no atomic, no
- * lock, no thread ever started.  Why 2 MiB (docs/performance.md, make bench-threshold):
- * below it a call stays in one core's L2 and takes at most ~20 us at 100-200 GB/s,
- * so a second thread can save at most ~10 us, while waking a sleeping worker costs the
- * caller a futex call and, on a loaded or virtual machine, a worker that is preempted
- * in the middle of its chunk makes the caller wait for a scheduler slice.
+ * lock, no thread ever started.  Why 16 MiB (docs/performance.md, make bench-threshold):
+ * waking a worker that has gone to sleep cost the caller 100-300 us on the virtual
+ * machine measured (the hypervisor wakes the idle vCPU late), so with 2 threads a
+ * call of 8 MiB ran at 0.4x of one thread when the pool was cold, while from 32 MiB
+ * up 2 threads won 1.4-2.1x.  A call below the threshold takes at most ~100-300 us on
+ * one core, the order of that wake-up.
  *
  * The pool holds up to (threads - 1) workers and the calling thread works too.  A job
  * is cut into more chunks than threads, and every thread claims chunks one at a time
@@ -53,12 +54,10 @@
  * and creates a new one on demand.
  */
 
-/* Bytes read + written up to which a call never uses threads (overridable at build
- * time to measure it: make bench-threshold). */
-#ifndef LRELU_PAR_MIN_BYTES
-#define LRELU_PAR_MIN_BYTES ((size_t)2 << 20)
-#endif
-#define PAR_MIN_BYTES ((size_t)(LRELU_PAR_MIN_BYTES))
+/* Bytes read + written up to which a call never uses threads (LRELU_PAR_MIN_BYTES in
+ * internal.h).  A variable only so that the tests can exercise the pool on smaller
+ * data; nothing else writes it. */
+size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
 /* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
  * medium call uses fewer threads than the pool has). */
 #define CHUNKS_PER_THREAD 8
@@ -476,7 +475,7 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 #else
 	bytes = bytes_per_elem != 0 && n > SIZE_MAX / bytes_per_elem ? SIZE_MAX : n * bytes_per_elem;
 #endif
-	if (bytes <= PAR_MIN_BYTES) {
+	if (bytes <= lrelu_par_min_bytes) {
 		if (n != 0)
 			fn(arg, 0, n);
 		return;

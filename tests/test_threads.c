@@ -32,8 +32,9 @@
 #define UNDER_TSAN 0
 #endif
 
-/* Large enough for every dtype to cross the pool's size threshold (2 MiB read +
- * written; float16/bfloat16 out of place: 4 bytes per element).  `light`: smaller
+/* Large enough for every dtype to cross the pool's size threshold, which main() lowers
+ * to 2 MiB read + written (float16/bfloat16 out of place: 4 bytes per element) so that
+ * the pool is exercised on data that stays small under sanitizers and qemu.  `light`: smaller
  * sizes and fewer rounds under ThreadSanitizer and under qemu-user (LRELU_TEST_QEMU),
  * which run 10-50 times slower. */
 static int light;
@@ -721,6 +722,8 @@ int main(void)
 {
 	light = UNDER_TSAN || getenv("LRELU_TEST_QEMU") != NULL;
 	alarm(light ? 600 : 300); /* a deadlock fails the test instead of hanging it */
+	CHECK(lrelu_par_min_bytes >= ((size_t)2 << 20), "default threshold %zu", lrelu_par_min_bytes);
+	lrelu_par_min_bytes = (size_t)2 << 20; /* see BIG */
 	test_env();
 	test_api();
 	test_chunking();
