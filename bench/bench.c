@@ -86,18 +86,7 @@ static dnnl_stream_t dn_stream;
 static int xn_ready;
 #endif
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
+#include "benchutil.h"
 
 /* ---- peers ---------------------------------------------------------------------- */
 

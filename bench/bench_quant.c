@@ -20,18 +20,7 @@
  * Environment: BENCH_QUICK=1 for fewer sizes and repetitions.
  */
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
+#include "benchutil.h"
 
 struct job {
 	int kind; /* see the switch in run() */

@@ -42,7 +42,7 @@ $(BUILD)/bench/baseline.o: bench/baseline.c bench/baseline.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_BASEFLAGS) -c $< -o $@
 
-$(BUILD)/bench/bench: bench/bench.c bench/baseline.h $(BUILD)/bench/baseline.o $(STATIC)
+$(BUILD)/bench/bench: bench/bench.c bench/benchutil.h bench/baseline.h $(BUILD)/bench/baseline.o $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) $(BENCH_FLAGS) $< $(BUILD)/bench/baseline.o -o $@ $(STATIC) $(BENCH_LIBS) $(LDLIBS)
 

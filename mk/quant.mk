@@ -51,7 +51,7 @@ test-quant-torch: $(BUILD)/tests/test_quant
 quant-data:
 	$(PYTHON) tests/quant/gen_torch_codes.py > tests/quant/torch_codes.txt
 
-$(BUILD)/bench/bench_quant: bench/bench_quant.c $(STATIC)
+$(BUILD)/bench/bench_quant: bench/bench_quant.c bench/benchutil.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) $(QUANT_BENCH_FLAGS) $< -o $@ $(STATIC) $(QUANT_BENCH_LIBS) $(LDLIBS)
 
