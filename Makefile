@@ -104,7 +104,7 @@ TEST_CMDS += "$(PYTHON) tests/test_examples.py $(BUILD)"
 test-c: $(TEST_PROGS)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS)
 
-test: all
+test: all $(TEST_PROGS)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS) $(TEST_CMDS) "$(MAKE) --no-print-directory test-asan" \
 	  "$(MAKE) --no-print-directory test-clang"
 
