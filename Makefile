@@ -42,7 +42,7 @@ PROGRAMS :=
 TEST_PROGS :=
 TEST_CMDS :=
 
-.PHONY: all lib demo test test-c test-asan test-clang bench install deps clean
+.PHONY: all lib demo test test-c test-asan test-clang test-cmake bench install deps clean
 .DEFAULT_GOAL := all
 
 lib: $(STATIC) $(SHARED)
@@ -106,7 +106,7 @@ test-c: $(TEST_PROGS)
 
 test: all $(TEST_PROGS)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_PROGS) $(TEST_CMDS) "$(MAKE) --no-print-directory test-asan" \
-	  "$(MAKE) --no-print-directory test-clang"
+	  "$(MAKE) --no-print-directory test-clang" "$(MAKE) --no-print-directory test-cmake"
 
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
@@ -118,6 +118,12 @@ bench: all
 # The same C tests built by clang: a second optimizer finds folds that change NaN bits.
 test-clang:
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang test-c
+
+# The CMake mirror (CMakeLists.txt) configures, builds and passes its CTest tests.
+test-cmake:
+	@cmake -S . -B build-cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build-cmake -j2 >/dev/null
+	@cd build-cmake && ctest --output-on-failure
 
 # ---- install -------------------------------------------------------------------------
 # The .pc names PREFIX, so it is written at install time, never reused from another one.
@@ -139,7 +145,7 @@ install: all $(BUILD)/lrelu.pc
 
 # ---- dependencies (Debian 12) --------------------------------------------------------
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PKGS := build-essential pkgconf binutils clang libclang-rt-14-dev python3 python3-numpy python3-torch \
+DEBIAN_PKGS := build-essential pkgconf binutils cmake clang libclang-rt-14-dev python3 python3-numpy python3-torch \
                python3-onnx gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 deps:
 	$(SUDO) apt-get update
