@@ -132,20 +132,12 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
 	k = lrelu_active_kernels();
 	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
 	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;
-	if (n * es * (backward ? 3 : 2) <= lrelu_par_min_bytes) {
-		/* small calls go straight to the kernel: no job, no pool */
-		if (backward)
-			job.bwd(n, a, g, y, &prm);
-		else
-			job.fwd(n, a, y, &prm);
-	} else {
-		job.a = a;
-		job.g = g;
-		job.y = y;
-		job.esize = es;
-		job.p = &prm;
-		lrelu_parallel_for(n, 64, es * (backward ? 3 : 2), flat_range, &job);
-	}
+	job.a = a;
+	job.g = g;
+	job.y = y;
+	job.esize = es;
+	job.p = &prm;
+	lrelu_parallel_for(n, 64, es * (backward ? 3 : 2), flat_range, &job);
 	lrelu_fpenv_leave(&env);
 	return LRELU_OK;
 }

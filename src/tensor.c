@@ -448,9 +448,6 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 		make_plan(&p, ops, w->nops, esize);
 	}
 	p.w = w;
-	if ((size_t)numel * esize * (size_t)w->nops <= lrelu_par_min_bytes)
-		walk_range(&p, 0, (size_t)numel); /* small: no pool */
-	else
-		lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops, walk_range, &p);
+	lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops, walk_range, &p);
 	return LRELU_OK;
 }
