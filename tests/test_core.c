@@ -32,11 +32,7 @@ static int nisas;
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rng(void)
 {
-	/* xorshift64*: deterministic, so a failure reproduces */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
+	return tu_xorshift(&rng_state);
 }
 
 static uint64_t load(int dt, const void *buf, size_t i)

@@ -23,10 +23,7 @@
 static uint64_t rng_state = 0x243F6A8885A308D3ull;
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
+	return tu_xorshift(&rng_state);
 }
 
 struct qp {

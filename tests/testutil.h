@@ -2,6 +2,7 @@
 #ifndef LRELU_TESTUTIL_H
 #define LRELU_TESTUTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,6 +24,16 @@ static long tu_passed, tu_failed;
 			}                                                                \
 		}                                                                    \
 	} while (0)
+
+/* xorshift64*: deterministic test data, so a failure reproduces.  Each test keeps its
+ * own state (and seed). */
+static inline uint64_t tu_xorshift(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 2685821657736338717ull;
+}
 
 /* The closing line tests/run.sh totals. */
 static inline int tu_finish(const char *suite)
