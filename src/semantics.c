@@ -61,11 +61,6 @@ static const char *op_name(lrelu_framework fw)
 	}
 }
 
-static const char *param_name(lrelu_framework fw)
-{
-	return fw == LRELU_TORCH ? "negative_slope" : "alpha";
-}
-
 /* double -> float, round to nearest even, overflow to infinity, as an IEEE cast (and
  * numpy.float32()) does.  Written out because C leaves an out-of-range cast undefined. */
 static float to_float_rne(double d)
@@ -325,7 +320,7 @@ size_t lrelu_module_repr(const lrelu_module *m, char *buf, size_t size)
 		lrelu_format_pyfloat(m->slope, num, sizeof num);
 		switch (m->framework) {
 		case LRELU_TORCH:
-			snprintf(out, sizeof out, "LeakyReLU(%s=%s%s)", param_name(m->framework), num,
+			snprintf(out, sizeof out, "LeakyReLU(negative_slope=%s%s)", num,
 			         m->inplace ? ", inplace=True" : "");
 			break;
 		case LRELU_MINDSPORE:
