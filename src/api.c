@@ -108,8 +108,10 @@ static int partial_overlap(const void *x, const void *y, size_t bytes)
 	return a != b && a < b + bytes && b < a + bytes;
 }
 
+/* The slope arrives as the float (s32) or double (s64) the caller passed: converting
+ * one into the other would already obey the caller's DAZ/FTZ, outside any guard. */
 static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, size_t n,
-                         double slope)
+                         float s32, double s64)
 {
 	size_t es = lrelu_dtype_size(dt);
 	int backward = g != NULL;
@@ -127,9 +129,18 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
 	if (partial_overlap(a, y, n * es) || (backward && partial_overlap(g, y, n * es)))
 		return lrelu_fail(LRELU_ERR_OVERLAP, LRELU_MSG_PARTIAL_OVERLAP);
 
-	lrelu_fpenv_enter(&env);
-	lrelu_torch_flat_params(slope, dt == LRELU_FLOAT64, &prm);
+	lrelu_torch_flat_params(s32, s64, &prm);
 	k = lrelu_active_kernels();
+	if (!backward && n * es <= LRELU_ENVFREE_MAX_BYTES &&
+	    (dt == LRELU_FLOAT32 || dt == LRELU_FLOAT64) && k->fwdx[kt_of(dt)][RULE_GT] != NULL) {
+		size_t done = k->fwdx[kt_of(dt)][RULE_GT](n, a, y, &prm);
+		if (done == n)
+			return LRELU_OK;
+		a = (const char *)a + done * es;
+		y = (char *)y + done * es;
+		n -= done;
+	}
+	lrelu_fpenv_enter(&env);
 	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
 	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;
 	job.a = a;
@@ -144,22 +155,22 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
 
 lrelu_status lrelu_f32(const float *x, float *y, size_t n, float s)
 {
-	return flat(LRELU_FLOAT32, x, NULL, y, n, s);
+	return flat(LRELU_FLOAT32, x, NULL, y, n, s, 0.0);
 }
 
 lrelu_status lrelu_f64(const double *x, double *y, size_t n, double s)
 {
-	return flat(LRELU_FLOAT64, x, NULL, y, n, s);
+	return flat(LRELU_FLOAT64, x, NULL, y, n, 0.0f, s);
 }
 
 lrelu_status lrelu_bf16(const uint16_t *x, uint16_t *y, size_t n, float s)
 {
-	return flat(LRELU_BFLOAT16, x, NULL, y, n, s);
+	return flat(LRELU_BFLOAT16, x, NULL, y, n, s, 0.0);
 }
 
 lrelu_status lrelu_f16(const uint16_t *x, uint16_t *y, size_t n, float s)
 {
-	return flat(LRELU_FLOAT16, x, NULL, y, n, s);
+	return flat(LRELU_FLOAT16, x, NULL, y, n, s, 0.0);
 }
 
 /* Backward: the kernels take (a, g); dy plays g. */
@@ -167,14 +178,14 @@ lrelu_status lrelu_f32_backward(const float *dy, const float *a, float *dx, size
 {
 	if (n != 0 && dy == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
-	return flat(LRELU_FLOAT32, a, dy, dx, n, s);
+	return flat(LRELU_FLOAT32, a, dy, dx, n, s, 0.0);
 }
 
 lrelu_status lrelu_f64_backward(const double *dy, const double *a, double *dx, size_t n, double s)
 {
 	if (n != 0 && dy == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
-	return flat(LRELU_FLOAT64, a, dy, dx, n, s);
+	return flat(LRELU_FLOAT64, a, dy, dx, n, 0.0f, s);
 }
 
 lrelu_status lrelu_bf16_backward(const uint16_t *dy, const uint16_t *a, uint16_t *dx, size_t n,
@@ -182,7 +193,7 @@ lrelu_status lrelu_bf16_backward(const uint16_t *dy, const uint16_t *a, uint16_t
 {
 	if (n != 0 && dy == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
-	return flat(LRELU_BFLOAT16, a, dy, dx, n, s);
+	return flat(LRELU_BFLOAT16, a, dy, dx, n, s, 0.0);
 }
 
 lrelu_status lrelu_f16_backward(const uint16_t *dy, const uint16_t *a, uint16_t *dx, size_t n,
@@ -190,7 +201,7 @@ lrelu_status lrelu_f16_backward(const uint16_t *dy, const uint16_t *a, uint16_t 
 {
 	if (n != 0 && dy == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "dy is NULL with n = %zu", n);
-	return flat(LRELU_FLOAT16, a, dy, dx, n, s);
+	return flat(LRELU_FLOAT16, a, dy, dx, n, s, 0.0);
 }
 
 /* ---- tensors ---------------------------------------------------------------------- */
@@ -205,7 +216,7 @@ lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrelu_tensor 
 	struct lrelu_walk w = { 0 };
 	const lrelu_tensor *ops[2];
 	enum lrelu_rule rule;
-	lrelu_fpenv env;
+	const struct lrelu_kernels *k;
 	lrelu_status st;
 
 	if (x == NULL)
@@ -214,19 +225,19 @@ lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrelu_tensor 
 		y = x;
 	if (x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8)
 		return lrelu_quant_forward(fw, slope, x, y);
-	lrelu_fpenv_enter(&env);
 	st = lrelu_prepare_forward(fw, slope, x->dtype, &prm, &rule);
-	if (st == LRELU_OK) {
-		w.nops = 2;
-		w.names = fwd_names;
-		w.fwd = w.fwd_tail = lrelu_active_kernels()->fwd[kt_of(x->dtype)][rule];
-		w.params = &prm;
-		ops[0] = y;
-		ops[1] = x;
-		st = lrelu_run_elementwise(&w, ops);
-	}
-	lrelu_fpenv_leave(&env);
-	return st;
+	if (st != LRELU_OK)
+		return st;
+	k = lrelu_active_kernels();
+	w.nops = 2;
+	w.names = fwd_names;
+	w.fwd = w.fwd_tail = k->fwd[kt_of(x->dtype)][rule];
+	if (x->dtype == LRELU_FLOAT32 || x->dtype == LRELU_FLOAT64)
+		w.fwdx = k->fwdx[kt_of(x->dtype)][rule];
+	w.params = &prm;
+	ops[0] = y;
+	ops[1] = x;
+	return lrelu_run_elementwise(&w, ops);
 }
 
 lrelu_status lrelu_backward(lrelu_framework fw, double slope, const lrelu_tensor *grad_output,
@@ -237,24 +248,20 @@ lrelu_status lrelu_backward(lrelu_framework fw, double slope, const lrelu_tensor
 	struct lrelu_walk w = { 0 };
 	const lrelu_tensor *ops[3];
 	enum lrelu_brule rule;
-	lrelu_fpenv env;
 	lrelu_status st;
 
 	if (grad_output == NULL || saved == NULL || grad_input == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "%s tensor is NULL",
 		                  grad_output == NULL ? "grad_output" : saved == NULL ? "saved" : "grad_input");
-	lrelu_fpenv_enter(&env);
 	st = lrelu_prepare_backward(fw, slope, saved->dtype, self_is_result, &prm, &rule);
-	if (st == LRELU_OK) {
-		w.nops = 3;
-		w.names = bwd_names;
-		w.bwd = lrelu_active_kernels()->bwd[kt_of(saved->dtype)][rule];
-		w.params = &prm;
-		ops[0] = grad_input;
-		ops[1] = saved;
-		ops[2] = grad_output;
-		st = lrelu_run_elementwise(&w, ops);
-	}
-	lrelu_fpenv_leave(&env);
-	return st;
+	if (st != LRELU_OK)
+		return st;
+	w.nops = 3;
+	w.names = bwd_names;
+	w.bwd = lrelu_active_kernels()->bwd[kt_of(saved->dtype)][rule];
+	w.params = &prm;
+	ops[0] = grad_input;
+	ops[1] = saved;
+	ops[2] = grad_output;
+	return lrelu_run_elementwise(&w, ops);
 }

@@ -35,6 +35,60 @@ static inline uint64_t lrelu_f64_bits(double d)
 	return u;
 }
 
+/*
+ * double -> float, round to nearest even, overflow to infinity: the IEEE conversion
+ * (and numpy.float32()), in integer arithmetic so that the caller's FTZ/DAZ and
+ * rounding mode cannot reach it (a C cast obeys them, and is undefined out of range).
+ * NaN: sign kept, quiet bit set, the top 22 payload bits kept, as cvtsd2ss does.
+ */
+static inline float lrelu_d2f(double d)
+{
+	uint64_t u = lrelu_f64_bits(d), a = u & 0x7FFFFFFFFFFFFFFFull;
+	uint32_t sign = (uint32_t)(u >> 32) & 0x80000000u, r;
+	if (a > 0x7FF0000000000000ull) {
+		r = 0x7FC00000u | (uint32_t)((a >> 29) & 0x3FFFFFu);
+	} else if (a >= 0x47EFFFFFF0000000ull) { /* 2^128 - 2^103, the midpoint: to even = inf */
+		r = 0x7F800000u;
+	} else if (a >= 0x3810000000000000ull) { /* 2^-126 and up: normal */
+		uint64_t t = a - 0x3800000000000000ull; /* rebias the exponent: 1023 -> 127 */
+		r = (uint32_t)((t + 0x0FFFFFFFu + ((t >> 29) & 1u)) >> 29);
+	} else { /* subnormal or zero: units of 2^-149 */
+		unsigned e = (unsigned)(a >> 52);
+		uint64_t m = (a & 0x000FFFFFFFFFFFFFull) | 0x0010000000000000ull;
+		unsigned sh = 926u - e; /* value = m * 2^(e - 1075) = (m >> sh) units */
+		if (e == 0 || sh > 54) {
+			r = 0; /* below 2^-150: rounds to zero (2^-150 itself is a tie, to even 0) */
+		} else {
+			uint64_t q = m >> sh, rem = m & ((1ull << sh) - 1), half = 1ull << (sh - 1);
+			r = (uint32_t)(q + (rem > half || (rem == half && (q & 1))));
+		}
+	}
+	return lrelu_bits_f32(r | sign);
+}
+
+/* float -> double, exact; NaN quieted with its payload kept, as cvtss2sd does (DAZ
+ * would turn a subnormal float into zero in that instruction). */
+static inline double lrelu_f2d(float f)
+{
+	uint32_t u = lrelu_f32_bits(f), a = u & 0x7FFFFFFFu;
+	uint64_t r, sign = (uint64_t)(u >> 31) << 63;
+	double d;
+	if (a >= 0x7F800000u)
+		r = 0x7FF0000000000000ull | ((uint64_t)(a & 0x7FFFFFu) << 29) |
+		    (a > 0x7F800000u ? 1ull << 51 : 0);
+	else if (a >= 0x00800000u)
+		r = ((uint64_t)a << 29) + 0x3800000000000000ull; /* rebias 127 -> 1023 */
+	else if (a == 0)
+		r = 0;
+	else { /* subnormal a * 2^-149: the top bit k becomes the implicit one */
+		unsigned k = 31u - (unsigned)__builtin_clz(a);
+		r = ((uint64_t)(k + 874u) << 52) | (((uint64_t)a << (52 - k)) & 0x000FFFFFFFFFFFFFull);
+	}
+	r |= sign;
+	memcpy(&d, &r, sizeof d);
+	return d;
+}
+
 static inline float lrelu_bf2f(uint16_t h)
 {
 	return lrelu_bits_f32((uint32_t)h << 16);

@@ -57,11 +57,18 @@ typedef void (*lrelu_fwd_fn)(size_t n, const void *x, void *y, const struct lrel
 typedef void (*lrelu_bwd_fn)(size_t n, const void *a, const void *g, void *dx,
                              const struct lrelu_kparams *p);
 
+/* The forward for small calls made without the floating-point environment guard
+ * (fpenv.h): exact whatever the caller's MXCSR holds, for the inputs it accepts; it
+ * returns how many leading elements it wrote (n, or where it met a value it cannot
+ * vouch for, and wrote nothing from there on).  Float types only: KT_F32, KT_F64. */
+typedef size_t (*lrelu_fwdx_fn)(size_t n, const void *x, void *y, const struct lrelu_kparams *p);
+
 /* One table per ISA. */
 struct lrelu_kernels {
 	lrelu_isa isa;
 	lrelu_fwd_fn fwd[KT_COUNT][RULE_COUNT];
 	lrelu_bwd_fn bwd[KT_COUNT][BRULE_COUNT];
+	lrelu_fwdx_fn fwdx[2][RULE_COUNT]; /* all NULL where the ISA has none */
 };
 
 /* ref.c: the scalar reference, the specification every other kernel must match. */
@@ -108,10 +115,13 @@ struct lrelu_walk {
 	lrelu_fwd_fn fwd_tail;
 	size_t body_block;
 	lrelu_bwd_fn bwd;         /* backward (nops == 3) */
+	lrelu_fwdx_fn fwdx;       /* forward without the FP guard for small dense calls, or NULL */
 	const struct lrelu_kparams *params;
 };
 /* Validates the operands (dtype, shape, strides, overflow, overlap) and runs the walk,
- * threaded above the size threshold.  Returns a status (message recorded). */
+ * threaded above the size threshold, under the floating-point environment guard
+ * (fpenv.h) except where fwdx finishes a small call alone.  Returns a status (message
+ * recorded). */
 LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
                                                 const lrelu_tensor *const *ops);
 
@@ -129,13 +139,22 @@ typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
 LRELU_HIDDEN void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem,
                                      lrelu_range_fn fn, void *arg);
 
+/* Small forward calls try the ISA's fwdx kernel before entering the floating-point
+ * environment guard: reading MXCSR alone costs about 4 ns on the CPUs measured (it
+ * waits for the floating-point work in flight), a third of a 64-element call; from a
+ * few hundred bytes on, fwdx's per-block check costs more than that (docs/kernels.md). */
+#ifndef LRELU_ENVFREE_MAX_BYTES
+#define LRELU_ENVFREE_MAX_BYTES 512
+#endif
+
 /* The flat entry points (PyTorch semantics) receive the slope as a float (a double for
  * float64): nothing there can be refused, the value is the slope, the rule is x > 0.
- * This is lrelu_prepare_forward(LRELU_TORCH, ...) for that case, without its checks. */
-static inline void lrelu_torch_flat_params(double slope, int is_f64, struct lrelu_kparams *p)
+ * This is lrelu_prepare_forward(LRELU_TORCH, ...) for that case, without its checks,
+ * and without a conversion between float and double (see api.c). */
+static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_kparams *p)
 {
-	p->s32 = is_f64 ? 0.0f : (float)slope; /* exact: the value came in as a float */
-	p->s64 = slope;
+	p->s32 = s32;
+	p->s64 = s64;
 	p->qtab_body = p->qtab_tail = NULL;
 }
 

@@ -288,4 +288,5 @@ const struct lrelu_kernels lrelu_kernels_scalar = {
 	LRELU_ISA_SCALAR,
 	{ FWD_ROW(f32), FWD_ROW(f64), FWD_ROW(bf16), FWD_ROW(f16) },
 	{ BWD_ROW(f32), BWD_ROW(f64), BWD_ROW(bf16), BWD_ROW(f16) },
+	{ { NULL } }, /* no fwdx: the C arithmetic obeys MXCSR */
 };

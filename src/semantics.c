@@ -14,6 +14,11 @@
  * nowhere else: which dtype the slope is rounded to, which predicate selects, which
  * in-place forms are refused and with what message.  Kernels only see the result: a
  * rule and a slope value per arithmetic type.
+ *
+ * lrelu_prepare_* run before the floating-point environment guard (tensor.c), so
+ * they do no arithmetic the caller's FTZ/DAZ or rounding mode could change: slope
+ * conversions are the integer ones of fp16.h, and compares are either immune (a
+ * subnormal seen as zero is still <= 1) or done on the bits.
  */
 
 const char *lrelu_framework_name(lrelu_framework fw)
@@ -61,22 +66,12 @@ static const char *op_name(lrelu_framework fw)
 	}
 }
 
-/* double -> float, round to nearest even, overflow to infinity, as an IEEE cast (and
- * numpy.float32()) does.  Written out because C leaves an out-of-range cast undefined. */
-static float to_float_rne(double d)
-{
-	/* The midpoint between FLT_MAX and 2^128 rounds to even, i.e. to infinity. */
-	if (isfinite(d) && fabs(d) >= 0x1.ffffffp127)
-		return d > 0 ? INFINITY : -INFINITY;
-	return (float)d;
-}
-
 /* A float slope value rounded to the tensor's type, kept as float (16-bit types) or
  * double (float64): the "Cast(float32 alpha, x.dtype)" of MindSpore, ONNX and TF. */
 static void cast_float_slope(float sf, lrelu_dtype dt, struct lrelu_kparams *p)
 {
 	p->s32 = sf;
-	p->s64 = (double)sf;
+	p->s64 = lrelu_f2d(sf);
 	if (dt == LRELU_BFLOAT16)
 		p->s32 = lrelu_bf2f(lrelu_f2bf(sf));
 	else if (dt == LRELU_FLOAT16)
@@ -113,14 +108,14 @@ static lrelu_status prepare_slope(lrelu_framework fw, double slope, lrelu_dtype 
 			                  "(negative_slope=%.17g, dtype %s)",
 			                  slope, lrelu_dtype_name(dt));
 		p->s64 = slope;
-		p->s32 = dt == LRELU_FLOAT64 ? 0.0f : (float)slope;
+		p->s32 = dt == LRELU_FLOAT64 ? 0.0f : lrelu_d2f(slope);
 		return LRELU_OK;
 	case LRELU_MINDSPORE:
 	case LRELU_ONNX:
 	case LRELU_TENSORFLOW:
 		/* MindSpore: scalar_to_tensor(alpha) is a float32 tensor, then Cast to x's
 		 * dtype.  ONNX and TF: alpha is a FLOAT attribute cast to T. */
-		cast_float_slope(to_float_rne(slope), dt, p);
+		cast_float_slope(lrelu_d2f(slope), dt, p);
 		return LRELU_OK;
 	}
 	return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
@@ -151,6 +146,13 @@ lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype
 	return LRELU_OK;
 }
 
+/* slope >= 0.0 in IEEE arithmetic: +0, -0 and everything positive; not NaN. */
+static int slope_nonnegative(double slope)
+{
+	uint64_t u = lrelu_f64_bits(slope), a = u & 0x7FFFFFFFFFFFFFFFull;
+	return a <= 0x7FF0000000000000ull && ((u >> 63) == 0 || a == 0);
+}
+
 lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slope, lrelu_dtype dt,
                                     int self_is_result, struct lrelu_kparams *p,
                                     enum lrelu_brule *rule)
@@ -161,8 +163,9 @@ lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slope, lrelu_dtyp
 	switch (fw) {
 	case LRELU_TORCH:
 		/* TORCH_META_FUNC(leaky_relu_backward): negval.to<double>() >= 0.0, so a NaN
-		 * slope is refused too. */
-		if (self_is_result && !(slope >= 0.0))
+		 * slope is refused too.  Tested on the bits: a compare would see a negative
+		 * subnormal slope as zero under the caller's DAZ (no guard here, see api.c). */
+		if (self_is_result && !slope_nonnegative(slope))
 			return lrelu_fail(
 				LRELU_ERR_INPLACE,
 				"In-place leakyReLu backward calculation is triggered with a negative slope "

@@ -503,23 +503,28 @@ static void fp_restore(unsigned old) { (void)old; }
 static unsigned fp_get(void) { return 0; }
 #endif
 
-static void hostile_env(void)
+/* n elements (at most 1000); tiny: half the values subnormal or with subnormal
+ * products, else none (then small float calls run the fwdx kernels to the end). */
+static void hostile_env(size_t N, int tiny)
 {
-	enum { N = 1000 };
-	static uint32_t x32[N], y32[N], w32[N], g32[N];
-	static uint64_t x64[N], y64[N], w64[N], g64[N];
-	static uint16_t xh[N], yh[N], wh[N], gh[N];
+	static uint32_t x32[1000], y32[1000], w32[1000], g32[1000];
+	static uint64_t x64[1000], y64[1000], w64[1000], g64[1000];
+	static uint16_t xh[1000], yh[1000], wh[1000], gh[1000];
 	static const lrelu_isa pub[] = { LRELU_ISA_SCALAR, LRELU_ISA_SSE2, LRELU_ISA_AVX2,
 	                                 LRELU_ISA_AVX512, LRELU_ISA_NEON };
 	const float s = -0.3f;
 	struct lrelu_kparams p;
 	params(&p, s);
 	p.s64 = (double)s;
-	/* subnormal inputs and products, half of them */
-	for (int i = 0; i < N; i++) {
-		x32[i] = (uint32_t)(next64() & 0x807FFFFF) | (i & 1 ? 0x3F000000u : 0);
+	for (size_t i = 0; i < N; i++) {
+		if (tiny) { /* subnormal inputs and products, half of them */
+			x32[i] = (uint32_t)(next64() & 0x807FFFFF) | (i & 1 ? 0x3F000000u : 0);
+			x64[i] = (next64() & 0x800FFFFFFFFFFFFFull) | (i & 1 ? 0x3FE0000000000000ull : 0);
+		} else { /* |x| in [2^-1, 2^1): every product inexact, so the rounding mode shows */
+			x32[i] = (uint32_t)(next64() & 0x807FFFFF) | 0x3F000000u;
+			x64[i] = (next64() & 0x800FFFFFFFFFFFFFull) | 0x3FE0000000000000ull;
+		}
 		g32[i] = (uint32_t)(next64() & 0x80FFFFFF) | 0x00800000u;
-		x64[i] = (next64() & 0x800FFFFFFFFFFFFFull) | (i & 1 ? 0x3FE0000000000000ull : 0);
 		g64[i] = (next64() & 0x801FFFFFFFFFFFFFull) | 0x0010000000000000ull;
 		xh[i] = (uint16_t)(next64() & 0x83FF);
 		gh[i] = (uint16_t)((next64() & 0x87FF) | 0x0400);
@@ -558,11 +563,168 @@ static void hostile_env(void)
 				CHECK(after == hostile, "%s: the caller's FP control register was not restored",
 				      lrelu_isa_name(pub[pi]));
 				compare(lrelu_isa_name(pub[pi]), kt, bwd ? "public backward" : "public forward", N,
-				        y, w, "FTZ+DAZ+round-toward-zero");
+				        y, w, tiny ? "FTZ+DAZ+round-toward-zero, subnormals" : "FTZ+DAZ+round-toward-zero");
 			}
 		}
 	}
 	lrelu_set_isa(LRELU_ISA_AUTO);
+}
+
+/* A subnormal slope must reach the kernels intact whatever DAZ says: the flat entry
+ * points once widened the float slope to double outside the guard, and DAZ made it 0. */
+static void subnormal_slope(void)
+{
+	static const lrelu_isa pub[] = { LRELU_ISA_SCALAR, LRELU_ISA_SSE2, LRELU_ISA_AVX2,
+	                                 LRELU_ISA_AVX512, LRELU_ISA_NEON };
+	enum { N = 70 };
+	float x32[N], y32[N], w32[N];
+	double x64[N], y64[N], w64[N];
+	uint16_t xh[N], yh[N], wh[N];
+	const float s = 1e-40f;
+	const double s64 = 1e-310;
+	struct lrelu_kparams p;
+	params(&p, 0.0);
+	p.s32 = s;
+	p.s64 = s64;
+	for (int i = 0; i < N; i++) {
+		x32[i] = -1e30f * (float)(i + 1);
+		x64[i] = -1e300 * (double)(i + 1);
+		xh[i] = (uint16_t)(0xF800 + i); /* large negative float16 and bfloat16 values */
+	}
+	for (size_t pi = 0; pi < sizeof pub / sizeof pub[0]; pi++) {
+		if (!lrelu_isa_available(pub[pi]))
+			continue;
+		lrelu_set_isa(pub[pi]);
+		for (int kt = 0; kt < KT_COUNT; kt++) {
+			const void *x = kt == KT_F32 ? (void *)x32 : kt == KT_F64 ? (void *)x64 : (void *)xh;
+			void *y = kt == KT_F32 ? (void *)y32 : kt == KT_F64 ? (void *)y64 : (void *)yh;
+			void *w = kt == KT_F32 ? (void *)w32 : kt == KT_F64 ? (void *)w64 : (void *)wh;
+			lrelu_kernels_scalar.fwd[kt][RULE_GT](N, x, w, &p);
+			unsigned old = fp_hostile();
+			lrelu_status st = kt == KT_F32   ? lrelu_f32(x, y, N, s)
+			                  : kt == KT_F64 ? lrelu_f64(x, y, N, s64)
+			                  : kt == KT_BF16 ? lrelu_bf16(x, y, N, s)
+			                                 : lrelu_f16(x, y, N, s);
+			fp_restore(old);
+			CHECK(st == LRELU_OK, "status %d", (int)st);
+			compare(lrelu_isa_name(pub[pi]), kt, "subnormal slope", N, y, w, "FTZ+DAZ+RZ");
+		}
+	}
+	lrelu_set_isa(LRELU_ISA_AUTO);
+}
+
+/* ---- fwdx: the forward that runs without the FP-environment guard ------------------- */
+
+#if defined(__x86_64__)
+/* FTZ, DAZ, round toward zero, and all six exceptions unmasked (flags cleared first):
+ * a wrong rounding shows in the bits, an exception the kernel lets through kills the
+ * test with SIGFPE. */
+static unsigned fp_worst(void)
+{
+	unsigned old = _mm_getcsr();
+	_mm_setcsr((old & ~0x1FBFu) | 0x8040u | 0x6000u);
+	return old;
+}
+#else
+static unsigned fp_worst(void) { return fp_hostile(); }
+#endif
+
+static void envfree(void)
+{
+	enum { N = 300, SENT = 0xA5 };
+	static const double sl[] = { 0.01, -0.5, 3.0, 0.0, -0.0, INFINITY, -INFINITY, 1e-30, 7e30 };
+	static const size_t ns[] = { 0, 1, 15, 16, 17, 63, 64, 65, 100, 128, 129, 255, 256, 300 };
+	static unsigned char x[N * 8], y[N * 8], w[N * 8];
+	int ran = 0;
+	for (int ii = 0; ii < nisas; ii++) {
+		const struct lrelu_kernels *k = isas[ii].k;
+		if (k->fwdx[KT_F32][RULE_GT] == NULL)
+			continue;
+		ran++;
+		for (int kt = KT_F32; kt <= KT_F64; kt++) {
+			size_t es = esize[kt];
+			for (size_t si = 0; si < sizeof sl / sizeof sl[0]; si++) {
+				struct lrelu_kparams p;
+				params(&p, sl[si]);
+				for (int rule = 0; rule < RULE_COUNT; rule++) {
+					for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+						size_t n = ns[ni];
+						/* |x| in [2^-20, 2^60) or a special that is not subnormal */
+						for (size_t i = 0; i < n; i++) {
+							uint64_t r = next64();
+							if (kt == KT_F32) {
+								uint32_t u = (uint32_t)r & 0x807FFFFFu;
+								u |= (uint32_t)(107 + (r >> 40) % 80) << 23;
+								if ((r >> 32) % 8 == 0)
+									u = special32[(r >> 48) % 10]; /* zeros, inf, NaN */
+								memcpy(x + i * 4, &u, 4);
+							} else {
+								uint64_t u = r & 0x800FFFFFFFFFFFFFull;
+								u |= (uint64_t)(1003 + (r >> 20) % 80) << 52;
+								if ((r >> 12) % 8 == 0)
+									u = special64[(r >> 48) % 9];
+								memcpy(x + i * 8, &u, 8);
+							}
+						}
+						for (int t = -1; t < 3; t++) {
+							/* t >= 0: one unsafe value at pos: a subnormal, a product
+							 * that would be subnormal, or a subnormal of the other sign */
+							size_t pos = n == 0 ? 0 : (size_t)(next64() % n), done;
+							unsigned char keep[8];
+							unsigned old;
+							if (t >= 0 && n == 0)
+								continue;
+							if (t >= 0) {
+								memcpy(keep, x + pos * es, es);
+								if (kt == KT_F32) {
+									uint32_t u = t == 0 ? 0x00000001u : t == 1 ? 0x80000000u | (1u << 23) : 0x807FFFFFu;
+									memcpy(x + pos * 4, &u, 4);
+								} else {
+									uint64_t u = t == 0 ? 1ull : t == 1 ? 0x8000000000000000ull | (1ull << 52) : 0x800FFFFFFFFFFFFFull;
+									memcpy(x + pos * 8, &u, 8);
+								}
+							}
+							lrelu_kernels_scalar.fwd[kt][rule](n, x, w, &p);
+							memset(y, SENT, sizeof y);
+							old = fp_worst();
+							done = k->fwdx[kt][rule](n, x, y, &p);
+							fp_restore(old);
+							/* the smallest normal times a slope below 1 is subnormal;
+							 * with a slope of magnitude >= 1, zero or infinite it is not */
+							int unsafe = t == 0 || t == 2 ||
+							             (t == 1 && sl[si] != 0.0 && fabs(sl[si]) < 1.0);
+							CHECK(done <= n && (!unsafe || done <= pos) && (unsafe || done == n),
+							      "%s %s fwdx_%s n=%zu slope %g: returned %zu (unsafe value at %zu: %d)",
+							      isas[ii].name, ktname[kt], rname[rule], n, sl[si], done, pos, unsafe);
+							if (done > n)
+								done = n;
+							compare(isas[ii].name, kt, "fwdx", done, y, w, "FTZ+DAZ+RZ+traps");
+							size_t spill = 0;
+							for (size_t b = done * es; b < sizeof y; b++)
+								spill += y[b] != SENT;
+							CHECK(spill == 0, "%s %s fwdx n=%zu: %zu bytes written past the %zu it returned",
+							      isas[ii].name, ktname[kt], n, spill, done);
+							if (t >= 0)
+								memcpy(x + pos * es, keep, es);
+						}
+					}
+				}
+			}
+			/* a subnormal or NaN slope: nothing it can vouch for */
+			for (int bad = 0; bad < 2; bad++) {
+				struct lrelu_kparams p;
+				params(&p, bad ? NAN : kt == KT_F32 ? 1e-40 : 1e-310);
+				memset(x, 0x3F, sizeof x);
+				memset(y, SENT, sizeof y);
+				unsigned old = fp_worst();
+				size_t done = k->fwdx[kt][RULE_GT](64, x, y, &p);
+				fp_restore(old);
+				CHECK(done == 0 && y[0] == SENT, "%s %s fwdx with a %s slope returned %zu",
+				      isas[ii].name, ktname[kt], bad ? "NaN" : "subnormal", done);
+			}
+		}
+	}
+	printf("fwdx: exercised on %d table(s)\n", ran);
 }
 
 int main(void)
@@ -585,6 +747,12 @@ int main(void)
 	pairs_float();
 	sizes_and_places();
 	narrowing();
-	hostile_env();
+	hostile_env(1000, 1);
+	hostile_env(1000, 0);
+	hostile_env(64, 0); /* small calls: the fwdx path, where an ISA has one */
+	hostile_env(64, 1);
+	hostile_env(37, 0);
+	envfree();
+	subnormal_slope();
 	return tu_finish("test_isa");
 }

@@ -64,6 +64,19 @@ LRELU_HIDDEN extern size_t lrelu_nt_bytes;
 	{ lrelu_##t##_bwd_gt__##isa##_##u, lrelu_##t##_bwd_max__##isa##_##u,                   \
 	  lrelu_##t##_bwd_min__##isa##_##u }
 
+#define LK_FWDX_ROW(t, isa, u)                                                             \
+	{ lrelu_##t##_fwdx_gt__##isa##_##u, lrelu_##t##_fwdx_lt__##isa##_##u,                  \
+	  lrelu_##t##_fwdx_max__##isa##_##u, lrelu_##t##_fwdx_min__##isa##_##u }
+#define LK_DECLARE_FWDX(t, isa, u)                                                         \
+	LRELU_HIDDEN size_t lrelu_##t##_fwdx_gt__##isa##_##u(size_t, const void *, void *,     \
+	                                                     const struct lrelu_kparams *);    \
+	LRELU_HIDDEN size_t lrelu_##t##_fwdx_lt__##isa##_##u(size_t, const void *, void *,     \
+	                                                     const struct lrelu_kparams *);    \
+	LRELU_HIDDEN size_t lrelu_##t##_fwdx_max__##isa##_##u(size_t, const void *, void *,    \
+	                                                      const struct lrelu_kparams *);   \
+	LRELU_HIDDEN size_t lrelu_##t##_fwdx_min__##isa##_##u(size_t, const void *, void *,    \
+	                                                      const struct lrelu_kparams *)
+
 /* Prototypes of one ISA's kernels for one dtype (shared between two tables). */
 #define LK_DECLARE_ROWS(t, isa, u)                                                         \
 	LRELU_HIDDEN void lrelu_##t##_fwd_gt__##isa##_##u(size_t, const void *, void *,        \

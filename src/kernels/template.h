@@ -13,6 +13,8 @@
  *   LK_S     storage family: f, d, or h (VL 16-bit values in vh)
  *   LK_CV    conversion family for 16-bit types (bf, hf, bfne); absent for float types
  *   LK_SLOPE the parameter field: s32 or s64
+ *   LK_ENVFREE (optional, float types) also define the fwdx kernels, which need no
+ *            floating-point environment guard (the family provides envfree_*)
  *
  * Families provide: X_load/X_store (one vector), X_load_n/X_store_n (the first r < VL
  * elements, touching no other memory), X_stream (aligned non-temporal store, only if
@@ -214,6 +216,47 @@ static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
 	LK_ID(fwd_run)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 }
 
+#ifdef LK_ENVFREE
+/*
+ * The forward for small calls that skip the floating-point environment guard (api.c):
+ * the family's arithmetic ignores MXCSR's rounding mode and traps by construction,
+ * and the values FTZ/DAZ could change are ruled out block by block before anything
+ * is stored (LK_OP(envfree_min) and _ok, in the family header).  Returns how many
+ * elements it finished: n, or the start of the first block it cannot vouch for,
+ * from which the caller goes on under the guard.  Nothing at or past that point is
+ * written.
+ */
+static LK_INLINE size_t LK_ID(fwdx)(int rule, size_t n, const void *xv, void *yv,
+                                   const struct lrelu_kparams *p)
+{
+	const LK_E *x = xv;
+	LK_E *y = yv;
+	const LK_CAT2(u, LK_C) min = LK_OP(envfree_min)(p->LK_SLOPE);
+	const LK_V s = LK_OP(set1)(p->LK_SLOPE);
+	size_t i = 0;
+	if (min == 0)
+		return 0;
+	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
+		LK_W x0 = LK_SOP(load)(x + i), x1 = LK_SOP(load)(x + i + LK_WL);
+		LK_W x2 = LK_SOP(load)(x + i + 2 * LK_WL), x3 = LK_SOP(load)(x + i + 3 * LK_WL);
+		if (!LK_OP(envfree_ok4)(x0, x1, x2, x3, min))
+			return i;
+		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, 0, x0, s));
+		LK_SOP(store)(y + i + LK_WL, LK_ID(fwd1)(rule, 0, x1, s));
+		LK_SOP(store)(y + i + 2 * LK_WL, LK_ID(fwd1)(rule, 0, x2, s));
+		LK_SOP(store)(y + i + 3 * LK_WL, LK_ID(fwd1)(rule, 0, x3, s));
+	}
+	for (; i < n; i += LK_WL) {
+		size_t r = n - i < LK_WL ? n - i : LK_WL;
+		LK_W v = LK_SOP(load_n)(x + i, r); /* lanes past r read as zero, which passes */
+		if (!LK_OP(envfree_ok1)(v, min))
+			return i;
+		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, 0, v, s), r);
+	}
+	return n;
+}
+#endif
+
 static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void *gv,
                                  void *dv, const struct lrelu_kparams *p)
 {
@@ -269,6 +312,24 @@ static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void
 		LK_ID(bwd)(brule, n, a, g, dx, p);                                               \
 	}
 
+#ifdef LK_ENVFREE
+#define LK_DEF_FWDX(name, rule)                                                           \
+	LK_LINKAGE size_t LK_FN(LK_T, fwdx_##name, LK_ISA, LK_U)(size_t n, const void *x,    \
+	                                                     void *y,                      \
+	                                                     const struct lrelu_kparams *p); \
+	LK_LINKAGE size_t LK_FN(LK_T, fwdx_##name, LK_ISA, LK_U)(size_t n, const void *x,    \
+	                                                     void *y,                      \
+	                                                     const struct lrelu_kparams *p)  \
+	{                                                                                    \
+		return LK_ID(fwdx)(rule, n, x, y, p);                                            \
+	}
+LK_DEF_FWDX(gt, RULE_GT)
+LK_DEF_FWDX(lt, RULE_LT)
+LK_DEF_FWDX(max, RULE_MAX)
+LK_DEF_FWDX(min, RULE_MIN)
+#undef LK_DEF_FWDX
+#endif
+
 LK_DEF_FWD(gt, RULE_GT)
 LK_DEF_FWD(lt, RULE_LT)
 LK_DEF_FWD(max, RULE_MAX)
@@ -315,3 +376,4 @@ static void LK_FN(LK_T, narrow, LK_ISA, LK_U)(size_t n, const void *xv, void *yv
 #undef LK_CVF
 #undef LK_NARROW_F
 #undef LK_SLOPE
+#undef LK_ENVFREE

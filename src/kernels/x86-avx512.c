@@ -12,6 +12,8 @@ LK_TARGET_PUSH("avx512f,avx512bw,avx512vl,f16c")
 LK_DECLARE_ROWS(f32, avx512, u64);
 LK_DECLARE_ROWS(f64, avx512, u32);
 LK_DECLARE_ROWS(f16, avx512, u64);
+LK_DECLARE_FWDX(f32, avx512, u64);
+LK_DECLARE_FWDX(f64, avx512, u32);
 
 #define LK_T f32
 #define LK_KT KT_F32
@@ -20,6 +22,7 @@ LK_DECLARE_ROWS(f16, avx512, u64);
 #define LK_C f
 #define LK_S f
 #define LK_SLOPE s32
+#define LK_ENVFREE 1
 #include "template.h"
 
 #define LK_T f64
@@ -29,6 +32,7 @@ LK_DECLARE_ROWS(f16, avx512, u64);
 #define LK_C d
 #define LK_S d
 #define LK_SLOPE s64
+#define LK_ENVFREE 1
 #include "template.h"
 
 #define LK_T f16
@@ -60,6 +64,7 @@ const struct lrelu_kernels lrelu_kernels_avx512 = {
 	  LK_FWD_ROW(bf16, avx512, u64), LK_FWD_ROW(f16, avx512, u64) },
 	{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),
 	  LK_BWD_ROW(bf16, avx512, u64), LK_BWD_ROW(f16, avx512, u64) },
+	{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },
 };
 
 const struct lrelu_narrow_fns lrelu_narrow_avx512 = {

@@ -23,6 +23,15 @@ static LK_INLINE void lk_sfence(void)
 static LK_INLINE __mmask16 k16(size_t r) { return (__mmask16)((1u << r) - 1u); }
 static LK_INLINE __mmask8 k8(size_t r) { return (__mmask8)((1u << r) - 1u); }
 
+/*
+ * Arithmetic and compares carry their rounding and exception control in the
+ * instruction (EVEX embedded rounding: {rn-sae}, compares {sae}), so MXCSR's rounding
+ * mode and exception masks cannot change a result or raise SIGFPE here.  Only FTZ
+ * and DAZ still act, and only on subnormal operands or results: see the envfree
+ * helpers at the end, which let small calls skip the MXCSR guard.
+ */
+#define LK_RN (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+
 /* ---- float ------------------------------------------------------------------------ */
 static LK_INLINE vf f_load(const float *p) { return _mm512_loadu_ps(p); }
 static LK_INLINE void f_store(float *p, vf v) { _mm512_storeu_ps(p, v); }
@@ -31,11 +40,11 @@ static LK_INLINE vf f_load_n(const float *p, size_t r) { return _mm512_maskz_loa
 static LK_INLINE void f_store_n(float *p, vf v, size_t r) { _mm512_mask_storeu_ps(p, k16(r), v); }
 static LK_INLINE vf f_set1(float s) { return _mm512_set1_ps(s); }
 static LK_INLINE vf f_zero(void) { return _mm512_setzero_ps(); }
-static LK_INLINE vf f_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
-static LK_INLINE vf f_add(vf a, vf b) { return _mm512_add_ps(a, b); }
-static LK_INLINE mf f_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
-static LK_INLINE mf f_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
-static LK_INLINE mf f_eq(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+static LK_INLINE vf f_mul(vf a, vf b) { return _mm512_mul_round_ps(a, b, LK_RN); }
+static LK_INLINE vf f_add(vf a, vf b) { return _mm512_add_round_ps(a, b, LK_RN); }
+static LK_INLINE mf f_gt(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_GT_OQ, _MM_FROUND_NO_EXC); }
+static LK_INLINE mf f_lt(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_LT_OQ, _MM_FROUND_NO_EXC); }
+static LK_INLINE mf f_eq(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_EQ_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE vf f_sel(mf m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
 
 /* ---- double ----------------------------------------------------------------------- */
@@ -46,11 +55,11 @@ static LK_INLINE vd d_load_n(const double *p, size_t r) { return _mm512_maskz_lo
 static LK_INLINE void d_store_n(double *p, vd v, size_t r) { _mm512_mask_storeu_pd(p, k8(r), v); }
 static LK_INLINE vd d_set1(double s) { return _mm512_set1_pd(s); }
 static LK_INLINE vd d_zero(void) { return _mm512_setzero_pd(); }
-static LK_INLINE vd d_mul(vd a, vd b) { return _mm512_mul_pd(a, b); }
-static LK_INLINE vd d_add(vd a, vd b) { return _mm512_add_pd(a, b); }
-static LK_INLINE md d_gt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
-static LK_INLINE md d_lt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
-static LK_INLINE md d_eq(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+static LK_INLINE vd d_mul(vd a, vd b) { return _mm512_mul_round_pd(a, b, LK_RN); }
+static LK_INLINE vd d_add(vd a, vd b) { return _mm512_add_round_pd(a, b, LK_RN); }
+static LK_INLINE md d_gt(vd a, vd b) { return _mm512_cmp_round_pd_mask(a, b, _CMP_GT_OQ, _MM_FROUND_NO_EXC); }
+static LK_INLINE md d_lt(vd a, vd b) { return _mm512_cmp_round_pd_mask(a, b, _CMP_LT_OQ, _MM_FROUND_NO_EXC); }
+static LK_INLINE md d_eq(vd a, vd b) { return _mm512_cmp_round_pd_mask(a, b, _CMP_EQ_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE vd d_sel(md m, vd a, vd b) { return _mm512_mask_blend_pd(m, b, a); }
 
 /* ---- 16-bit storage --------------------------------------------------------------- */
@@ -85,5 +94,78 @@ static LK_INLINE vh bf_narrow(vf v)
 /* F16C at 512 bits: exact widening; immediate 0 = round to nearest even. */
 static LK_INLINE vf hf_widen(vh h) { return _mm512_cvtph_ps(h); }
 static LK_INLINE vh hf_narrow(vf v) { return _mm512_cvtps_ph(v, 0); }
+
+/*
+ * FTZ and DAZ, the part of MXCSR the instructions above still obey, change a result
+ * only through a subnormal operand (x, or the slope) or a subnormal product.  For a
+ * normal slope s with biased exponent es, a normal x with biased exponent ex >=
+ * 128 - es gives |x * s| >= 2^(ex-127) * 2^(es-127) >= 2^-126: normal before and
+ * after rounding.  So envfree_min(s) is the smallest magnitude pattern a non-zero x
+ * may have (zero x is always fine: 0 * s is an exact zero); 0 means no x is safe
+ * (subnormal or NaN slope; a zero or infinite slope makes no subnormal product, so
+ * only x itself must be normal).  The check is per block of 4 vectors: min(|x| - 1)
+ * in unsigned arithmetic, where a zero wraps to the maximum and passes, and NaN and
+ * infinity are large and pass.  It gives up a factor of two of magnitudes at the
+ * bottom of the range, which take the guarded path instead.
+ */
+typedef uint32_t uf; /* the magnitude patterns of vf and vd lanes */
+typedef uint64_t ud;
+static LK_INLINE uint32_t f_envfree_min(float s)
+{
+	uint32_t u;
+	memcpy(&u, &s, sizeof u);
+	u &= 0x7FFFFFFFu;
+	if (u == 0 || u == 0x7F800000u)
+		return 0x00800000u;
+	if (u < 0x00800000u || u > 0x7F800000u)
+		return 0;
+	u >>= 23;
+	return (u >= 127 ? 1u : 128u - u) << 23;
+}
+static LK_INLINE __m512i f_envfree_key(vf v)
+{
+	return _mm512_sub_epi32(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7FFFFFFF)),
+	                        _mm512_set1_epi32(1));
+}
+static LK_INLINE int f_envfree_ok1(vf a, uint32_t min)
+{
+	return _mm512_cmplt_epu32_mask(f_envfree_key(a), _mm512_set1_epi32((int)(min - 1))) == 0;
+}
+static LK_INLINE int f_envfree_ok4(vf a, vf b, vf c, vf d, uint32_t min)
+{
+	__m512i m = _mm512_min_epu32(_mm512_min_epu32(f_envfree_key(a), f_envfree_key(b)),
+	                             _mm512_min_epu32(f_envfree_key(c), f_envfree_key(d)));
+	return _mm512_cmplt_epu32_mask(m, _mm512_set1_epi32((int)(min - 1))) == 0;
+}
+
+/* The same for double: biased exponents ex + es >= 1024 give |x * s| >= 2^-1022. */
+static LK_INLINE uint64_t d_envfree_min(double s)
+{
+	uint64_t u;
+	memcpy(&u, &s, sizeof u);
+	u &= 0x7FFFFFFFFFFFFFFFull;
+	if (u == 0 || u == 0x7FF0000000000000ull)
+		return 0x0010000000000000ull;
+	if (u < 0x0010000000000000ull || u > 0x7FF0000000000000ull)
+		return 0;
+	u >>= 52;
+	return (u >= 1023 ? 1ull : 1024ull - u) << 52;
+}
+static LK_INLINE __m512i d_envfree_key(vd v)
+{
+	return _mm512_sub_epi64(_mm512_and_si512(_mm512_castpd_si512(v),
+	                                         _mm512_set1_epi64(0x7FFFFFFFFFFFFFFFll)),
+	                        _mm512_set1_epi64(1));
+}
+static LK_INLINE int d_envfree_ok1(vd a, uint64_t min)
+{
+	return _mm512_cmplt_epu64_mask(d_envfree_key(a), _mm512_set1_epi64((long long)(min - 1))) == 0;
+}
+static LK_INLINE int d_envfree_ok4(vd a, vd b, vd c, vd d, uint64_t min)
+{
+	__m512i m = _mm512_min_epu64(_mm512_min_epu64(d_envfree_key(a), d_envfree_key(b)),
+	                             _mm512_min_epu64(d_envfree_key(c), d_envfree_key(d)));
+	return _mm512_cmplt_epu64_mask(m, _mm512_set1_epi64((long long)(min - 1))) == 0;
+}
 
 #endif /* LRELU_X86_AVX512_H */
