@@ -764,38 +764,93 @@ static void env_set(unsigned long v) { __asm__ __volatile__("msr fpcr, %0" : : "
 static void test_fpenv(void)
 {
 #ifdef HAVE_FTZ
-	enum { N = 4096 };
+	/* 4096 elements take the guarded path; 64 and 100 the small-call path that runs
+	 * without the guard where the ISA has fwdx kernels (and falls back to it at the
+	 * first subnormal).  tiny: subnormal inputs and subnormal products; else moderate
+	 * values, whose products are inexact, so that the rounding mode would show. */
+	static const size_t sizes[] = { 4096, 64, 100 };
+	enum { NMAX = 4096 };
 	for (int d = 0; d < 4; d++) {
 		size_t es = ESZ[d];
-		void *x = malloc(N * es), *y = malloc(N * es), *g = malloc(N * es);
-		struct o_exp *exp = malloc(N * sizeof *exp), *bexp = malloc(N * sizeof *bexp);
-		/* subnormal inputs, and products that become subnormal */
-		for (size_t i = 0; i < N; i++) {
-			uint64_t r = rng();
-			uint64_t v = d == 0 ? (r & 0x80FFFFFFu) : d == 1 ? (r & 0x801FFFFFFFFFFFFFull) : (r & 0x87FF);
-			store(DTS[d], x, i, v);
-			store(DTS[d], g, i, v ^ (d == 0 ? 0x80000000u : d == 1 ? 0x8000000000000000ull : 0x8000));
-			exp[i] = o_fwd(DTS[d], LRELU_TORCH, 0.3, v);
-			bexp[i] = o_bwd(DTS[d], LRELU_MINDSPORE, 0.3, v, load(DTS[d], g, i));
+		void *x = malloc(NMAX * es), *y = malloc(NMAX * es), *g = malloc(NMAX * es);
+		struct o_exp *exp = malloc(NMAX * sizeof *exp), *bexp = malloc(NMAX * sizeof *bexp);
+		for (int tiny = 0; tiny < 2; tiny++)
+		for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+		for (int fw = LRELU_TORCH; fw <= LRELU_TENSORFLOW; fw++) {
+			size_t N = sizes[si];
+			const double slope = fw == LRELU_ONNX ? -0.3 : 0.3;
+			for (size_t i = 0; i < N; i++) {
+				uint64_t r = rng(), v;
+				if (tiny)
+					v = d == 0 ? (r & 0x80FFFFFFu) : d == 1 ? (r & 0x801FFFFFFFFFFFFFull) : (r & 0x87FF);
+				else
+					v = d == 0 ? ((r & 0x807FFFFFu) | 0x3F000000u)
+					  : d == 1 ? ((r & 0x800FFFFFFFFFFFFFull) | 0x3FE0000000000000ull)
+					  : ((r & 0x807F) | (d == 2 ? 0x3F00 : 0x3800));
+				store(DTS[d], x, i, v);
+				store(DTS[d], g, i, v ^ (d == 0 ? 0x80000000u : d == 1 ? 0x8000000000000000ull : 0x8000));
+				exp[i] = o_fwd(DTS[d], (lrelu_framework)fw, slope, v);
+				bexp[i] = o_bwd(DTS[d], LRELU_MINDSPORE, 0.3, v, load(DTS[d], g, i));
+			}
+			for (int k = 0; k < nisas; k++) {
+				lrelu_set_isa(isas[k]);
+				__typeof__(env_get()) before = env_get();
+				env_hostile();
+				__typeof__(env_get()) hostile = env_get();
+				lrelu_status st = run_fwd(d, (lrelu_framework)fw, slope, x, y, N);
+				__typeof__(env_get()) after = env_get();
+				env_set(before);
+				CHECK(st == LRELU_OK && after == hostile, "fp environment restored after the call");
+				check_all(d, tiny ? "FTZ/DAZ/round-to-zero forward, subnormals" : "FTZ/DAZ/round-to-zero forward",
+				          exp, y, N, isas[k], (lrelu_framework)fw, slope);
+				if (fw != LRELU_MINDSPORE)
+					continue;
+				env_hostile();
+				st = run_bwd(d, LRELU_MINDSPORE, 0.3, x, g, y, N);
+				env_set(before);
+				check_all(d, "FTZ/DAZ/round-to-zero backward", bexp, y, N, isas[k], LRELU_MINDSPORE, 0.3);
+			}
 		}
-		for (int k = 0; k < nisas; k++) {
-			lrelu_set_isa(isas[k]);
-			__typeof__(env_get()) before = env_get();
-			env_hostile();
-			__typeof__(env_get()) hostile = env_get();
-			lrelu_status st = run_fwd(d, LRELU_TORCH, 0.3, x, y, N);
-			__typeof__(env_get()) after = env_get();
-			env_set(before);
-			CHECK(st == LRELU_OK && after == hostile, "fp environment restored after the call");
-			check_all(d, "FTZ/DAZ/round-to-zero forward", exp, y, N, isas[k], LRELU_TORCH, 0.3);
-			env_hostile();
-			st = run_bwd(d, LRELU_MINDSPORE, 0.3, x, g, y, N);
-			env_set(before);
-			check_all(d, "FTZ/DAZ/round-to-zero backward", bexp, y, N, isas[k], LRELU_MINDSPORE, 0.3);
+		/* The slope itself subnormal: its conversions (to float, and the float back to
+		 * double for float64) and compares happen before any guard, so they must not
+		 * obey DAZ/FTZ either.  x large and negative: every product is normal. */
+		for (int fw = LRELU_TORCH; fw <= LRELU_TENSORFLOW; fw++) {
+			const double slope = d == 1 && fw == LRELU_TORCH ? 1e-310 : 1e-40;
+			enum { M = 64 };
+			for (size_t i = 0; i < M; i++) {
+				uint64_t v = d == 0 ? 0xF1000000u + i : d == 1 ? 0xC7E0000000000000ull + i
+				           : d == 2 ? 0xF100u + i : 0xF800u + i;
+				store(DTS[d], x, i, v);
+				exp[i] = o_fwd(DTS[d], (lrelu_framework)fw, slope, v);
+			}
+			for (int k = 0; k < nisas; k++) {
+				lrelu_set_isa(isas[k]);
+				__typeof__(env_get()) before = env_get();
+				env_hostile();
+				lrelu_status st = run_fwd(d, (lrelu_framework)fw, slope, x, y, M);
+				env_set(before);
+				CHECK(st == LRELU_OK, "subnormal slope: status %d", (int)st);
+				check_all(d, "subnormal slope under FTZ/DAZ", exp, y, M, isas[k],
+				          (lrelu_framework)fw, slope);
+			}
 		}
 		free(x), free(y), free(g), free(exp), free(bexp);
 	}
 	lrelu_set_isa(LRELU_ISA_AUTO);
+	/* PyTorch refuses an in-place backward with a negative slope, however tiny; DAZ
+	 * must not turn -1e-310 into zero on the way. */
+	{
+		double a[2] = { 1.0, -1.0 }, gr[2] = { 1.0, 1.0 }, dx[2];
+		int64_t shape[1] = { 2 };
+		lrelu_tensor ta = lrelu_tensor_make(a, LRELU_FLOAT64, 1, shape, NULL);
+		lrelu_tensor tg = lrelu_tensor_make(gr, LRELU_FLOAT64, 1, shape, NULL);
+		lrelu_tensor td = lrelu_tensor_make(dx, LRELU_FLOAT64, 1, shape, NULL);
+		__typeof__(env_get()) before = env_get();
+		env_hostile();
+		lrelu_status st = lrelu_backward(LRELU_TORCH, -1e-310, &tg, &ta, true, &td);
+		env_set(before);
+		CHECK(st == LRELU_ERR_INPLACE, "negative subnormal slope, in-place backward under DAZ: status %d", (int)st);
+	}
 #endif
 	/* fesetround alone (every platform) */
 	{

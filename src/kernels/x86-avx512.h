@@ -101,12 +101,18 @@ static LK_INLINE vh hf_narrow(vf v) { return _mm512_cvtps_ph(v, 0); }
  * normal slope s with biased exponent es, a normal x with biased exponent ex >=
  * 128 - es gives |x * s| >= 2^(ex-127) * 2^(es-127) >= 2^-126: normal before and
  * after rounding.  So envfree_min(s) is the smallest magnitude pattern a non-zero x
- * may have (zero x is always fine: 0 * s is an exact zero); 0 means no x is safe
- * (subnormal or NaN slope; a zero or infinite slope makes no subnormal product, so
- * only x itself must be normal).  The check is per block of 4 vectors: min(|x| - 1)
- * in unsigned arithmetic, where a zero wraps to the maximum and passes, and NaN and
- * infinity are large and pass.  It gives up a factor of two of magnitudes at the
- * bottom of the range, which take the guarded path instead.
+ * may have (zero x is fine: 0 * s is an exact zero); 0 means no x is safe (a
+ * subnormal, infinite or NaN slope; a zero slope only needs x normal).
+ *
+ * Infinite and NaN x are refused too, so that no NaN ever reaches a compare: the
+ * compiler may rewrite a quiet compare into a signalling one with swapped operands
+ * (clang 14 turns GT_OQ {sae} into LT_OS without {sae}), which would trap on a NaN
+ * when the caller unmasked the invalid exception.  With finite x and slope a product
+ * is finite or overflows to infinity, which {sae} keeps from trapping.
+ *
+ * The check is per block of 4 vectors: min(|x| - 1) in unsigned arithmetic (a zero
+ * wraps to the maximum and passes) and max(|x|) below infinity.  It gives up a factor
+ * of two of magnitudes at the bottom of the range, which take the guarded path.
  */
 typedef uint32_t uf; /* the magnitude patterns of vf and vd lanes */
 typedef uint64_t ud;
@@ -115,27 +121,38 @@ static LK_INLINE uint32_t f_envfree_min(float s)
 	uint32_t u;
 	memcpy(&u, &s, sizeof u);
 	u &= 0x7FFFFFFFu;
-	if (u == 0 || u == 0x7F800000u)
+	if (u == 0)
 		return 0x00800000u;
-	if (u < 0x00800000u || u > 0x7F800000u)
+	if (u < 0x00800000u || u >= 0x7F800000u)
 		return 0;
 	u >>= 23;
 	return (u >= 127 ? 1u : 128u - u) << 23;
 }
-static LK_INLINE __m512i f_envfree_key(vf v)
+static LK_INLINE int f_envfree_okv(__m512i lo, __m512i hi, uint32_t min)
 {
-	return _mm512_sub_epi32(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7FFFFFFF)),
-	                        _mm512_set1_epi32(1));
+	return (_mm512_cmplt_epu32_mask(lo, _mm512_set1_epi32((int)(min - 1))) |
+	        _mm512_cmpge_epu32_mask(hi, _mm512_set1_epi32(0x7F800000))) == 0;
+}
+static LK_INLINE __m512i f_mag(vf v)
+{
+	return _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7FFFFFFF));
+}
+static LK_INLINE __m512i f_mag1(__m512i m)
+{
+	return _mm512_sub_epi32(m, _mm512_set1_epi32(1));
 }
 static LK_INLINE int f_envfree_ok1(vf a, uint32_t min)
 {
-	return _mm512_cmplt_epu32_mask(f_envfree_key(a), _mm512_set1_epi32((int)(min - 1))) == 0;
+	__m512i m = f_mag(a);
+	return f_envfree_okv(f_mag1(m), m, min);
 }
 static LK_INLINE int f_envfree_ok4(vf a, vf b, vf c, vf d, uint32_t min)
 {
-	__m512i m = _mm512_min_epu32(_mm512_min_epu32(f_envfree_key(a), f_envfree_key(b)),
-	                             _mm512_min_epu32(f_envfree_key(c), f_envfree_key(d)));
-	return _mm512_cmplt_epu32_mask(m, _mm512_set1_epi32((int)(min - 1))) == 0;
+	__m512i ma = f_mag(a), mb = f_mag(b), mc = f_mag(c), md_ = f_mag(d);
+	__m512i lo = _mm512_min_epu32(_mm512_min_epu32(f_mag1(ma), f_mag1(mb)),
+	                              _mm512_min_epu32(f_mag1(mc), f_mag1(md_)));
+	__m512i hi = _mm512_max_epu32(_mm512_max_epu32(ma, mb), _mm512_max_epu32(mc, md_));
+	return f_envfree_okv(lo, hi, min);
 }
 
 /* The same for double: biased exponents ex + es >= 1024 give |x * s| >= 2^-1022. */
@@ -144,28 +161,38 @@ static LK_INLINE uint64_t d_envfree_min(double s)
 	uint64_t u;
 	memcpy(&u, &s, sizeof u);
 	u &= 0x7FFFFFFFFFFFFFFFull;
-	if (u == 0 || u == 0x7FF0000000000000ull)
+	if (u == 0)
 		return 0x0010000000000000ull;
-	if (u < 0x0010000000000000ull || u > 0x7FF0000000000000ull)
+	if (u < 0x0010000000000000ull || u >= 0x7FF0000000000000ull)
 		return 0;
 	u >>= 52;
 	return (u >= 1023 ? 1ull : 1024ull - u) << 52;
 }
-static LK_INLINE __m512i d_envfree_key(vd v)
+static LK_INLINE int d_envfree_okv(__m512i lo, __m512i hi, uint64_t min)
 {
-	return _mm512_sub_epi64(_mm512_and_si512(_mm512_castpd_si512(v),
-	                                         _mm512_set1_epi64(0x7FFFFFFFFFFFFFFFll)),
-	                        _mm512_set1_epi64(1));
+	return (_mm512_cmplt_epu64_mask(lo, _mm512_set1_epi64((long long)(min - 1))) |
+	        _mm512_cmpge_epu64_mask(hi, _mm512_set1_epi64(0x7FF0000000000000ll))) == 0;
+}
+static LK_INLINE __m512i d_mag(vd v)
+{
+	return _mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFFll));
+}
+static LK_INLINE __m512i d_mag1(__m512i m)
+{
+	return _mm512_sub_epi64(m, _mm512_set1_epi64(1));
 }
 static LK_INLINE int d_envfree_ok1(vd a, uint64_t min)
 {
-	return _mm512_cmplt_epu64_mask(d_envfree_key(a), _mm512_set1_epi64((long long)(min - 1))) == 0;
+	__m512i m = d_mag(a);
+	return d_envfree_okv(d_mag1(m), m, min);
 }
 static LK_INLINE int d_envfree_ok4(vd a, vd b, vd c, vd d, uint64_t min)
 {
-	__m512i m = _mm512_min_epu64(_mm512_min_epu64(d_envfree_key(a), d_envfree_key(b)),
-	                             _mm512_min_epu64(d_envfree_key(c), d_envfree_key(d)));
-	return _mm512_cmplt_epu64_mask(m, _mm512_set1_epi64((long long)(min - 1))) == 0;
+	__m512i ma = d_mag(a), mb = d_mag(b), mc = d_mag(c), md_ = d_mag(d);
+	__m512i lo = _mm512_min_epu64(_mm512_min_epu64(d_mag1(ma), d_mag1(mb)),
+	                              _mm512_min_epu64(d_mag1(mc), d_mag1(md_)));
+	__m512i hi = _mm512_max_epu64(_mm512_max_epu64(ma, mb), _mm512_max_epu64(mc, md_));
+	return d_envfree_okv(lo, hi, min);
 }
 
 #endif /* LRELU_X86_AVX512_H */
