@@ -6,8 +6,10 @@
  * Inference engines often run with flush-to-zero and denormals-are-zero set, and some
  * programs change the rounding mode or unmask exceptions.  Any of those changes the
  * bits of x * s (or raises SIGFPE on a NaN), so every public entry point switches to
- * the IEEE default for the duration of the call and restores the caller's register.
- * Reading the register is cheap; it is only written when it differs.
+ * the IEEE default for the duration of the call and restores the caller's register;
+ * it is only written when it differs.  Reading it costs a few nanoseconds (on x86
+ * stmxcsr waits for the floating-point work in flight), so small float calls first
+ * try the fwdx kernels, which need no guard (docs/kernels.md).
  */
 #if defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__))
 #include <xmmintrin.h>
