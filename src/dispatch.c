@@ -43,7 +43,8 @@ const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa)
 #endif
 #ifdef LRELU_HAVE_AVX512
 	case LRELU_ISA_AVX512:
-		if (!(f & LRELU_CPU_AVX512) || !(f & LRELU_CPU_F16C))
+		/* AVX2 too: the table borrows an AVX2 kernel (float16, x86-avx512.c) */
+		if (!(f & LRELU_CPU_AVX512) || !(f & LRELU_CPU_F16C) || !(f & LRELU_CPU_AVX2))
 			return NULL;
 #  ifdef LRELU_HAVE_AVX512BF16
 		if (f & LRELU_CPU_AVX512BF16)

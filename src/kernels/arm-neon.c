@@ -37,6 +37,10 @@ static LK_INLINE mf f_gt(vf a, vf b) { return vcgtq_f32(a, b); }
 static LK_INLINE mf f_lt(vf a, vf b) { return vcltq_f32(a, b); }
 static LK_INLINE mf f_eq(vf a, vf b) { return vceqq_f32(a, b); }
 static LK_INLINE vf f_sel(mf m, vf a, vf b) { return vbslq_f32(m, a, b); }
+static LK_INLINE vf f_sel_sign(vf x, vf a, vf b)
+{
+	return vbslq_f32(vreinterpretq_u32_s32(vshrq_n_s32(vreinterpretq_s32_f32(x), 31)), a, b);
+}
 
 /* ---- double ----------------------------------------------------------------------- */
 static LK_INLINE vd d_load(const double *p) { return vld1q_f64(p); }

@@ -15,11 +15,13 @@
  *   LK_SLOPE the parameter field: s32 or s64
  *   LK_ENVFREE (optional, float types) also define the fwdx kernels, which need no
  *            floating-point environment guard (the family provides envfree_*)
+ *   LK_GTS_DELEGATE (optional, 16-bit types) a kernel to call for RULE_GTS instead
  *
  * Families provide: X_load/X_store (one vector), X_load_n/X_store_n (the first r < VL
  * elements, touching no other memory), X_stream (aligned non-temporal store, only if
  * LK_NT is defined), X_sel(mask, a, b) = mask ? a : b; compute families also
- * X_mul, X_add, X_gt, X_lt, X_eq (ordered compares: false on NaN), X_set1, X_zero;
+ * X_mul, X_add, X_gt, X_lt, X_eq (ordered compares: false on NaN), X_set1, X_zero,
+ * X_sel_sign(x, a, b) = (sign bit of x) ? a : b (used by the 16-bit types);
  * conversion families X_widen (exact) and X_narrow (round to nearest even, fp16.h's
  * NaN rule).  LANES_f / LANES_d are the vector lengths.
  *
@@ -67,6 +69,17 @@
  */
 #define LK_OPAQUE(v) __asm__("" : "+" LK_VREG(v))
 
+/*
+ * RULE_GTS: RULE_GT for the 16-bit types when the slope is finite and its sign bit is
+ * clear, chosen per call by LK_ID(fwd).  It selects in float by the sign of x and rounds once:
+ * narrow(sign(x) ? p : x).  Narrowing a widened x gives x's own bits back, except
+ * that a NaN comes back quiet, which is what x > 0 ? x : p gives for a positive NaN
+ * (p = NaN * s, quiet, same payload); a zero x gives 0 * s = +0 with such a slope, as
+ * the rule wants (with -0.5 it would be -0, with inf a NaN: those keep RULE_GT).  It saves the compare and the 16-bit blend, and the compare into a
+ * mask register is what bounds the 16-bit loops on AMD Zen 4 (docs/kernels.md).
+ */
+#define RULE_GTS RULE_COUNT
+
 static LK_INLINE LK_W LK_ID(fwd1)(int rule, int fast, LK_W wx, LK_V s)
 {
 	LK_V x = LK_WIDEN(wx);
@@ -74,6 +87,10 @@ static LK_INLINE LK_W LK_ID(fwd1)(int rule, int fast, LK_W wx, LK_V s)
 	LK_W pw;
 	(void)fast;
 	LK_OPAQUE(prod);
+#ifdef LK_CV
+	if (rule == RULE_GTS)
+		return LK_NARROW_F(fast, LK_OP(sel_sign)(x, prod, x));
+#endif
 	pw = LK_NARROW_F(fast, prod);
 	switch (rule) {
 	case RULE_GT:
@@ -191,6 +208,18 @@ static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, 
 }
 #endif
 
+static LK_INLINE void LK_ID(fwd_go)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
+                                    uint32_t thr)
+{
+#ifdef LK_NT
+	if (x != y && n * sizeof(LK_E) >= lrelu_nt_bytes) {
+		LK_ID(fwd_nt)(rule, n, x, y, s, thr);
+		return;
+	}
+#endif
+	LK_ID(fwd_run)(rule, n, x, y, s, thr);
+}
+
 static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
                                  const struct lrelu_kparams *p)
 {
@@ -207,13 +236,21 @@ static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
 	/* worth its few nanoseconds only from a few blocks on */
 	thr = n >= 16 * LK_WL ? LK_CAT2(LK_CVF, _threshold)(p->LK_SLOPE) : UINT32_MAX;
 #endif
-#ifdef LK_NT
-	if (x != y && n * sizeof(LK_E) >= lrelu_nt_bytes) {
-		LK_ID(fwd_nt)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
+#ifdef LK_CV
+	if (rule == RULE_GT && !signbit(p->LK_SLOPE) && isfinite(p->LK_SLOPE)) {
+#ifdef LK_CVF
+		/* the fast rounding now also rounds x itself: x must not be subnormal */
+		thr = LK_CAT2(LK_CVF, _threshold_normal)(thr);
+#endif
+#ifdef LK_GTS_DELEGATE
+		LK_GTS_DELEGATE(n, xv, yv, p); /* another ISA's kernel does this case faster */
+#else
+		LK_ID(fwd_go)(RULE_GTS, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
+#endif
 		return;
 	}
 #endif
-	LK_ID(fwd_run)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
+	LK_ID(fwd_go)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 }
 
 #ifdef LK_ENVFREE
@@ -377,3 +414,4 @@ static void LK_FN(LK_T, narrow, LK_ISA, LK_U)(size_t n, const void *xv, void *yv
 #undef LK_NARROW_F
 #undef LK_SLOPE
 #undef LK_ENVFREE
+#undef LK_GTS_DELEGATE

@@ -14,6 +14,8 @@ LK_DECLARE_ROWS(f64, avx512, u32);
 LK_DECLARE_ROWS(f16, avx512, u64);
 LK_DECLARE_FWDX(f32, avx512, u64);
 LK_DECLARE_FWDX(f64, avx512, u32);
+LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
+                                              const struct lrelu_kparams *);
 
 #define LK_T f32
 #define LK_KT KT_F32
@@ -43,6 +45,7 @@ LK_DECLARE_FWDX(f64, avx512, u32);
 #define LK_S h
 #define LK_CV hf
 #define LK_SLOPE s32
+#define LK_GTS_DELEGATE lrelu_f16_fwd_gts__avx2_u32
 #include "template.h"
 
 #undef LK_LINKAGE

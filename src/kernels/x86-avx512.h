@@ -46,6 +46,10 @@ static LK_INLINE mf f_gt(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CM
 static LK_INLINE mf f_lt(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_LT_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE mf f_eq(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_EQ_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE vf f_sel(mf m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+static LK_INLINE vf f_sel_sign(vf x, vf a, vf b)
+{
+	return _mm512_mask_blend_ps(_mm512_cmplt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512()), b, a);
+}
 
 /* ---- double ----------------------------------------------------------------------- */
 static LK_INLINE vd d_load(const double *p) { return _mm512_loadu_pd(p); }

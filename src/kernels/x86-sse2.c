@@ -47,6 +47,10 @@ static LK_INLINE vf f_sel(mf m, vf a, vf b)
 {
 	return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b));
 }
+static LK_INLINE vf f_sel_sign(vf x, vf a, vf b)
+{
+	return f_sel(_mm_castsi128_ps(_mm_srai_epi32(_mm_castps_si128(x), 31)), a, b);
+}
 
 /* ---- double ----------------------------------------------------------------------- */
 static LK_INLINE vd d_load(const double *p) { return _mm_loadu_pd(p); }
