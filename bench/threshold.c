@@ -19,7 +19,7 @@
 int main(void)
 {
 	enum { SAMPLES = 31 };
-	size_t maxn = (size_t)1 << 22;
+	size_t maxn = (size_t)1 << 23;
 	float *x = malloc(maxn * sizeof(float)), *y = malloc(maxn * sizeof(float));
 	if (x == NULL || y == NULL)
 		return 1;

@@ -140,6 +140,7 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
 		y = (char *)y + done * es;
 		n -= done;
 	}
+	prm.nt = !backward && a != y && n * es >= lrelu_nt_bytes;
 	lrelu_fpenv_enter(&env);
 	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
 	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;

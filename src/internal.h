@@ -49,6 +49,10 @@ struct lrelu_kparams {
 	/* quantized: the two code tables (vector body / scalar tail), see quant.c */
 	const uint8_t *qtab_body;
 	const uint8_t *qtab_tail;
+	/* the whole call writes at least lrelu_nt_bytes to one dense output: forward
+	 * kernels stream their stores even when their own part (a thread's chunk) is
+	 * smaller; kernels called on their own decide from their n */
+	int nt;
 };
 
 /* Kernel contract: n elements; x == y (and dx == g or dx == a) is legal; kernels never
@@ -132,6 +136,12 @@ LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
 #define LRELU_PAR_MIN_BYTES ((size_t)16 << 20)
 #endif
 LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c; tests lower it */
+/* threads.c: the adaptive floor above that threshold (0: none); the tests read and
+ * reset it, and turn the adaptation off where they hold workers on purpose. */
+LRELU_HIDDEN size_t lrelu_par_floor(void);
+LRELU_HIDDEN void lrelu_par_floor_reset(void);
+LRELU_HIDDEN void lrelu_par_feedback(size_t bytes, uint64_t total_ns, uint64_t waited_ns);
+LRELU_HIDDEN extern int lrelu_par_adapt;
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
  * boundaries are multiples of `align` elements; serial below the size threshold. */
@@ -156,7 +166,19 @@ static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_k
 	p->s32 = s32;
 	p->s64 = s64;
 	p->qtab_body = p->qtab_tail = NULL;
+	p->nt = 0;
 }
+
+/*
+ * Out-of-place forward calls of at least lrelu_nt_bytes bytes per operand use
+ * non-temporal stores (x86): the kernels decide from their own n, or from
+ * lrelu_kparams.nt, which api.c and tensor.c set from the whole call's size so that
+ * a thread's chunk of a large call streams too.  The default in dispatch.c is
+ * measured in docs/kernels.md; a variable, not a constant, so that tests/test_isa.c
+ * can push every size through that path and scripts/kbench.c can compare.  Set it
+ * only while no other thread is inside the library.
+ */
+LRELU_HIDDEN extern size_t lrelu_nt_bytes;
 
 /* semantics.c: prepare kernel parameters for a float dtype. */
 LRELU_HIDDEN lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype dt,

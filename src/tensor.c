@@ -442,6 +442,8 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 	lrelu_status st;
 	struct plan p;
 	lrelu_fpenv env;
+	struct lrelu_walk wnt;
+	struct lrelu_kparams prm_nt;
 
 	for (int k = 0; k < w->nops; k++)
 		if (ops[k] == NULL)
@@ -503,6 +505,15 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 			numel -= (int64_t)done;
 		}
 		p.shape[0] = numel;
+		if (w->nops == 2 && p.base[0] != p.base[1] &&
+		    (size_t)numel * esize >= lrelu_nt_bytes) {
+			/* one large dense output: every chunk streams its stores */
+			wnt = *w;
+			prm_nt = *w->params;
+			prm_nt.nt = 1;
+			wnt.params = &prm_nt;
+			w = &wnt;
+		}
 	} else {
 		make_plan(&p, ops, w->nops, esize);
 	}

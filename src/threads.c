@@ -7,11 +7,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fpenv.h"
 #include "internal.h"
-#include "kernels/kernels.h" /* lrelu_nt_bytes */
 
 /*
  * Design
@@ -58,6 +58,70 @@
  * internal.h).  A variable only so that the tests can exercise the pool on smaller
  * data; nothing else writes it. */
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
+
+/*
+ * The threshold adapts to how the pool behaves (docs/performance.md).  On a quiet
+ * machine 2 threads run calls of 1-16 MiB up to 2x faster; on a machine where other
+ * threads compete for the cores (another library's spinning OpenMP team, a busy
+ * application) a worker can be preempted while it holds a chunk, and the caller
+ * then waits for it: the same call ran 1.3-1.5x slower than serial.  So after each
+ * threaded job the caller compares the time it spent waiting for other threads'
+ * chunks with the whole call.  A wait above a quarter of it raises `par_floor`, the
+ * size up to which calls stay serial, to twice the call's size (at most
+ * PAR_FLOOR_MAX); a job without such a wait halves it again, down to
+ * lrelu_par_min_bytes.  Calls that stay serial only because of the floor try the pool
+ * once every PROBE_EVERY of them, so the floor comes back down once the cores are
+ * free; each probe that is held up again doubles that interval (up to 64 times), so
+ * that the probes, which can each cost a scheduler time slice, stay rare while the
+ * cores remain busy.  It is a heuristic on timing: results never depend on it.
+ */
+#define PAR_FLOOR_MAX ((size_t)256 << 20)
+#define PROBE_EVERY 64u
+#define PROBE_BACKOFF_MAX 6 /* a probe that goes wrong doubles the interval, to 64 x 64 */
+static atomic_size_t par_floor;   /* 0 until first raised: lrelu_par_min_bytes applies */
+static atomic_uint floor_skipped; /* serial calls kept so by the floor, for probing */
+static atomic_uint probe_backoff; /* log2 of the probe interval / PROBE_EVERY */
+extern int lrelu_par_adapt;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Feedback from one threaded job of `bytes`: total and waiting time in ns. */
+void lrelu_par_feedback(size_t bytes, uint64_t total, uint64_t waited)
+{
+	size_t fl = atomic_load_explicit(&par_floor, memory_order_relaxed);
+	if (!lrelu_par_adapt)
+		return;
+	if (waited * 4 > total) {
+		size_t up = (fl > bytes ? fl : bytes) * 2;
+		unsigned b = atomic_load_explicit(&probe_backoff, memory_order_relaxed);
+		atomic_store_explicit(&par_floor, up < PAR_FLOOR_MAX ? up : PAR_FLOOR_MAX,
+		                      memory_order_relaxed);
+		if (fl != 0 && b < PROBE_BACKOFF_MAX)
+			atomic_store_explicit(&probe_backoff, b + 1, memory_order_relaxed);
+	} else if (fl != 0) {
+		atomic_store_explicit(&par_floor, fl / 2 > lrelu_par_min_bytes ? fl / 2 : 0,
+		                      memory_order_relaxed);
+		atomic_store_explicit(&probe_backoff, 0, memory_order_relaxed);
+	}
+}
+
+/* For the tests: adaptation on or off, the current floor (0: none), a reset. */
+int lrelu_par_adapt = 1;
+size_t lrelu_par_floor(void)
+{
+	return atomic_load_explicit(&par_floor, memory_order_relaxed);
+}
+void lrelu_par_floor_reset(void)
+{
+	atomic_store_explicit(&par_floor, 0, memory_order_relaxed);
+	atomic_store_explicit(&floor_skipped, 0, memory_order_relaxed);
+	atomic_store_explicit(&probe_backoff, 0, memory_order_relaxed);
+}
 /* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
  * medium call uses fewer threads than the pool has). */
 #define CHUNKS_PER_THREAD 8
@@ -384,6 +448,7 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	size_t units, chunks;
 	int threads;
 	struct pool *p;
+	uint64_t t_start, t_own, t_end;
 	lrelu_parallel_for_fn upfor;
 	void *uarg;
 
@@ -410,15 +475,11 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	}
 	if (threads > p->nworkers + 1)
 		threads = p->nworkers + 1;
-	/* The kernels choose non-temporal stores per call, from lrelu_nt_bytes per
-	 * operand on (DRAM sizes, where they win ~1.4x).  A call that big gets chunks
-	 * that big too (two operands), or cutting it would turn them off. */
-	size_t min_chunk = PAR_CHUNK_BYTES;
-	if (bytes / 2 >= lrelu_nt_bytes && min_chunk < 2 * lrelu_nt_bytes)
-		min_chunk = 2 * lrelu_nt_bytes;
+	/* (Non-temporal stores are chosen for the call as a whole, lrelu_kparams.nt, so
+	 * cutting a large call into chunks does not turn them off.) */
 	chunks = (size_t)threads * CHUNKS_PER_THREAD;
-	if (bytes / min_chunk < chunks)
-		chunks = bytes / min_chunk;
+	if (bytes / PAR_CHUNK_BYTES < chunks)
+		chunks = bytes / PAR_CHUNK_BYTES;
 	units = (n + align - 1) / align;
 	if (units < chunks)
 		chunks = units;
@@ -429,6 +490,7 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		goto serial;
 	}
 
+	t_start = mono_ns();
 	p->fn = fn;
 	p->arg = arg;
 	p->n = n;
@@ -444,6 +506,7 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	pthread_mutex_unlock(&p->mu);
 
 	run_chunks(p, gen);
+	t_own = mono_ns();
 
 	for (int i = 0; i < SPIN_ITERS; i++) {
 		if (atomic_load_explicit(&p->finished, memory_order_acquire) == chunks)
@@ -459,10 +522,21 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		pthread_mutex_unlock(&p->mu);
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);
+	t_end = mono_ns();
+	lrelu_par_feedback(bytes, t_end - t_start, t_end - t_own);
 	return;
 
 serial:
 	fn(arg, 0, n);
+}
+
+/* A call kept serial by the floor: is it the one in PROBE_EVERY << backoff that
+ * tries the pool? */
+static int probe_now(void)
+{
+	unsigned every = PROBE_EVERY << atomic_load_explicit(&probe_backoff, memory_order_relaxed);
+	unsigned k = atomic_fetch_add_explicit(&floor_skipped, 1, memory_order_relaxed);
+	return k % every == every - 1;
 }
 
 void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_range_fn fn,
@@ -475,7 +549,8 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 #else
 	bytes = bytes_per_elem != 0 && n > SIZE_MAX / bytes_per_elem ? SIZE_MAX : n * bytes_per_elem;
 #endif
-	if (bytes <= lrelu_par_min_bytes) {
+	if (bytes <= lrelu_par_min_bytes ||
+	    (bytes <= atomic_load_explicit(&par_floor, memory_order_relaxed) && !probe_now())) {
 		if (n != 0)
 			fn(arg, 0, n);
 		return;

@@ -402,8 +402,13 @@ static void sizes_and_places(void)
 								k->bwd[kt][op - RULE_COUNT](n, x, g, y, &p);
 							} else {
 								lrelu_kernels_scalar.fwd[kt][op](n, src_x, want, &p);
-								lrelu_nt_bytes = mode == 2 ? 0 : SIZE_MAX;
+								/* NT forced on: by the threshold on even
+								 * sizes, by kparams.nt (a chunk of a large
+								 * call) on odd ones */
+								lrelu_nt_bytes = mode == 2 && n % 2 == 0 ? 0 : SIZE_MAX;
+								p.nt = mode == 2 && n % 2 == 1;
 								k->fwd[kt][op](n, x, y, &p);
+								p.nt = 0;
 								lrelu_nt_bytes = nt_default;
 							}
 							compare(isas[ii].name, kt,

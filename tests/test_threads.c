@@ -148,6 +148,7 @@ struct rec {
 	int distinct;
 	pthread_t seen[MAXT + 1];
 	pthread_t caller;
+	int worker_sleep_ms; /* a worker sleeps this long in each chunk it runs */
 };
 
 static void rec_range(void *arg, size_t begin, size_t end)
@@ -190,6 +191,8 @@ static void rec_range(void *arg, size_t begin, size_t end)
 	}
 	if (on_worker && r->poison)
 		fp_set(env | FTZ_BITS);
+	if (on_worker && r->worker_sleep_ms > 0)
+		usleep((useconds_t)r->worker_sleep_ms * 1000);
 }
 
 /* Runs parallel_for and checks that the chunks tile [0, n) in order of their begin,
@@ -294,16 +297,72 @@ static void test_chunking(void)
 	check_chunks(3 * 4096 + 1, 4096, 1024, &r, "4 units");
 	CHECK(r.count <= 4, "4 alignment units split into %zu chunks", r.count);
 
-	/* With non-temporal stores from 1 MiB per operand, a 16 MiB call (8 MiB per
-	 * operand) is cut into chunks of at least 2 MiB, not smaller. */
+	/* A call large enough for non-temporal stores is still cut like any other (the
+	 * kernels stream per call, lrelu_kparams.nt, not per chunk): with them from 1 MiB
+	 * per operand, a 16 MiB call runs as several chunks on several threads. */
 	lrelu_nt_bytes = (size_t)1 << 20;
-	check_chunks((size_t)1 << 21, 64, 8, &r, "NT-sized chunks");
-	size_t small = 0;
-	for (size_t i = 0; i < r.count && i < 1024; i++)
-		if (r.e[i] != ((size_t)1 << 21) && (r.e[i] - r.b[i]) * 8 < ((size_t)2 << 20))
-			small++;
-	CHECK(small == 0 && r.count >= 2, "%zu chunks below 2 MiB (of %zu)", small, r.count);
+	r.barrier = 2; /* both threads hold a chunk at once, or 20 s pass */
+	d = check_chunks((size_t)1 << 21, 64, 8, &r, "NT-sized call");
+	r.barrier = 0;
+	CHECK(r.count >= 8 && d >= 2, "NT-sized call: %zu chunks on %d threads", r.count, d);
 	lrelu_nt_bytes = nt_saved;
+	pthread_mutex_destroy(&r.mu);
+}
+
+/* The adaptive floor (threads.c): a job whose worker holds the caller up raises it
+ * and keeps calls of that size serial; every PROBE_EVERY-th such call tries the pool
+ * again, and a job without the hold-up brings the floor down. */
+static void test_floor(void)
+{
+	struct rec r;
+	const size_t n = (size_t)1 << 20, bytes = n * 8; /* 8 MiB */
+	memset(&r, 0, sizeof r);
+	pthread_mutex_init(&r.mu, NULL);
+	r.barrier_s = 20;
+	lrelu_set_num_threads(2);
+	lrelu_par_adapt = 1;
+	lrelu_par_floor_reset();
+	/* the worker takes a chunk (barrier) and then sleeps 50 ms in it */
+	r.barrier = 2;
+	r.worker_sleep_ms = 50;
+	int d = check_chunks(n, 64, 8, &r, "held-up job");
+	r.barrier = 0;
+	r.worker_sleep_ms = 0;
+	CHECK(d == 2, "held-up job: %d threads", d);
+	CHECK(lrelu_par_floor() >= 2 * bytes, "floor after a held-up job: %zu", lrelu_par_floor());
+	/* now serial: one chunk, the caller's */
+	int serial = 0;
+	for (int i = 0; i < 63; i++) {
+		check_chunks(n, 64, 8, &r, "under the floor");
+		serial += r.count == 1 && pthread_equal(r.tid[0], r.caller);
+	}
+	CHECK(serial == 63, "%d of 63 calls under the floor ran serially", serial);
+	/* the 64th probes the pool (how it then moves the floor depends on timing, so
+	 * the rule itself is checked on given timings below) */
+	lrelu_par_adapt = 0;
+	check_chunks(n, 64, 8, &r, "probe");
+	CHECK(r.count > 1, "the probe ran as %zu chunk(s)", r.count);
+	lrelu_par_adapt = 1;
+	/* the rule: a wait above a quarter of the call doubles the floor past the call's
+	 * size, anything else halves it, and below lrelu_par_min_bytes it is gone */
+	lrelu_par_floor_reset();
+	lrelu_par_feedback(bytes, 1000, 250);
+	CHECK(lrelu_par_floor() == 0, "a wait of 25%% raised the floor to %zu", lrelu_par_floor());
+	lrelu_par_feedback(bytes, 1000, 251);
+	CHECK(lrelu_par_floor() == 2 * bytes, "floor %zu after a 25.1%% wait", lrelu_par_floor());
+	lrelu_par_feedback(bytes / 2, 1000, 900);
+	CHECK(lrelu_par_floor() == 4 * bytes, "floor %zu after a second one", lrelu_par_floor());
+	lrelu_par_feedback((size_t)1 << 40, 1000, 900);
+	CHECK(lrelu_par_floor() == ((size_t)256 << 20), "floor %zu: not capped", lrelu_par_floor());
+	lrelu_par_floor_reset();
+	lrelu_par_feedback(bytes, 1000, 900);
+	lrelu_par_feedback(bytes, 1000, 10);
+	CHECK(lrelu_par_floor() == bytes, "floor %zu after a good job (want %zu)", lrelu_par_floor(), bytes);
+	for (int i = 0; i < 40; i++)
+		lrelu_par_feedback(bytes, 1000, 0);
+	CHECK(lrelu_par_floor() == 0, "floor %zu after 40 good jobs", lrelu_par_floor());
+	lrelu_par_floor_reset();
+	lrelu_par_adapt = 0;
 	pthread_mutex_destroy(&r.mu);
 }
 
@@ -722,11 +781,15 @@ int main(void)
 {
 	light = UNDER_TSAN || getenv("LRELU_TEST_QEMU") != NULL;
 	alarm(light ? 600 : 300); /* a deadlock fails the test instead of hanging it */
-	CHECK(lrelu_par_min_bytes >= ((size_t)2 << 20), "default threshold %zu", lrelu_par_min_bytes);
+	CHECK(lrelu_par_min_bytes == LRELU_PAR_MIN_BYTES, "default threshold %zu", lrelu_par_min_bytes);
 	lrelu_par_min_bytes = (size_t)2 << 20; /* see BIG */
+	/* Tests that hold workers on purpose (barriers) would raise the adaptive floor
+	 * and make later calls serial; test_floor checks the adaptation alone. */
+	lrelu_par_adapt = 0;
 	test_env();
 	test_api();
 	test_chunking();
+	test_floor();
 	test_identity_flat();
 	test_identity_tensor();
 	test_ftz_caller();

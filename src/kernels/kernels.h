@@ -47,14 +47,8 @@ struct lrelu_narrow_fns {
 LRELU_HIDDEN extern const struct lrelu_narrow_fns lrelu_narrow_sse2, lrelu_narrow_avx2,
 	lrelu_narrow_avx512, lrelu_narrow_avx512bf16, lrelu_narrow_neon;
 
-/*
- * Out-of-place forward calls of at least lrelu_nt_bytes bytes per operand use
- * non-temporal stores (x86).  The default in dispatch.c is measured in
- * docs/kernels.md; a variable, not a constant, so that tests/test_isa.c can push every
- * size through that path and scripts/kbench.c can compare.  Set it only while no
- * other thread is inside the library.
- */
-LRELU_HIDDEN extern size_t lrelu_nt_bytes;
+/* lrelu_nt_bytes (internal.h): where the x86 forward kernels switch to
+ * non-temporal stores. */
 
 /* The table rows of one ISA, in the order of enum lrelu_rule / lrelu_brule. */
 #define LK_FWD_ROW(t, isa, u)                                                              \

@@ -208,11 +208,11 @@ static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, 
 }
 #endif
 
-static LK_INLINE void LK_ID(fwd_go)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
-                                    uint32_t thr)
+static LK_INLINE void LK_ID(fwd_go)(int rule, int nt, size_t n, const LK_E *x, LK_E *y,
+                                    LK_V s, uint32_t thr)
 {
 #ifdef LK_NT
-	if (x != y && n * sizeof(LK_E) >= lrelu_nt_bytes) {
+	if (x != y && (nt || n * sizeof(LK_E) >= lrelu_nt_bytes)) {
 		LK_ID(fwd_nt)(rule, n, x, y, s, thr);
 		return;
 	}
@@ -245,12 +245,12 @@ static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
 #ifdef LK_GTS_DELEGATE
 		LK_GTS_DELEGATE(n, xv, yv, p); /* another ISA's kernel does this case faster */
 #else
-		LK_ID(fwd_go)(RULE_GTS, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
+		LK_ID(fwd_go)(RULE_GTS, p->nt, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 #endif
 		return;
 	}
 #endif
-	LK_ID(fwd_go)(rule, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
+	LK_ID(fwd_go)(rule, p->nt, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 }
 
 #ifdef LK_ENVFREE
