@@ -97,7 +97,8 @@ static lrelu_status check_float_dtype(lrelu_dtype dt)
 static lrelu_status prepare_slope(lrelu_framework fw, double slope, lrelu_dtype dt,
                                   struct lrelu_kparams *p)
 {
-	memset(p, 0, sizeof *p);
+	p->qtab_body = p->qtab_tail = NULL;
+	p->nt = 0;
 	switch (fw) {
 	case LRELU_TORCH:
 		/* Scalar::to<float>() (float32, bfloat16 and float16 all compute with a float

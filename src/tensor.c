@@ -444,6 +444,7 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 	lrelu_fpenv env;
 	struct lrelu_walk wnt;
 	struct lrelu_kparams prm_nt;
+	size_t done = 0;
 
 	for (int k = 0; k < w->nops; k++)
 		if (ops[k] == NULL)
@@ -452,6 +453,18 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 	if (esize == 0)
 		return lrelu_fail(LRELU_ERR_DTYPE, "%s: unknown dtype %d", w->names[0], (int)t0->dtype);
 	numel = quick_dense(w, ops, esize);
+	if (numel > 0 && w->fwdx != NULL && (size_t)numel * esize <= LRELU_ENVFREE_MAX_BYTES) {
+		/* A small dense forward, in place or disjoint (else the checks below word the
+		 * error): no guard needed unless fwdx meets a subnormal; then the general
+		 * path below goes on from where it stopped. */
+		uintptr_t y = (uintptr_t)ops[0]->data, x = (uintptr_t)ops[1]->data;
+		size_t len = (size_t)numel * esize;
+		if (x == y || x + len <= y || y + len <= x) {
+			done = w->fwdx((size_t)numel, ops[1]->data, ops[0]->data, w->params);
+			if (done == (size_t)numel)
+				return LRELU_OK;
+		}
+	}
 	if (numel < 0) {
 		st = validate(w, ops, esize, &numel);
 		if (st != LRELU_OK)
@@ -495,15 +508,10 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 			p.base[k] = ops[k]->data;
 			p.st[k][0] = (int64_t)esize;
 		}
-		if (w->fwdx != NULL && (size_t)numel * esize <= LRELU_ENVFREE_MAX_BYTES) {
-			/* small forward: no guard needed unless fwdx meets a subnormal */
-			size_t done = w->fwdx((size_t)numel, p.base[1], p.base[0], w->params);
-			if (done == (size_t)numel)
-				return LRELU_OK;
-			p.base[0] += done * esize;
-			p.base[1] += done * esize;
-			numel -= (int64_t)done;
-		}
+		/* what the small forward above finished */
+		p.base[0] += done * esize;
+		p.base[1] += done * esize;
+		numel -= (int64_t)done;
 		p.shape[0] = numel;
 		if (w->nops == 2 && p.base[0] != p.base[1] &&
 		    (size_t)numel * esize >= lrelu_nt_bytes) {

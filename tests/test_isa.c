@@ -421,6 +421,47 @@ static void sizes_and_places(void)
 	}
 }
 
+/* ---- y a little above x modulo 4 KiB: the top-down loop (lk_store_ahead) ----------- */
+
+static void store_ahead(void)
+{
+	static const size_t offs[] = { 2, 64, 256, 1022, 1024, 4094 }; /* bytes, mod 4096 */
+	static const size_t ns[] = { 255, 256, 1000, 4099 };
+	for (int ii = 0; ii < nisas; ii++) {
+		const struct lrelu_kernels *k = isas[ii].k;
+		for (int kt = 0; kt < KT_COUNT; kt++) {
+			size_t es = esize[kt];
+			struct lrelu_kparams p;
+			params(&p, kt == KT_F64 ? -0.3 : 0.2);
+			for (int rule = 0; rule < RULE_COUNT; rule++) {
+				for (size_t oi = 0; oi < sizeof offs / sizeof offs[0]; oi++) {
+					for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+						size_t n = ns[ni], bytes = n * es;
+						unsigned char *x = gx.lo, *y = gy.lo + offs[oi];
+						char how[48];
+						if (offs[oi] % es != 0 || offs[oi] + bytes + 64 > (size_t)(gy.hi - gy.lo))
+							continue;
+						fill(kt, src_x, n);
+						memcpy(x, src_x, bytes);
+						memset(gy.lo, 0xA5, offs[oi] + bytes + 64);
+						lrelu_kernels_scalar.fwd[kt][rule](n, src_x, want, &p);
+						k->fwd[kt][rule](n, x, y, &p);
+						snprintf(how, sizeof how, "y - x = %zu mod 4096", offs[oi]);
+						compare(isas[ii].name, kt, rname[rule], n, y, want, how);
+						size_t spill = 0;
+						for (size_t b = 0; b < offs[oi]; b++)
+							spill += gy.lo[b] != 0xA5;
+						for (size_t b = 0; b < 64; b++)
+							spill += y[bytes + b] != 0xA5;
+						CHECK(spill == 0, "%s %s n=%zu %s: %zu bytes written outside y",
+						      isas[ii].name, ktname[kt], n, how, spill);
+					}
+				}
+			}
+		}
+	}
+}
+
 /* ---- each ISA's 16-bit rounding against fp16.h ------------------------------------- */
 
 static void narrowing(void)
@@ -810,6 +851,7 @@ int main(void)
 	uniform_blocks16();
 	pairs_float();
 	sizes_and_places();
+	store_ahead();
 	narrowing();
 	hostile_env(1000, 1);
 	hostile_env(1000, 0);

@@ -155,32 +155,53 @@ static LK_INLINE void LK_ID(block4)(int rule, int fast, int nt, const LK_E *x, L
 	LK_SOP(store)(y + 3 * LK_WL, x3);
 }
 
+/* One block of 4 vectors at i, with the fast 16-bit rounding where it is safe. */
+static LK_INLINE void LK_ID(block)(int rule, int nt, size_t i, const LK_E *x, LK_E *y, LK_V s,
+                                   uint32_t thr)
+{
+	(void)thr;
+#ifdef LK_CVF
+	if (thr != UINT32_MAX && LK_CAT2(LK_CVF, _block_safe)(x + i, thr)) {
+		LK_ID(block4)(rule, 1, nt, x + i, y + i, s);
+		return;
+	}
+#endif
+	LK_ID(block4)(rule, 0, nt, x + i, y + i, s);
+}
+
 /* The main loop over whole blocks of 4 vectors, from i; returns where it stopped. */
 static LK_INLINE size_t LK_ID(blocks)(int rule, int nt, size_t i, size_t n, const LK_E *x,
                                       LK_E *y, LK_V s, uint32_t thr)
 {
-	(void)thr;
-	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
-#ifdef LK_CVF
-		if (thr != UINT32_MAX && LK_CAT2(LK_CVF, _block_safe)(x + i, thr)) {
-			LK_ID(block4)(rule, 1, nt, x + i, y + i, s);
-			continue;
-		}
-#endif
-		LK_ID(block4)(rule, 0, nt, x + i, y + i, s);
-	}
+	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL)
+		LK_ID(block)(rule, nt, i, x, y, s, thr);
 	return i;
 }
 
-/* y[0..n) from x[0..n) with ordinary stores; x == y allowed. */
-static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
-                                     uint32_t thr)
+/* Whole vectors, then the masked or buffered rest, from i to n. */
+static LK_INLINE void LK_ID(tail)(int rule, size_t i, size_t n, const LK_E *x, LK_E *y, LK_V s)
 {
-	size_t i = LK_ID(blocks)(rule, 0, 0, n, x, y, s, thr);
 	for (; i + LK_WL <= n; i += LK_WL)
 		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load)(x + i), s));
 	if (i < n)
 		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load_n)(x + i, n - i), s), n - i);
+}
+
+/* y[0..n) from x[0..n) with ordinary stores; x == y allowed.  When y sits a little
+ * above x modulo 4 KiB (lk_store_ahead, kernels.h), the blocks run from the top down. */
+static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
+                                     uint32_t thr)
+{
+	size_t i;
+	if (n >= 16 * LK_WL && lk_store_ahead(x, y)) {
+		size_t nb = n - n % (4 * LK_WL);
+		LK_ID(tail)(rule, nb, n, x, y, s);
+		for (i = nb; i > 0; i -= 4 * LK_WL)
+			LK_ID(block)(rule, 0, i - 4 * LK_WL, x, y, s, thr);
+		return;
+	}
+	i = LK_ID(blocks)(rule, 0, 0, n, x, y, s, thr);
+	LK_ID(tail)(rule, i, n, x, y, s);
 }
 
 #ifdef LK_NT
