@@ -27,9 +27,10 @@ extern "C" {
  *
  * Thread safety: every function may be called from many threads at once.  The only
  * global state is the ISA choice, the thread count and the per-thread error message.
- * Floating-point environment: results never depend on the caller's rounding mode or
- * on flush-to-zero / denormals-are-zero; the library saves and restores the control
- * register around its work.  The library never aborts, exits or prints.  It allocates
+ * Floating-point environment: results never depend on the caller's rounding mode,
+ * on flush-to-zero / denormals-are-zero or on unmasked exceptions; the library saves
+ * and restores the control register around its work, or (small float calls on
+ * AVX-512) uses arithmetic that does not consult it.  The library never aborts, exits or prints.  It allocates
  * only for its thread pool (on the first call large enough to use it) and to verify
  * an irregular strided output layout; a failed allocation is LRELU_ERR_NOMEM, or a
  * serial run for the pool.

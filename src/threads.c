@@ -20,11 +20,11 @@
  * memory system or its own caches.  Up to lrelu_par_min_bytes (bytes read + written by the
  * call) lrelu_parallel_for is a multiply, a compare and a tail call: no atomic, no
  * lock, no thread ever started.  Why 16 MiB (docs/performance.md, make bench-threshold):
- * waking a worker that has gone to sleep cost the caller 100-300 us on the virtual
- * machine measured (the hypervisor wakes the idle vCPU late), so with 2 threads a
- * call of 8 MiB ran at 0.4x of one thread when the pool was cold, while from 32 MiB
- * up 2 threads won 1.4-2.1x.  A call below the threshold takes at most ~100-300 us on
- * one core, the order of that wake-up.
+ * in a quiet hot loop 2 threads win from 1 MiB, but a cold call (workers asleep) of
+ * 2-16 MiB ran 1.15-1.45x slower with 2 threads on the virtual machine measured (the
+ * hypervisor wakes the idle vCPU late), and with another process spinning on the
+ * second vCPU 1.2-1.5x slower; a serial call of up to 16 MiB takes ~300-600 us, the
+ * order of those costs.  Above it the adaptive floor below guards against the second.
  *
  * The pool holds up to (threads - 1) workers and the calling thread works too.  A job
  * is cut into more chunks than threads, and every thread claims chunks one at a time
