@@ -136,11 +136,12 @@ LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
 #define LRELU_PAR_MIN_BYTES ((size_t)16 << 20)
 #endif
 LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c; tests lower it */
-/* threads.c: the adaptive floor above that threshold (0: none); the tests read and
- * reset it, and turn the adaptation off where they hold workers on purpose. */
-LRELU_HIDDEN size_t lrelu_par_floor(void);
-LRELU_HIDDEN void lrelu_par_floor_reset(void);
-LRELU_HIDDEN void lrelu_par_feedback(size_t bytes, uint64_t total_ns, uint64_t waited_ns);
+/* threads.c: above that threshold, the choice between the pool and one thread by
+ * measured speed (a heuristic on timing).  Exposed for the tests, which check the
+ * rule on given timings and turn it off where they need the pool every time. */
+LRELU_HIDDEN int lrelu_par_choose(size_t bytes);
+LRELU_HIDDEN void lrelu_par_record(size_t bytes, int pooled, uint64_t ns);
+LRELU_HIDDEN void lrelu_par_tune_reset(void);
 LRELU_HIDDEN extern int lrelu_par_adapt;
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose

@@ -60,28 +60,33 @@
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
 
 /*
- * The threshold adapts to how the pool behaves (docs/performance.md).  On a quiet
- * machine 2 threads run calls of 1-16 MiB up to 2x faster; on a machine where other
- * threads compete for the cores (another library's spinning OpenMP team, a busy
- * application) a worker can be preempted while it holds a chunk, and the caller
- * then waits for it: the same call ran 1.3-1.5x slower than serial.  So after each
- * threaded job the caller compares the time it spent waiting for other threads'
- * chunks with the whole call.  A wait above a quarter of it raises `par_floor`, the
- * size up to which calls stay serial, to twice the call's size (at most
- * PAR_FLOOR_MAX); a job without such a wait halves it again, down to
- * lrelu_par_min_bytes.  Calls that stay serial only because of the floor try the pool
- * once every PROBE_EVERY of them, so the floor comes back down once the cores are
- * free; each probe that is held up again doubles that interval (up to 64 times), so
- * that the probes, which can each cost a scheduler time slice, stay rare while the
- * cores remain busy.  It is a heuristic on timing: results never depend on it.
+ * Above the threshold each call times itself, and a size class (the bytes rounded
+ * down to a power of two) uses the pool only while the pool has been measured faster
+ * than one thread there (docs/performance.md).  On a quiet machine that is always:
+ * 2 threads gave 1.3-2x from 16 MiB up.  But where other threads compete for the
+ * cores (another library's pool spinning after its calls, a busy application) the
+ * worker shares a core with them: a worker preempted while it holds a chunk keeps the
+ * caller waiting for a time slice, one at half speed keeps the gain below the cost,
+ * and the same calls ran 0.9x (DRAM sizes) to 0.7x (8 MiB) of one thread.  So every
+ * class keeps running averages of the time per byte of its serial and its pooled
+ * calls.  The pool needs to be 3 % faster to be used; then one call in TUNE_SAMPLE
+ * runs serially to keep the serial figure current.  Otherwise calls run serially and
+ * one in TUNE_SAMPLE << backoff tries the pool; each such probe that loses again
+ * doubles that interval (up to 64 times), since a probe can cost a time slice.  A
+ * class measures the pool first, then one serial call.  It is a heuristic on timing:
+ * the results never depend on it.  Classes are shared by in-place and out-of-place
+ * calls of the same size.
  */
-#define PAR_FLOOR_MAX ((size_t)256 << 20)
-#define PROBE_EVERY 64u
-#define PROBE_BACKOFF_MAX 6 /* a probe that goes wrong doubles the interval, to 64 x 64 */
-static atomic_size_t par_floor;   /* 0 until first raised: lrelu_par_min_bytes applies */
-static atomic_uint floor_skipped; /* serial calls kept so by the floor, for probing */
-static atomic_uint probe_backoff; /* log2 of the probe interval / PROBE_EVERY */
-extern int lrelu_par_adapt;
+#define TUNE_SAMPLE 64u
+#define TUNE_BACKOFF_MAX 6u
+struct tune {
+	_Atomic uint32_t ser, pool; /* ns per byte in 2^-16 units, averaged; 0: not yet */
+	atomic_uint calls, backoff;
+};
+static struct tune tunes[64];
+
+/* For the tests: tuning on or off (off: every call above the threshold is pooled). */
+int lrelu_par_adapt = 1;
 
 static uint64_t mono_ns(void)
 {
@@ -90,38 +95,71 @@ static uint64_t mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Feedback from one threaded job of `bytes`: total and waiting time in ns. */
-void lrelu_par_feedback(size_t bytes, uint64_t total, uint64_t waited)
+static struct tune *tune_of(size_t bytes)
 {
-	size_t fl = atomic_load_explicit(&par_floor, memory_order_relaxed);
+	return &tunes[63 - __builtin_clzll((unsigned long long)bytes | 1)];
+}
+
+/* Should a call of `bytes` (above the threshold) use the pool? */
+int lrelu_par_choose(size_t bytes)
+{
+	struct tune *z = tune_of(bytes);
+	unsigned k = atomic_fetch_add_explicit(&z->calls, 1, memory_order_relaxed);
+	uint32_t ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
+	uint32_t pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
+	unsigned every;
+	if (!lrelu_par_adapt || pool == 0)
+		return 1;
+	if (ser == 0)
+		return 0;
+	if ((uint64_t)pool + pool / 32 <= ser)
+		return k % TUNE_SAMPLE != TUNE_SAMPLE - 1;
+	every = TUNE_SAMPLE << atomic_load_explicit(&z->backoff, memory_order_relaxed);
+	return k % every == every - 1;
+}
+
+static void average(_Atomic uint32_t *a, uint32_t v)
+{
+	uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
+	atomic_store_explicit(a, old == 0 ? v : old - old / 4 + v / 4, memory_order_relaxed);
+}
+
+/* A call of `bytes` took `ns`, pooled or serial. */
+void lrelu_par_record(size_t bytes, int pooled, uint64_t ns)
+{
+	struct tune *z = tune_of(bytes);
+	uint64_t v = (ns << 16) / (bytes != 0 ? bytes : 1);
+	uint32_t v32 = v == 0 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	if (!lrelu_par_adapt)
 		return;
-	if (waited * 4 > total) {
-		size_t up = (fl > bytes ? fl : bytes) * 2;
-		unsigned b = atomic_load_explicit(&probe_backoff, memory_order_relaxed);
-		atomic_store_explicit(&par_floor, up < PAR_FLOOR_MAX ? up : PAR_FLOOR_MAX,
-		                      memory_order_relaxed);
-		if (fl != 0 && b < PROBE_BACKOFF_MAX)
-			atomic_store_explicit(&probe_backoff, b + 1, memory_order_relaxed);
-	} else if (fl != 0) {
-		atomic_store_explicit(&par_floor, fl / 2 > lrelu_par_min_bytes ? fl / 2 : 0,
-		                      memory_order_relaxed);
-		atomic_store_explicit(&probe_backoff, 0, memory_order_relaxed);
+	if (!pooled) {
+		average(&z->ser, v32);
+		return;
+	}
+	average(&z->pool, v32);
+	uint32_t ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
+	uint32_t pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
+	unsigned b = atomic_load_explicit(&z->backoff, memory_order_relaxed);
+	/* lost, and still losing on average: the next probe waits twice as long */
+	if (ser != 0 && v32 > ser && pool > ser) {
+		if (b < TUNE_BACKOFF_MAX)
+			atomic_store_explicit(&z->backoff, b + 1, memory_order_relaxed);
+	} else {
+		atomic_store_explicit(&z->backoff, 0, memory_order_relaxed);
 	}
 }
 
-/* For the tests: adaptation on or off, the current floor (0: none), a reset. */
-int lrelu_par_adapt = 1;
-size_t lrelu_par_floor(void)
+/* For the tests: forget every measurement. */
+void lrelu_par_tune_reset(void)
 {
-	return atomic_load_explicit(&par_floor, memory_order_relaxed);
+	for (size_t i = 0; i < sizeof tunes / sizeof tunes[0]; i++) {
+		atomic_store_explicit(&tunes[i].ser, 0, memory_order_relaxed);
+		atomic_store_explicit(&tunes[i].pool, 0, memory_order_relaxed);
+		atomic_store_explicit(&tunes[i].calls, 0, memory_order_relaxed);
+		atomic_store_explicit(&tunes[i].backoff, 0, memory_order_relaxed);
+	}
 }
-void lrelu_par_floor_reset(void)
-{
-	atomic_store_explicit(&par_floor, 0, memory_order_relaxed);
-	atomic_store_explicit(&floor_skipped, 0, memory_order_relaxed);
-	atomic_store_explicit(&probe_backoff, 0, memory_order_relaxed);
-}
+
 /* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
  * medium call uses fewer threads than the pool has). */
 #define CHUNKS_PER_THREAD 8
@@ -448,7 +486,7 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	size_t units, chunks;
 	int threads;
 	struct pool *p;
-	uint64_t t_start, t_own, t_end;
+	uint64_t t_start;
 	lrelu_parallel_for_fn upfor;
 	void *uarg;
 
@@ -464,6 +502,12 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	if (upfor != NULL) {
 		struct user_task t = { fn, arg, n };
 		upfor(uarg, n, align, user_task_run, &t);
+		return;
+	}
+	if (!lrelu_par_choose(bytes)) {
+		t_start = mono_ns();
+		fn(arg, 0, n);
+		lrelu_par_record(bytes, 0, mono_ns() - t_start);
 		return;
 	}
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
@@ -506,7 +550,6 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	pthread_mutex_unlock(&p->mu);
 
 	run_chunks(p, gen);
-	t_own = mono_ns();
 
 	for (int i = 0; i < SPIN_ITERS; i++) {
 		if (atomic_load_explicit(&p->finished, memory_order_acquire) == chunks)
@@ -522,21 +565,11 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		pthread_mutex_unlock(&p->mu);
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);
-	t_end = mono_ns();
-	lrelu_par_feedback(bytes, t_end - t_start, t_end - t_own);
+	lrelu_par_record(bytes, 1, mono_ns() - t_start);
 	return;
 
 serial:
 	fn(arg, 0, n);
-}
-
-/* A call kept serial by the floor: is it the one in PROBE_EVERY << backoff that
- * tries the pool? */
-static int probe_now(void)
-{
-	unsigned every = PROBE_EVERY << atomic_load_explicit(&probe_backoff, memory_order_relaxed);
-	unsigned k = atomic_fetch_add_explicit(&floor_skipped, 1, memory_order_relaxed);
-	return k % every == every - 1;
 }
 
 void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_range_fn fn,
@@ -549,8 +582,7 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 #else
 	bytes = bytes_per_elem != 0 && n > SIZE_MAX / bytes_per_elem ? SIZE_MAX : n * bytes_per_elem;
 #endif
-	if (bytes <= lrelu_par_min_bytes ||
-	    (bytes <= atomic_load_explicit(&par_floor, memory_order_relaxed) && !probe_now())) {
+	if (bytes <= lrelu_par_min_bytes) {
 		if (n != 0)
 			fn(arg, 0, n);
 		return;

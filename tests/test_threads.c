@@ -309,59 +309,80 @@ static void test_chunking(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
-/* The adaptive floor (threads.c): a job whose worker holds the caller up raises it
- * and keeps calls of that size serial; every PROBE_EVERY-th such call tries the pool
- * again, and a job without the hold-up brings the floor down. */
-static void test_floor(void)
+/* The tuning above the threshold (threads.c): the rule on given timings, then a job
+ * whose worker holds the caller up, which must make the next calls of that size
+ * serial until the probe. */
+static void test_tune(void)
 {
 	struct rec r;
-	const size_t n = (size_t)1 << 20, bytes = n * 8; /* 8 MiB */
+	const size_t n = (size_t)1 << 20, bytes = n * 8; /* 8 MiB, above the test threshold */
+	int pooled;
+	lrelu_par_adapt = 1;
+	lrelu_par_tune_reset();
+	/* a class measures the pool first, then one serial call */
+	CHECK(lrelu_par_choose(bytes) == 1, "first call of a class not pooled");
+	lrelu_par_record(bytes, 1, 1000000);
+	CHECK(lrelu_par_choose(bytes) == 0, "second call of a class pooled before a serial one");
+	lrelu_par_record(bytes, 0, 2000000);
+	/* pool 2x faster: pooled, except one call in 64 that refreshes the serial figure */
+	pooled = 0;
+	for (int i = 0; i < 64; i++)
+		pooled += lrelu_par_choose(bytes);
+	CHECK(pooled == 63, "pool measured faster: %d of 64 calls pooled", pooled);
+	/* the same class for any size with the same power of two, another class apart */
+	CHECK(lrelu_par_choose(bytes + bytes / 2) == 1, "1.5x the size: another class?");
+	CHECK(lrelu_par_choose(2 * bytes) == 1, "2x the size: no fresh class");
+	/* one pooled call held up 20x: the average goes above serial; serial from now
+	 * on, and the probe interval doubles (128) */
+	lrelu_par_record(bytes, 1, 20000000);
+	pooled = 0;
+	for (int i = 0; i < 256; i++)
+		pooled += lrelu_par_choose(bytes);
+	CHECK(pooled == 2, "pool slower (backoff 1): %d of 256 calls pooled", pooled);
+	/* a second lost probe: every 256 */
+	lrelu_par_record(bytes, 1, 20000000);
+	pooled = 0;
+	for (int i = 0; i < 512; i++)
+		pooled += lrelu_par_choose(bytes);
+	CHECK(pooled == 2, "pool slower (backoff 2): %d of 512 calls pooled", pooled);
+	/* less than 3 % faster is not enough */
+	lrelu_par_tune_reset();
+	lrelu_par_record(bytes, 1, 1000000);
+	lrelu_par_record(bytes, 0, 1020000);
+	pooled = 0;
+	for (int i = 0; i < 64; i++)
+		pooled += lrelu_par_choose(bytes);
+	CHECK(pooled == 1, "pool 2 %% faster: %d of 64 calls pooled (only the probe)", pooled);
+	/* a pooled run that beats serial again resets the backoff and, averaged, wins */
+	for (int i = 0; i < 8; i++)
+		lrelu_par_record(bytes, 1, 500000);
+	pooled = 0;
+	for (int i = 0; i < 64; i++)
+		pooled += lrelu_par_choose(bytes);
+	CHECK(pooled == 63, "pool faster again: %d of 64 calls pooled", pooled);
+
+	/* A real held-up job: the worker sleeps 50 ms in its chunk. */
 	memset(&r, 0, sizeof r);
 	pthread_mutex_init(&r.mu, NULL);
 	r.barrier_s = 20;
 	lrelu_set_num_threads(2);
-	lrelu_par_adapt = 1;
-	lrelu_par_floor_reset();
-	/* the worker takes a chunk (barrier) and then sleeps 50 ms in it */
+	lrelu_par_tune_reset();
 	r.barrier = 2;
 	r.worker_sleep_ms = 50;
 	int d = check_chunks(n, 64, 8, &r, "held-up job");
 	r.barrier = 0;
 	r.worker_sleep_ms = 0;
 	CHECK(d == 2, "held-up job: %d threads", d);
-	CHECK(lrelu_par_floor() >= 2 * bytes, "floor after a held-up job: %zu", lrelu_par_floor());
-	/* now serial: one chunk, the caller's */
+	/* call 1 measures serial; calls 2..62 stay serial (the pool was slower); 63 probes */
 	int serial = 0;
-	for (int i = 0; i < 63; i++) {
-		check_chunks(n, 64, 8, &r, "under the floor");
+	for (int i = 1; i < 63; i++) {
+		check_chunks(n, 64, 8, &r, "after a held-up job");
 		serial += r.count == 1 && pthread_equal(r.tid[0], r.caller);
 	}
-	CHECK(serial == 63, "%d of 63 calls under the floor ran serially", serial);
-	/* the 64th probes the pool (how it then moves the floor depends on timing, so
-	 * the rule itself is checked on given timings below) */
-	lrelu_par_adapt = 0;
+	CHECK(serial == 62, "%d of 62 calls after a held-up job ran serially", serial);
 	check_chunks(n, 64, 8, &r, "probe");
 	CHECK(r.count > 1, "the probe ran as %zu chunk(s)", r.count);
-	lrelu_par_adapt = 1;
-	/* the rule: a wait above a quarter of the call doubles the floor past the call's
-	 * size, anything else halves it, and below lrelu_par_min_bytes it is gone */
-	lrelu_par_floor_reset();
-	lrelu_par_feedback(bytes, 1000, 250);
-	CHECK(lrelu_par_floor() == 0, "a wait of 25%% raised the floor to %zu", lrelu_par_floor());
-	lrelu_par_feedback(bytes, 1000, 251);
-	CHECK(lrelu_par_floor() == 2 * bytes, "floor %zu after a 25.1%% wait", lrelu_par_floor());
-	lrelu_par_feedback(bytes / 2, 1000, 900);
-	CHECK(lrelu_par_floor() == 4 * bytes, "floor %zu after a second one", lrelu_par_floor());
-	lrelu_par_feedback((size_t)1 << 40, 1000, 900);
-	CHECK(lrelu_par_floor() == ((size_t)256 << 20), "floor %zu: not capped", lrelu_par_floor());
-	lrelu_par_floor_reset();
-	lrelu_par_feedback(bytes, 1000, 900);
-	lrelu_par_feedback(bytes, 1000, 10);
-	CHECK(lrelu_par_floor() == bytes, "floor %zu after a good job (want %zu)", lrelu_par_floor(), bytes);
-	for (int i = 0; i < 40; i++)
-		lrelu_par_feedback(bytes, 1000, 0);
-	CHECK(lrelu_par_floor() == 0, "floor %zu after 40 good jobs", lrelu_par_floor());
-	lrelu_par_floor_reset();
+	lrelu_par_tune_reset();
 	lrelu_par_adapt = 0;
 	pthread_mutex_destroy(&r.mu);
 }
@@ -783,13 +804,13 @@ int main(void)
 	alarm(light ? 600 : 300); /* a deadlock fails the test instead of hanging it */
 	CHECK(lrelu_par_min_bytes == LRELU_PAR_MIN_BYTES, "default threshold %zu", lrelu_par_min_bytes);
 	lrelu_par_min_bytes = (size_t)2 << 20; /* see BIG */
-	/* Tests that hold workers on purpose (barriers) would raise the adaptive floor
-	 * and make later calls serial; test_floor checks the adaptation alone. */
+	/* Tests that hold workers on purpose (barriers) would teach the tuning that the
+	 * pool is slow and make later calls serial; test_tune checks the tuning alone. */
 	lrelu_par_adapt = 0;
 	test_env();
 	test_api();
 	test_chunking();
-	test_floor();
+	test_tune();
 	test_identity_flat();
 	test_identity_tensor();
 	test_ftz_caller();
