@@ -1,4 +1,4 @@
-/* threshold.c - where threads start to pay: lrelu_f32 with 1 thread and with all, 16 KiB to 32 MiB */
+/* threshold.c - where threads start to pay: lrelu_f32 with 1 thread and with all, 16 KiB to 64 MiB */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

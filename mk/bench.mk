@@ -51,7 +51,7 @@ bench-deps:
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BENCH_PKGS)
 
 # Where threads start to pay: the library rebuilt with no size threshold (in
-# build-threshold/), 1 thread against all, 16 KiB to 32 MiB.  Used to pick
+# build-threshold/), 1 thread against all, 16 KiB to 64 MiB.  Used to pick
 # LRELU_PAR_MIN_BYTES in src/threads.c.
 .PHONY: bench-threshold
 bench-threshold:
