@@ -52,7 +52,7 @@ bench-deps:
 
 # Where threads start to pay: the library rebuilt with no size threshold (in
 # build-threshold/), 1 thread against all, 16 KiB to 64 MiB.  Used to pick
-# LRELU_PAR_MIN_BYTES in src/threads.c.
+# LRELU_PAR_MIN_BYTES (src/internal.h, explained in src/threads.c).
 .PHONY: bench-threshold
 bench-threshold:
 	@$(MAKE) --no-print-directory BUILD=build-threshold \
