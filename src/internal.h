@@ -139,6 +139,7 @@ LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c; tests lower it */
 /* threads.c: above that threshold, the choice between the pool and one thread by
  * measured speed (a heuristic on timing).  Exposed for the tests, which check the
  * rule on given timings and turn it off where they need the pool every time. */
+enum { TUNE_SERIAL = 0, TUNE_POOL = 1, TUNE_WARM = 2 };
 LRELU_HIDDEN int lrelu_par_choose(size_t bytes);
 LRELU_HIDDEN void lrelu_par_record(size_t bytes, int pooled, uint64_t ns);
 LRELU_HIDDEN void lrelu_par_tune_reset(void);

@@ -71,9 +71,10 @@ size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
  * class keeps running averages of the time per byte of its serial and its pooled
  * calls.  The pool needs to be 3 % faster to be used; then one call in TUNE_SAMPLE
  * runs serially to keep the serial figure current.  Otherwise calls run serially and
- * one in TUNE_SAMPLE << backoff tries the pool; each such probe that loses again
- * doubles that interval (up to 64 times), since a probe can cost a time slice.  A
- * class measures the pool first, then one serial call.  It is a heuristic on timing:
+ * two in TUNE_SAMPLE << backoff try the pool (the first wakes the workers, the second
+ * is measured); each such probe that loses again doubles that interval (up to 64
+ * times), since a probe can cost a time slice.  A class measures the pool first (on
+ * its second call), then one serial call.  It is a heuristic on timing:
  * the results never depend on it.  Classes are shared by in-place and out-of-place
  * calls of the same size.
  */
@@ -100,7 +101,11 @@ static struct tune *tune_of(size_t bytes)
 	return &tunes[63 - __builtin_clzll((unsigned long long)bytes | 1)];
 }
 
-/* Should a call of `bytes` (above the threshold) use the pool? */
+/* How a call of `bytes` (above the threshold) runs: TUNE_SERIAL or TUNE_POOL (timed
+ * and recorded), or TUNE_WARM: pooled but not recorded, because it wakes workers that
+ * serial calls let fall asleep, and a wake-up (100-300 us here) is not what the pool
+ * costs in a stream of pooled calls.  So the pool is measured, first and in every
+ * probe, on the second of two pooled calls. */
 int lrelu_par_choose(size_t bytes)
 {
 	struct tune *z = tune_of(bytes);
@@ -108,14 +113,16 @@ int lrelu_par_choose(size_t bytes)
 	uint32_t ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
 	uint32_t pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
 	unsigned every;
-	if (!lrelu_par_adapt || pool == 0)
-		return 1;
+	if (!lrelu_par_adapt)
+		return TUNE_POOL;
+	if (pool == 0)
+		return k == 0 ? TUNE_WARM : TUNE_POOL;
 	if (ser == 0)
-		return 0;
+		return TUNE_SERIAL;
 	if ((uint64_t)pool + pool / 32 <= ser)
-		return k % TUNE_SAMPLE != TUNE_SAMPLE - 1;
+		return k % TUNE_SAMPLE != TUNE_SAMPLE - 1 ? TUNE_POOL : TUNE_SERIAL;
 	every = TUNE_SAMPLE << atomic_load_explicit(&z->backoff, memory_order_relaxed);
-	return k % every == every - 1;
+	return k % every == every - 2 ? TUNE_WARM : k % every == every - 1 ? TUNE_POOL : TUNE_SERIAL;
 }
 
 static void average(_Atomic uint32_t *a, uint32_t v)
@@ -487,6 +494,7 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	int threads;
 	struct pool *p;
 	uint64_t t_start;
+	int how;
 	lrelu_parallel_for_fn upfor;
 	void *uarg;
 
@@ -504,7 +512,8 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		upfor(uarg, n, align, user_task_run, &t);
 		return;
 	}
-	if (!lrelu_par_choose(bytes)) {
+	how = lrelu_par_choose(bytes);
+	if (how == TUNE_SERIAL) {
 		t_start = mono_ns();
 		fn(arg, 0, n);
 		lrelu_par_record(bytes, 0, mono_ns() - t_start);
@@ -565,7 +574,8 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		pthread_mutex_unlock(&p->mu);
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);
-	lrelu_par_record(bytes, 1, mono_ns() - t_start);
+	if (how == TUNE_POOL)
+		lrelu_par_record(bytes, 1, mono_ns() - t_start);
 	return;
 
 serial:

@@ -316,70 +316,80 @@ static void test_tune(void)
 {
 	struct rec r;
 	const size_t n = (size_t)1 << 20, bytes = n * 8; /* 8 MiB, above the test threshold */
-	int pooled;
+	int pooled, warm;
 	lrelu_par_adapt = 1;
 	lrelu_par_tune_reset();
-	/* a class measures the pool first, then one serial call */
-	CHECK(lrelu_par_choose(bytes) == 1, "first call of a class not pooled");
+	/* a class wakes the pool, measures it, then measures one serial call */
+	CHECK(lrelu_par_choose(bytes) == TUNE_WARM, "first call of a class not a warm-up");
+	CHECK(lrelu_par_choose(bytes) == TUNE_POOL, "second call of a class not a measured pool");
 	lrelu_par_record(bytes, 1, 1000000);
-	CHECK(lrelu_par_choose(bytes) == 0, "second call of a class pooled before a serial one");
+	CHECK(lrelu_par_choose(bytes) == TUNE_SERIAL, "no serial call after the pool's");
 	lrelu_par_record(bytes, 0, 2000000);
 	/* pool 2x faster: pooled, except one call in 64 that refreshes the serial figure */
 	pooled = 0;
 	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes);
+		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
 	CHECK(pooled == 63, "pool measured faster: %d of 64 calls pooled", pooled);
 	/* the same class for any size with the same power of two, another class apart */
-	CHECK(lrelu_par_choose(bytes + bytes / 2) == 1, "1.5x the size: another class?");
-	CHECK(lrelu_par_choose(2 * bytes) == 1, "2x the size: no fresh class");
+	CHECK(lrelu_par_choose(bytes + bytes / 2) == TUNE_POOL, "1.5x the size: another class?");
+	CHECK(lrelu_par_choose(2 * bytes) == TUNE_WARM, "2x the size: no fresh class");
 	/* one pooled call held up 20x: the average goes above serial; serial from now
-	 * on, and the probe interval doubles (128) */
+	 * on, with a probe pair (warm-up, measured) every 128 calls */
 	lrelu_par_record(bytes, 1, 20000000);
-	pooled = 0;
-	for (int i = 0; i < 256; i++)
-		pooled += lrelu_par_choose(bytes);
-	CHECK(pooled == 2, "pool slower (backoff 1): %d of 256 calls pooled", pooled);
+	pooled = warm = 0;
+	for (int i = 0; i < 256; i++) {
+		int how = lrelu_par_choose(bytes);
+		pooled += how == TUNE_POOL;
+		warm += how == TUNE_WARM;
+	}
+	CHECK(pooled == 2 && warm == 2, "pool slower (backoff 1): %d measured, %d warm-up of 256",
+	      pooled, warm);
 	/* a second lost probe: every 256 */
 	lrelu_par_record(bytes, 1, 20000000);
 	pooled = 0;
 	for (int i = 0; i < 512; i++)
-		pooled += lrelu_par_choose(bytes);
-	CHECK(pooled == 2, "pool slower (backoff 2): %d of 512 calls pooled", pooled);
+		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
+	CHECK(pooled == 2, "pool slower (backoff 2): %d of 512 calls measured pooled", pooled);
 	/* less than 3 % faster is not enough */
 	lrelu_par_tune_reset();
 	lrelu_par_record(bytes, 1, 1000000);
 	lrelu_par_record(bytes, 0, 1020000);
 	pooled = 0;
 	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes);
+		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
 	CHECK(pooled == 1, "pool 2 %% faster: %d of 64 calls pooled (only the probe)", pooled);
-	/* a pooled run that beats serial again resets the backoff and, averaged, wins */
+	/* pooled runs that beat serial again reset the backoff and, averaged, win */
 	for (int i = 0; i < 8; i++)
 		lrelu_par_record(bytes, 1, 500000);
 	pooled = 0;
 	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes);
+		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
 	CHECK(pooled == 63, "pool faster again: %d of 64 calls pooled", pooled);
 
-	/* A real held-up job: the worker sleeps 50 ms in its chunk. */
+	/* A real held-up job, the class's first measured one: the worker sleeps 50 ms. */
 	memset(&r, 0, sizeof r);
 	pthread_mutex_init(&r.mu, NULL);
 	r.barrier_s = 20;
 	lrelu_set_num_threads(2);
 	lrelu_par_tune_reset();
+	check_chunks(n, 64, 8, &r, "warm-up");
+	CHECK(r.count > 1, "the warm-up call ran as %zu chunk(s)", r.count);
 	r.barrier = 2;
 	r.worker_sleep_ms = 50;
 	int d = check_chunks(n, 64, 8, &r, "held-up job");
 	r.barrier = 0;
 	r.worker_sleep_ms = 0;
 	CHECK(d == 2, "held-up job: %d threads", d);
-	/* call 1 measures serial; calls 2..62 stay serial (the pool was slower); 63 probes */
+	/* calls 2..61 of the class run serially (the first measures it, the pool was
+	 * slower); 62 and 63 are the probe pair */
 	int serial = 0;
-	for (int i = 1; i < 63; i++) {
+	for (int i = 2; i < 62; i++) {
 		check_chunks(n, 64, 8, &r, "after a held-up job");
 		serial += r.count == 1 && pthread_equal(r.tid[0], r.caller);
 	}
-	CHECK(serial == 62, "%d of 62 calls after a held-up job ran serially", serial);
+	CHECK(serial == 60, "%d of 60 calls after a held-up job ran serially", serial);
+	check_chunks(n, 64, 8, &r, "probe warm-up");
+	CHECK(r.count > 1, "the probe's warm-up ran as %zu chunk(s)", r.count);
 	check_chunks(n, 64, 8, &r, "probe");
 	CHECK(r.count > 1, "the probe ran as %zu chunk(s)", r.count);
 	lrelu_par_tune_reset();
