@@ -253,23 +253,21 @@ static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
 		lrelu_kernels_scalar.fwd[LK_KT][rule](n, xv, yv, p);
 		return;
 	}
-#ifdef LK_CVF
-	/* worth its few nanoseconds only from a few blocks on */
-	thr = n >= 16 * LK_WL ? LK_CAT2(LK_CVF, _threshold)(p->LK_SLOPE) : UINT32_MAX;
-#endif
 #ifdef LK_CV
 	if (rule == RULE_GT && !signbit(p->LK_SLOPE) && isfinite(p->LK_SLOPE)) {
-#ifdef LK_CVF
-		/* the fast rounding now also rounds x itself: x must not be subnormal */
-		thr = LK_CAT2(LK_CVF, _threshold_normal)(thr);
-#endif
 #ifdef LK_GTS_DELEGATE
 		LK_GTS_DELEGATE(n, xv, yv, p); /* another ISA's kernel does this case faster */
 #else
+		/* thr stays UINT32_MAX: RULE_GTS also rounds x itself, which LK_CVF's block
+		 * check does not cover */
 		LK_ID(fwd_go)(RULE_GTS, p->nt, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 #endif
 		return;
 	}
+#endif
+#ifdef LK_CVF
+	/* worth its few nanoseconds only from a few blocks on */
+	thr = n >= 16 * LK_WL ? LK_CAT2(LK_CVF, _threshold)(p->LK_SLOPE) : UINT32_MAX;
 #endif
 	LK_ID(fwd_go)(rule, p->nt, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 }

@@ -65,12 +65,6 @@ static LK_INLINE uint32_t bfnf_threshold(float s)
 		t--;
 	return t - 1;
 }
-/* For RULE_GTS (template.h), which rounds x itself too: x must also be normal, that
- * is every non-zero |x| >= 0x0080. */
-static LK_INLINE uint32_t bfnf_threshold_normal(uint32_t thr)
-{
-	return thr == UINT32_MAX || thr >= 0x007F ? thr : 0x007F;
-}
 /*
  * A cheaper, conservative threshold for bf16_gts_eo, which small calls use too (the
  * exact one above costs a division and a search): exponent fields ex + es >= 128
