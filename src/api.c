@@ -12,19 +12,7 @@ const char *lrelu_version(void)
 
 size_t lrelu_dtype_size(lrelu_dtype dt)
 {
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return 4;
-	case LRELU_FLOAT64:
-		return 8;
-	case LRELU_BFLOAT16:
-	case LRELU_FLOAT16:
-		return 2;
-	case LRELU_QINT8:
-	case LRELU_QUINT8:
-		return 1;
-	}
-	return 0;
+	return lrelu_esize(dt);
 }
 
 const char *lrelu_dtype_name(lrelu_dtype dt)
@@ -108,17 +96,43 @@ static int partial_overlap(const void *x, const void *y, size_t bytes)
 	return a != b && a < b + bytes && b < a + bytes;
 }
 
-/* The slope arrives as the float (s32) or double (s64) the caller passed: converting
- * one into the other would already obey the caller's DAZ/FTZ, outside any guard. */
-static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, size_t n,
-                         float s32, double s64)
+/* Everything but the small forward calls that fwdx finishes: the guarded kernels,
+ * threads above the pool's threshold.  Arguments already checked. */
+static LRELU_NOINLINE lrelu_status flat_run(lrelu_dtype dt, const void *a, const void *g,
+                                            void *y, size_t n, struct lrelu_kparams *prm)
 {
-	size_t es = lrelu_dtype_size(dt);
+	size_t es = lrelu_esize(dt);
+	int backward = g != NULL;
+	const struct lrelu_kernels *k = lrelu_active_kernels();
+	struct flat_job job;
+	lrelu_fpenv env;
+
+	prm->nt = !backward && a != y && n * es >= lrelu_nt_bytes;
+	lrelu_fpenv_enter(&env);
+	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
+	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;
+	job.a = a;
+	job.g = g;
+	job.y = y;
+	job.esize = es;
+	job.p = prm;
+	lrelu_parallel_for(n, 64, es * (backward ? 3 : 2), flat_range, &job);
+	lrelu_fpenv_leave(&env);
+	return LRELU_OK;
+}
+
+/*
+ * Inlined into each entry point, so that dt is a constant: a 64-element call is
+ * checks, one fwdx kernel and a return (the rest lives in flat_run).  The slope
+ * arrives as the float (s32) or double (s64) the caller passed: converting one into
+ * the other would already obey the caller's DAZ/FTZ, outside any guard.
+ */
+static LRELU_ALWAYS_INLINE lrelu_status flat(lrelu_dtype dt, const void *a, const void *g,
+                                             void *y, size_t n, float s32, double s64)
+{
+	size_t es = lrelu_esize(dt);
 	int backward = g != NULL;
 	struct lrelu_kparams prm;
-	struct flat_job job;
-	const struct lrelu_kernels *k;
-	lrelu_fpenv env;
 
 	if (n == 0)
 		return LRELU_OK;
@@ -130,28 +144,19 @@ static lrelu_status flat(lrelu_dtype dt, const void *a, const void *g, void *y, 
 		return lrelu_fail(LRELU_ERR_OVERLAP, LRELU_MSG_PARTIAL_OVERLAP);
 
 	lrelu_torch_flat_params(s32, s64, &prm);
-	k = lrelu_active_kernels();
 	if (!backward && n * es <= LRELU_ENVFREE_MAX_BYTES &&
-	    (dt == LRELU_FLOAT32 || dt == LRELU_FLOAT64) && k->fwdx[kt_of(dt)][RULE_GT] != NULL) {
-		size_t done = k->fwdx[kt_of(dt)][RULE_GT](n, a, y, &prm);
-		if (done == n)
-			return LRELU_OK;
-		a = (const char *)a + done * es;
-		y = (char *)y + done * es;
-		n -= done;
+	    (dt == LRELU_FLOAT32 || dt == LRELU_FLOAT64)) {
+		lrelu_fwdx_fn fx = lrelu_active_kernels()->fwdx[kt_of(dt)][RULE_GT];
+		if (fx != NULL) {
+			size_t done = fx(n, a, y, &prm);
+			if (done == n)
+				return LRELU_OK;
+			a = (const char *)a + done * es;
+			y = (char *)y + done * es;
+			n -= done;
+		}
 	}
-	prm.nt = !backward && a != y && n * es >= lrelu_nt_bytes;
-	lrelu_fpenv_enter(&env);
-	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
-	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;
-	job.a = a;
-	job.g = g;
-	job.y = y;
-	job.esize = es;
-	job.p = &prm;
-	lrelu_parallel_for(n, 64, es * (backward ? 3 : 2), flat_range, &job);
-	lrelu_fpenv_leave(&env);
-	return LRELU_OK;
+	return flat_run(dt, a, g, y, n, &prm);
 }
 
 lrelu_status lrelu_f32(const float *x, float *y, size_t n, float s)

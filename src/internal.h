@@ -10,9 +10,32 @@
 
 #if defined(__GNUC__)
 #  define LRELU_HIDDEN __attribute__((visibility("hidden")))
+#  define LRELU_ALWAYS_INLINE inline __attribute__((always_inline))
+#  define LRELU_NOINLINE __attribute__((noinline))
 #else
 #  define LRELU_HIDDEN
+#  define LRELU_ALWAYS_INLINE inline
+#  define LRELU_NOINLINE
 #endif
+
+/* lrelu_dtype_size for the library's own use: inline, where the exported function
+ * would be a call through the PLT in the shared library (it counts at 64 elements). */
+static inline size_t lrelu_esize(lrelu_dtype dt)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return 4;
+	case LRELU_FLOAT64:
+		return 8;
+	case LRELU_BFLOAT16:
+	case LRELU_FLOAT16:
+		return 2;
+	case LRELU_QINT8:
+	case LRELU_QUINT8:
+		return 1;
+	}
+	return 0;
+}
 
 /*
  * Forward rules.  Each framework's forward is one of these predicates applied to the

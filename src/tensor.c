@@ -434,37 +434,20 @@ static int64_t quick_dense(const struct lrelu_walk *w, const lrelu_tensor *const
 	return n;
 }
 
-lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tensor *const *ops)
+/* Everything after the small dense forward: validation and its messages, overlap,
+ * the walk, threads.  Out of line, so that the small call does not pay for its frame.
+ * numel is quick_dense's verdict; done, what fwdx already finished of a dense call. */
+static LRELU_NOINLINE lrelu_status run_general(const struct lrelu_walk *w,
+                                               const lrelu_tensor *const *ops, size_t esize,
+                                               int64_t numel, size_t done)
 {
 	const lrelu_tensor *t0 = ops[0];
-	size_t esize;
-	int64_t numel = 0;
 	lrelu_status st;
 	struct plan p;
 	lrelu_fpenv env;
 	struct lrelu_walk wnt;
 	struct lrelu_kparams prm_nt;
-	size_t done = 0;
 
-	for (int k = 0; k < w->nops; k++)
-		if (ops[k] == NULL)
-			return lrelu_fail(LRELU_ERR_ARG, "tensor %s is NULL", w->names[k]);
-	esize = lrelu_dtype_size(t0->dtype);
-	if (esize == 0)
-		return lrelu_fail(LRELU_ERR_DTYPE, "%s: unknown dtype %d", w->names[0], (int)t0->dtype);
-	numel = quick_dense(w, ops, esize);
-	if (numel > 0 && w->fwdx != NULL && (size_t)numel * esize <= LRELU_ENVFREE_MAX_BYTES) {
-		/* A small dense forward, in place or disjoint (else the checks below word the
-		 * error): no guard needed unless fwdx meets a subnormal; then the general
-		 * path below goes on from where it stopped. */
-		uintptr_t y = (uintptr_t)ops[0]->data, x = (uintptr_t)ops[1]->data;
-		size_t len = (size_t)numel * esize;
-		if (x == y || x + len <= y || y + len <= x) {
-			done = w->fwdx((size_t)numel, ops[1]->data, ops[0]->data, w->params);
-			if (done == (size_t)numel)
-				return LRELU_OK;
-		}
-	}
 	if (numel < 0) {
 		st = validate(w, ops, esize, &numel);
 		if (st != LRELU_OK)
@@ -530,4 +513,32 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 	lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops, walk_range, &p);
 	lrelu_fpenv_leave(&env);
 	return LRELU_OK;
+}
+
+lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tensor *const *ops)
+{
+	size_t esize, done = 0;
+	int64_t numel;
+
+	for (int k = 0; k < w->nops; k++)
+		if (ops[k] == NULL)
+			return lrelu_fail(LRELU_ERR_ARG, "tensor %s is NULL", w->names[k]);
+	esize = lrelu_esize(ops[0]->dtype);
+	if (esize == 0)
+		return lrelu_fail(LRELU_ERR_DTYPE, "%s: unknown dtype %d", w->names[0],
+		                  (int)ops[0]->dtype);
+	numel = quick_dense(w, ops, esize);
+	if (numel > 0 && w->fwdx != NULL && (size_t)numel * esize <= LRELU_ENVFREE_MAX_BYTES) {
+		/* A small dense forward, in place or disjoint (else the checks below word the
+		 * error): no guard needed unless fwdx meets a subnormal; then the general
+		 * path goes on from where it stopped. */
+		uintptr_t y = (uintptr_t)ops[0]->data, x = (uintptr_t)ops[1]->data;
+		size_t len = (size_t)numel * esize;
+		if (x == y || x + len <= y || y + len <= x) {
+			done = w->fwdx((size_t)numel, ops[1]->data, ops[0]->data, w->params);
+			if (done == (size_t)numel)
+				return LRELU_OK;
+		}
+	}
+	return run_general(w, ops, esize, numel, done);
 }
