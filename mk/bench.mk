@@ -50,6 +50,15 @@ bench-deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BENCH_PKGS)
 
+# Every way of copying the same bytes next to lrelu_f32 at 1K, 16K and 256K elements:
+# the limit that the 16K and 256K targets run into (docs/performance.md).
+.PHONY: bench-copylimit
+bench-copylimit: $(BUILD)/bench/copylimit
+	$(BUILD)/bench/copylimit
+$(BUILD)/bench/copylimit: bench/copylimit.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
 # Where threads start to pay: the library rebuilt with no size threshold (in
 # build-threshold/), 1 thread against all, 16 KiB to 64 MiB.  Used to pick
 # LRELU_PAR_MIN_BYTES (src/internal.h, explained in src/threads.c).
