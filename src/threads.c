@@ -70,7 +70,8 @@ size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
  * and the same calls ran 0.9x (DRAM sizes) to 0.7x (8 MiB) of one thread.  So every
  * class keeps running averages of the time per byte of its serial and its pooled
  * calls.  The pool needs to be 3 % faster to be used; then one call in TUNE_SAMPLE
- * runs serially to keep the serial figure current.  Otherwise calls run serially and
+ * runs serially to keep the serial figure current, and the pooled call after it is
+ * not recorded (a serial call longer than the workers' spin lets them fall asleep).  Otherwise calls run serially and
  * two in TUNE_SAMPLE << backoff try the pool (the first wakes the workers, the second
  * is measured); each such probe that loses again doubles that interval (up to 64
  * times), since a probe can cost a time slice.  A class measures the pool first (on
@@ -119,16 +120,34 @@ int lrelu_par_choose(size_t bytes)
 		return k == 0 ? TUNE_WARM : TUNE_POOL;
 	if (ser == 0)
 		return TUNE_SERIAL;
-	if ((uint64_t)pool + pool / 32 <= ser)
-		return k % TUNE_SAMPLE != TUNE_SAMPLE - 1 ? TUNE_POOL : TUNE_SERIAL;
+	if ((uint64_t)pool + pool / 32 <= ser) {
+		/* the serial sample may outlast the workers' spin: the pooled call after it
+		 * wakes them and is not recorded either */
+		unsigned r = k % TUNE_SAMPLE;
+		return r == TUNE_SAMPLE - 1 ? TUNE_SERIAL : r == 0 ? TUNE_WARM : TUNE_POOL;
+	}
 	every = TUNE_SAMPLE << atomic_load_explicit(&z->backoff, memory_order_relaxed);
 	return k % every == every - 2 ? TUNE_WARM : k % every == every - 1 ? TUNE_POOL : TUNE_SERIAL;
 }
 
+/*
+ * The running average of a class's ns per byte, robust to one bad call: a sample
+ * above twice the average counts as twice the average (a time slice lost by one pooled
+ * call of 100 us would otherwise put the class on one thread for hundreds of calls,
+ * measured), and a sample below the average weighs 1/2 instead of 1/4, so that a
+ * probe that wins brings a stale figure down within a few probes.  A pool that is
+ * really slower still crosses the serial figure within four calls.
+ */
 static void average(_Atomic uint32_t *a, uint32_t v)
 {
-	uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
-	atomic_store_explicit(a, old == 0 ? v : old - old / 4 + v / 4, memory_order_relaxed);
+	uint64_t old = atomic_load_explicit(a, memory_order_relaxed), avg;
+	if (old == 0)
+		avg = v;
+	else if (v < old)
+		avg = old - (old - v) / 2;
+	else
+		avg = old + ((v < 2 * old ? v : 2 * old) - old) / 4;
+	atomic_store_explicit(a, avg > UINT32_MAX ? UINT32_MAX : (uint32_t)avg, memory_order_relaxed);
 }
 
 /* A call of `bytes` took `ns`, pooled or serial. */
@@ -181,6 +200,8 @@ void lrelu_par_tune_reset(void)
 #define AUTO_MAX_THREADS 64
 /* Spin iterations before sleeping (each a pause instruction, ~10-100 ns). */
 #define SPIN_ITERS 4000
+/* The longest a warm-up call waits for sleeping workers to wake (about 0.5 ms). */
+#define WARM_WAIT_ITERS 20000
 
 static inline void cpu_relax(void)
 {
@@ -206,7 +227,8 @@ struct pool {
 	atomic_uint finished;   /* chunks of the current job finished */
 	atomic_int threads;     /* threads the current job may use (the pool may have more) */
 	atomic_int stop;
-	int sleepers;         /* workers waiting on `wake` (under mu) */
+	atomic_int sleepers;  /* workers waiting on `wake` (changed under mu; read lock-free
+	                       * by a warm-up call waiting for the workers to be awake) */
 	int caller_waiting;   /* the caller waits on `done` (under mu) */
 	int nworkers, cap;
 	struct worker *workers;
@@ -336,11 +358,11 @@ static void *worker_main(void *arg)
 		}
 		if (gen == seen) {
 			pthread_mutex_lock(&p->mu);
-			p->sleepers++;
+			atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_relaxed);
 			while ((gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_acquire))) == seen &&
 			       !atomic_load_explicit(&p->stop, memory_order_relaxed))
 				pthread_cond_wait(&p->wake, &p->mu);
-			p->sleepers--;
+			atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
 			pthread_mutex_unlock(&p->mu);
 		}
 		if (gen == seen)
@@ -554,7 +576,7 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	pthread_mutex_lock(&p->mu);
 	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks << 16,
 	                      memory_order_release);
-	if (p->sleepers > 0)
+	if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) > 0)
 		pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->mu);
 
@@ -572,6 +594,17 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 			pthread_cond_wait(&p->done, &p->mu);
 		p->caller_waiting = 0;
 		pthread_mutex_unlock(&p->mu);
+	}
+	if (how == TUNE_WARM) {
+		/* A warm-up call is there to wake the workers, but waking a sleeping one takes
+		 * 100-300 us on a virtual machine, longer than a call of 1-4 MiB: the caller has
+		 * done the work alone by then, and the measured call after it would meet workers
+		 * still waking (and lose).  So it waits, a bounded time, until none sleeps. */
+		for (int i = 0; i < WARM_WAIT_ITERS; i++) {
+			if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) == 0)
+				break;
+			cpu_relax();
+		}
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);
 	if (how == TUNE_POOL)

@@ -325,16 +325,29 @@ static void test_tune(void)
 	lrelu_par_record(bytes, 1, 1000000);
 	CHECK(lrelu_par_choose(bytes) == TUNE_SERIAL, "no serial call after the pool's");
 	lrelu_par_record(bytes, 0, 2000000);
-	/* pool 2x faster: pooled, except one call in 64 that refreshes the serial figure */
-	pooled = 0;
-	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
-	CHECK(pooled == 63, "pool measured faster: %d of 64 calls pooled", pooled);
+	/* pool 2x faster: pooled, except one call in 64 that refreshes the serial figure;
+	 * the pooled call after that one wakes the workers and is not recorded */
+	pooled = warm = 0;
+	for (int i = 0; i < 64; i++) {
+		int how = lrelu_par_choose(bytes);
+		pooled += how == TUNE_POOL;
+		warm += how == TUNE_WARM;
+	}
+	CHECK(pooled == 62 && warm == 1, "pool measured faster: %d measured, %d warm-up of 64",
+	      pooled, warm);
 	/* the same class for any size with the same power of two, another class apart */
 	CHECK(lrelu_par_choose(bytes + bytes / 2) == TUNE_POOL, "1.5x the size: another class?");
 	CHECK(lrelu_par_choose(2 * bytes) == TUNE_WARM, "2x the size: no fresh class");
-	/* one pooled call held up 20x: the average goes above serial; serial from now
-	 * on, with a probe pair (warm-up, measured) every 128 calls */
+	/* a pooled call held up 20x counts as 2x the average: one or two such calls leave
+	 * the class on the pool (1.25 and 1.56 ms against 2 ms serial), the third puts it
+	 * on one thread (1.95 ms: not 3 % faster), and a fourth, losing on average, doubles
+	 * the probe interval: a probe pair (warm-up, measured) every 128 calls */
+	lrelu_par_record(bytes, 1, 20000000);
+	CHECK(lrelu_par_choose(bytes) == TUNE_POOL, "one held-up call put the class on one thread");
+	lrelu_par_record(bytes, 1, 20000000);
+	CHECK(lrelu_par_choose(bytes) == TUNE_POOL, "two held-up calls put the class on one thread");
+	lrelu_par_record(bytes, 1, 20000000);
+	CHECK(lrelu_par_choose(bytes) == TUNE_SERIAL, "three held-up calls: still pooled");
 	lrelu_par_record(bytes, 1, 20000000);
 	pooled = warm = 0;
 	for (int i = 0; i < 256; i++) {
@@ -361,10 +374,14 @@ static void test_tune(void)
 	/* pooled runs that beat serial again reset the backoff and, averaged, win */
 	for (int i = 0; i < 8; i++)
 		lrelu_par_record(bytes, 1, 500000);
-	pooled = 0;
-	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
-	CHECK(pooled == 63, "pool faster again: %d of 64 calls pooled", pooled);
+	pooled = warm = 0;
+	for (int i = 0; i < 64; i++) {
+		int how = lrelu_par_choose(bytes);
+		pooled += how == TUNE_POOL;
+		warm += how == TUNE_WARM;
+	}
+	CHECK(pooled == 62 && warm == 1, "pool faster again: %d measured, %d warm-up of 64", pooled,
+	      warm);
 
 	/* A real held-up job, the class's first measured one: the worker sleeps 50 ms. */
 	memset(&r, 0, sizeof r);
