@@ -169,8 +169,18 @@ LRELU_HIDDEN void lrelu_par_tune_reset(void);
 LRELU_HIDDEN extern int lrelu_par_adapt;
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
- * boundaries are multiples of `align` elements; serial below the size threshold. */
+ * boundaries are multiples of `align` elements; serial below the size threshold.
+ * bytes_per_elem is what the threshold and the tuning see: bytes read + written,
+ * times lrelu_par_weight. */
 typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
+/* The 16-bit float kernels convert every element and move about a third (in place) to
+ * two thirds (out of place) of float32's bytes per second in the caches, so their
+ * calls count double against the thread threshold: a bfloat16 call of 16 MiB takes as
+ * long as a float32 call of 30-50 MiB, and 2 threads gave it 1.9x (docs/performance.md). */
+static inline size_t lrelu_par_weight(lrelu_dtype dt)
+{
+	return dt == LRELU_BFLOAT16 || dt == LRELU_FLOAT16 ? 2 : 1;
+}
 LRELU_HIDDEN void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem,
                                      lrelu_range_fn fn, void *arg);
 
