@@ -24,7 +24,9 @@
  * 2-16 MiB ran 1.15-1.45x slower with 2 threads on the virtual machine measured (the
  * hypervisor wakes the idle vCPU late), and with another process spinning on the
  * second vCPU 1.2-1.5x slower; a serial call of up to 16 MiB takes ~300-600 us, the
- * order of those costs.  Above it the tuning below guards against the second.
+ * order of those costs.  Above it the tuning below guards against the second.  The
+ * callers count the 16-bit float types' bytes double (lrelu_par_weight): their calls
+ * take two to three times as long per byte.
  *
  * The pool holds up to (threads - 1) workers and the calling thread works too.  A job
  * is cut into more chunks than threads, and every thread claims chunks one at a time
