@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -339,6 +340,45 @@ static int call(struct cfg *c, enum impl i)
 static int quick;
 static double batch_ns, impl_budget_ns;
 
+#ifdef RUSAGE_THREAD
+/* CPU seconds used by the process's other threads so far. */
+static double other_threads_cpu(void)
+{
+	struct rusage all, me;
+	if (getrusage(RUSAGE_SELF, &all) != 0 || getrusage(RUSAGE_THREAD, &me) != 0)
+		return 0.0;
+	return (double)(all.ru_utime.tv_sec + all.ru_stime.tv_sec - me.ru_utime.tv_sec -
+	                me.ru_stime.tv_sec) +
+	       (double)(all.ru_utime.tv_usec + all.ru_stime.tv_usec - me.ru_utime.tv_usec -
+	                me.ru_stime.tv_usec) * 1e-6;
+}
+#endif
+
+/*
+ * After a batch that used a thread pool, wait (5 ms at a time, at most 200 ms) until
+ * the process's other threads stop using CPU.  Pools spin after their calls before they
+ * sleep: XNNPACK's pthreadpool for tens of milliseconds, OpenMP's for milliseconds,
+ * lrelu's for ~0.1 ms; on 2 vCPUs a spinning worker takes the second CPU from whatever
+ * runs next, so without this the implementation timed after XNNPACK would pay for
+ * XNNPACK's spinning.  Outside the timed region.
+ */
+static void wait_other_threads_idle(void)
+{
+#ifdef RUSAGE_THREAD
+	/* Busy, not asleep (a sleeping vCPU would wake slower for the next batch), in
+	 * windows of 5 ms: the kernel adds a running thread's time to the totals only at
+	 * its scheduler ticks (4 ms at Debian's HZ=250), so a shorter window can miss a
+	 * thread that spins the whole time. */
+	for (int k = 0; k < 40; k++) {
+		double before = other_threads_cpu(), t = now_ns();
+		while (now_ns() - t < 5e6)
+			;
+		if (other_threads_cpu() - before < 5e-4)
+			return;
+	}
+#endif
+}
+
 /* One batch of reps calls; ns per call.  I_LRELU1 is lrelu with 1 thread. */
 static double batch(struct cfg *c, enum impl i, int reps)
 {
@@ -351,13 +391,8 @@ static double batch(struct cfg *c, enum impl i, int reps)
 	t0 = (now_ns() - t0) / reps;
 	if (i == I_LRELU1)
 		lrelu_set_num_threads(c->threads);
-#ifdef HAVE_DNNL
-	if (i == I_DNNL && c->threads > 1) {
-		/* let OpenMP's spinning threads go to sleep before the next implementation */
-		struct timespec pause = { 0, 2000000 };
-		nanosleep(&pause, NULL);
-	}
-#endif
+	if (c->threads > 1 && (i == I_DNNL || i == I_XNN || i == I_LRELU))
+		wait_other_threads_idle();
 	return t0;
 }
 
@@ -373,7 +408,7 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 	double round_ns = 0;
 
 	for (int i = 0; i < I_COUNT; i++) {
-		double t0, one;
+		double one;
 		ns[i] = -1.0;
 		reps[i] = 0;
 		if (!avail[i])
@@ -386,9 +421,7 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 			lrelu_set_num_threads(c->threads);
 		if (bad)
 			continue;
-		t0 = now_ns();
-		batch(c, (enum impl)i, 1);
-		one = now_ns() - t0;
+		one = batch(c, (enum impl)i, 1); /* its own time: not the idle wait after it */
 		one = one < 1.0 ? 1.0 : one;
 		reps[i] = (int)(batch_ns / one);
 		reps[i] = reps[i] < 1 ? 1 : reps[i] > 1000000 ? 1000000 : reps[i];
@@ -403,6 +436,9 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 		samples = quick ? 11 : 41;
 	if (samples < (quick ? 3 : 5))
 		samples = quick ? 3 : 5;
+	/* with threads every round waits for the pools to stop spinning (~50 ms) */
+	if (c->threads > 1 && samples > 15)
+		samples = 15;
 	for (int s = 0; s < samples; s++)
 		for (int i = 0; i < I_COUNT; i++)
 			if (reps[i] > 0)
