@@ -423,7 +423,10 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 			continue;
 		one = batch(c, (enum impl)i, 1); /* its own time: not the idle wait after it */
 		one = one < 1.0 ? 1.0 : one;
-		reps[i] = (int)(batch_ns / one);
+		/* threaded cases: batches of ~2 ms, so that the first call after another
+		 * implementation (cold workers, lines dirty in the other core's cache) is
+		 * a small part of each */
+		reps[i] = (int)((c->threads > 1 && !quick ? 2e6 : batch_ns) / one);
 		reps[i] = reps[i] < 1 ? 1 : reps[i] > 1000000 ? 1000000 : reps[i];
 		if (reps[i] > 1 && (reps[i] & 1))
 			reps[i]++; /* in place: as many calls with each slope */

@@ -123,10 +123,11 @@ def main():
             line("%d threads, %s >= 1.0x faster of oneDNN, XNNPACK (%d threads)" % (all_t, fmt_n(n), all_t),
                  ratio(["onednn", "xnnpack"], "float32", "out", all_t, n), 1.0)
         # Calls that move at most LRELU_PAR_MIN_BYTES (src/internal.h: 16 MiB read +
-        # written) never reach the pool: with any thread count they run the same code,
-        # so their two rows differ only by the run's noise, reported apart.
+        # written, the 16-bit types counted double: lrelu_par_weight) never reach the
+        # pool: with any thread count they run the same code, so their two rows differ
+        # only by the run's noise, reported apart.
         par_min = 16 << 20
-        esize = {"float32": 4, "float64": 8, "bfloat16": 2, "float16": 2}
+        esize = {"float32": 4, "float64": 8, "bfloat16": 4, "float16": 4}
         worst = {True: None, False: None}
         for (i, d, m, t, n) in rows:
             if i == "lrelu" and t == all_t:
@@ -145,7 +146,8 @@ def main():
             line("%d threads never slower than 1 thread, up to 16 MiB: the same code (worst: %s %s %s)"
                  % (all_t, w[1], w[2], fmt_n(w[3])), w[0], 0.95)
     print("\n(\"never slower\" counts as met above 0.95x: below that the difference is larger than "
-          "the run-to-run noise of a 1-thread row.  Up to 16 MiB per call (read + written) no "
+          "the run-to-run noise of a 1-thread row.  Up to 16 MiB per call (read + written; "
+          "bfloat16 and float16 count double) no "
           "call reaches the pool whatever the thread count, so there the two rows time the "
           "same code and any difference is the run's noise.)")
 
