@@ -5,6 +5,7 @@
 #                         oneDNN, XNNPACK, PyTorch and NumPy; writes build/bench/bench.tsv
 #                         and build/bench/bench.png (BENCH_QUICK=1: fewer sizes and reps)
 #   make bench-deps       installs the benchmark's peers (Debian 12)
+#   make bench-copylimit  memcpy, rep movsb, copy loops next to lrelu_f32 (the copy limit)
 
 TEST_PROGS += $(BUILD)/tests/test_threads
 TEST_CMDS += "$(MAKE) --no-print-directory test-tsan"
