@@ -73,8 +73,8 @@ size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
  * class keeps running averages of the time per byte of its serial and its pooled
  * calls.  The pool needs to be 3 % faster to be used; then one call in TUNE_SAMPLE
  * runs serially to keep the serial figure current, and the pooled call after it is
- * not recorded (a serial call longer than the workers' spin lets them fall asleep).  Otherwise calls run serially and
- * two in TUNE_SAMPLE << backoff try the pool (the first wakes the workers, the second
+ * not recorded (a serial call longer than the workers' spin lets them fall asleep).
+ * Otherwise calls run serially and two in TUNE_SAMPLE << backoff try the pool (the first wakes the workers, the second
  * is measured); each such probe that loses again doubles that interval (up to 64
  * times), since a probe can cost a time slice.  A class measures the pool first (on
  * its second call), then one serial call.  It is a heuristic on timing:
@@ -599,9 +599,10 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	}
 	if (how == TUNE_WARM) {
 		/* A warm-up call is there to wake the workers, but waking a sleeping one takes
-		 * 100-300 us on a virtual machine, longer than a call of 1-4 MiB: the caller has
-		 * done the work alone by then, and the measured call after it would meet workers
-		 * still waking (and lose).  So it waits, a bounded time, until none sleeps. */
+		 * 100-300 us on a virtual machine, as long as a whole call of 16-32 MiB in the
+		 * caches: the caller may have done the work alone by then, and the measured call
+		 * after it would meet workers still waking (and lose).  So it waits, a bounded
+		 * time, until none sleeps. */
 		for (int i = 0; i < WARM_WAIT_ITERS; i++) {
 			if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) == 0)
 				break;

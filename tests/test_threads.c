@@ -309,6 +309,18 @@ static void test_chunking(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
+/* How the next `calls` calls of a class of `bytes` would run: measured pooled calls and
+ * warm-up calls (the rest are serial). */
+static void choices(size_t bytes, int calls, int *pooled, int *warm)
+{
+	*pooled = *warm = 0;
+	for (int i = 0; i < calls; i++) {
+		int how = lrelu_par_choose(bytes);
+		*pooled += how == TUNE_POOL;
+		*warm += how == TUNE_WARM;
+	}
+}
+
 /* The tuning above the threshold (threads.c): the rule on given timings, then a job
  * whose worker holds the caller up, which must make the next calls of that size
  * serial until the probe. */
@@ -327,12 +339,7 @@ static void test_tune(void)
 	lrelu_par_record(bytes, 0, 2000000);
 	/* pool 2x faster: pooled, except one call in 64 that refreshes the serial figure;
 	 * the pooled call after that one wakes the workers and is not recorded */
-	pooled = warm = 0;
-	for (int i = 0; i < 64; i++) {
-		int how = lrelu_par_choose(bytes);
-		pooled += how == TUNE_POOL;
-		warm += how == TUNE_WARM;
-	}
+	choices(bytes, 64, &pooled, &warm);
 	CHECK(pooled == 62 && warm == 1, "pool measured faster: %d measured, %d warm-up of 64",
 	      pooled, warm);
 	/* the same class for any size with the same power of two, another class apart */
@@ -349,12 +356,7 @@ static void test_tune(void)
 	lrelu_par_record(bytes, 1, 20000000);
 	CHECK(lrelu_par_choose(bytes) == TUNE_SERIAL, "three held-up calls: still pooled");
 	lrelu_par_record(bytes, 1, 20000000);
-	pooled = warm = 0;
-	for (int i = 0; i < 256; i++) {
-		int how = lrelu_par_choose(bytes);
-		pooled += how == TUNE_POOL;
-		warm += how == TUNE_WARM;
-	}
+	choices(bytes, 256, &pooled, &warm);
 	CHECK(pooled == 2 && warm == 2, "pool slower (backoff 1): %d measured, %d warm-up of 256",
 	      pooled, warm);
 	/* a second lost probe: every 256 */
@@ -374,12 +376,7 @@ static void test_tune(void)
 	/* pooled runs that beat serial again reset the backoff and, averaged, win */
 	for (int i = 0; i < 8; i++)
 		lrelu_par_record(bytes, 1, 500000);
-	pooled = warm = 0;
-	for (int i = 0; i < 64; i++) {
-		int how = lrelu_par_choose(bytes);
-		pooled += how == TUNE_POOL;
-		warm += how == TUNE_WARM;
-	}
+	choices(bytes, 64, &pooled, &warm);
 	CHECK(pooled == 62 && warm == 1, "pool faster again: %d measured, %d warm-up of 64", pooled,
 	      warm);
 
