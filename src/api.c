@@ -116,7 +116,8 @@ static LRELU_NOINLINE lrelu_status flat_run(lrelu_dtype dt, const void *a, const
 	job.y = y;
 	job.esize = es;
 	job.p = prm;
-	lrelu_parallel_for(n, 64, es * (backward ? 3 : 2) * lrelu_par_weight(dt), flat_range, &job);
+	lrelu_parallel_for(n, 64, es * (backward ? 3 : 2) * lrelu_par_weight(dt),
+	                   lrelu_par_kind(dt, backward, y == a || y == g), flat_range, &job);
 	lrelu_fpenv_leave(&env);
 	return LRELU_OK;
 }

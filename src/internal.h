@@ -163,15 +163,16 @@ LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c; tests lower it */
  * measured speed (a heuristic on timing).  Exposed for the tests, which check the
  * rule on given timings and turn it off where they need the pool every time. */
 enum { TUNE_SERIAL = 0, TUNE_POOL = 1, TUNE_WARM = 2 };
-LRELU_HIDDEN int lrelu_par_choose(size_t bytes);
-LRELU_HIDDEN void lrelu_par_record(size_t bytes, int pooled, uint64_t ns);
+LRELU_HIDDEN int lrelu_par_choose(size_t bytes, unsigned kind);
+LRELU_HIDDEN void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns);
 LRELU_HIDDEN void lrelu_par_tune_reset(void);
 LRELU_HIDDEN extern int lrelu_par_adapt;
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
  * boundaries are multiples of `align` elements; serial below the size threshold.
  * bytes_per_elem is what the threshold and the tuning see: bytes read + written,
- * times lrelu_par_weight. */
+ * times lrelu_par_weight; kind (lrelu_par_kind) keeps the tuning of calls that run at
+ * other speeds apart. */
 typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
 /* The 16-bit float kernels convert every element and move about a third (in place) to
  * two thirds (out of place) of float32's bytes per second in the caches, so their
@@ -182,7 +183,13 @@ static inline size_t lrelu_par_weight(lrelu_dtype dt)
 	return dt == LRELU_BFLOAT16 || dt == LRELU_FLOAT16 ? 2 : 1;
 }
 LRELU_HIDDEN void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem,
-                                     lrelu_range_fn fn, void *arg);
+                                     unsigned kind, lrelu_range_fn fn, void *arg);
+/* The tuning's kinds: 6 dtypes x forward/backward x in place or not. */
+#define LRELU_PAR_KINDS 24u
+static inline unsigned lrelu_par_kind(lrelu_dtype dt, int backward, int in_place)
+{
+	return (unsigned)dt % 6u * 4u + (backward ? 2u : 0u) + (in_place ? 1u : 0u);
+}
 
 /* Small forward calls try the ISA's fwdx kernel before entering the floating-point
  * environment guard: reading MXCSR alone costs about 4 ns on the CPUs measured (it

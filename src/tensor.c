@@ -511,6 +511,9 @@ static LRELU_NOINLINE lrelu_status run_general(const struct lrelu_walk *w,
 	p.w = w;
 	lrelu_fpenv_enter(&env);
 	lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops * lrelu_par_weight(t0->dtype),
+	                   lrelu_par_kind(t0->dtype, w->nops > 2,
+	                                  p.base[0] == p.base[1] ||
+	                                          (w->nops > 2 && p.base[0] == p.base[2])),
 	                   walk_range, &p);
 	lrelu_fpenv_leave(&env);
 	return LRELU_OK;

@@ -78,8 +78,9 @@ size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
  * is measured); each such probe that loses again doubles that interval (up to 64
  * times), since a probe can cost a time slice.  A class measures the pool first (on
  * its second call), then one serial call.  It is a heuristic on timing:
- * the results never depend on it.  Classes are shared by in-place and out-of-place
- * calls of the same size.
+ * the results never depend on it.  A class is a size and a kind (lrelu_par_kind:
+ * dtype, in place or not, forward or backward): calls of one size but another kind
+ * run at other speeds, and sharing a class would mix their timings.
  */
 #define TUNE_SAMPLE 64u
 #define TUNE_BACKOFF_MAX 6u
@@ -87,7 +88,7 @@ struct tune {
 	_Atomic uint32_t ser, pool; /* ns per byte in 2^-16 units, averaged; 0: not yet */
 	atomic_uint calls, backoff;
 };
-static struct tune tunes[64];
+static struct tune tunes[LRELU_PAR_KINDS][64];
 
 /* For the tests: tuning on or off (off: every call above the threshold is pooled). */
 int lrelu_par_adapt = 1;
@@ -99,9 +100,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static struct tune *tune_of(size_t bytes)
+static struct tune *tune_of(size_t bytes, unsigned kind)
 {
-	return &tunes[63 - __builtin_clzll((unsigned long long)bytes | 1)];
+	return &tunes[kind % LRELU_PAR_KINDS][63 - __builtin_clzll((unsigned long long)bytes | 1)];
 }
 
 /* How a call of `bytes` (above the threshold) runs: TUNE_SERIAL or TUNE_POOL (timed
@@ -109,9 +110,9 @@ static struct tune *tune_of(size_t bytes)
  * serial calls let fall asleep, and a wake-up (100-300 us here) is not what the pool
  * costs in a stream of pooled calls.  So the pool is measured, first and in every
  * probe, on the second of two pooled calls. */
-int lrelu_par_choose(size_t bytes)
+int lrelu_par_choose(size_t bytes, unsigned kind)
 {
-	struct tune *z = tune_of(bytes);
+	struct tune *z = tune_of(bytes, kind);
 	unsigned k = atomic_fetch_add_explicit(&z->calls, 1, memory_order_relaxed);
 	uint32_t ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
 	uint32_t pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
@@ -153,9 +154,9 @@ static void average(_Atomic uint32_t *a, uint32_t v)
 }
 
 /* A call of `bytes` took `ns`, pooled or serial. */
-void lrelu_par_record(size_t bytes, int pooled, uint64_t ns)
+void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns)
 {
-	struct tune *z = tune_of(bytes);
+	struct tune *z = tune_of(bytes, kind);
 	uint64_t v = (ns << 16) / (bytes != 0 ? bytes : 1);
 	uint32_t v32 = v == 0 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	if (!lrelu_par_adapt)
@@ -180,11 +181,12 @@ void lrelu_par_record(size_t bytes, int pooled, uint64_t ns)
 /* For the tests: forget every measurement. */
 void lrelu_par_tune_reset(void)
 {
-	for (size_t i = 0; i < sizeof tunes / sizeof tunes[0]; i++) {
-		atomic_store_explicit(&tunes[i].ser, 0, memory_order_relaxed);
-		atomic_store_explicit(&tunes[i].pool, 0, memory_order_relaxed);
-		atomic_store_explicit(&tunes[i].calls, 0, memory_order_relaxed);
-		atomic_store_explicit(&tunes[i].backoff, 0, memory_order_relaxed);
+	for (size_t i = 0; i < sizeof tunes / sizeof tunes[0][0]; i++) {
+		struct tune *z = &tunes[0][0] + i;
+		atomic_store_explicit(&z->ser, 0, memory_order_relaxed);
+		atomic_store_explicit(&z->pool, 0, memory_order_relaxed);
+		atomic_store_explicit(&z->calls, 0, memory_order_relaxed);
+		atomic_store_explicit(&z->backoff, 0, memory_order_relaxed);
 	}
 }
 
@@ -512,7 +514,8 @@ void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user)
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_fn fn, void *arg)
+static void parallel_for_big(size_t n, size_t align, size_t bytes, unsigned kind,
+                             lrelu_range_fn fn, void *arg)
 {
 	size_t units, chunks;
 	int threads;
@@ -536,11 +539,11 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		upfor(uarg, n, align, user_task_run, &t);
 		return;
 	}
-	how = lrelu_par_choose(bytes);
+	how = lrelu_par_choose(bytes, kind);
 	if (how == TUNE_SERIAL) {
 		t_start = mono_ns();
 		fn(arg, 0, n);
-		lrelu_par_record(bytes, 0, mono_ns() - t_start);
+		lrelu_par_record(bytes, kind, 0, mono_ns() - t_start);
 		return;
 	}
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
@@ -611,15 +614,15 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);
 	if (how == TUNE_POOL)
-		lrelu_par_record(bytes, 1, mono_ns() - t_start);
+		lrelu_par_record(bytes, kind, 1, mono_ns() - t_start);
 	return;
 
 serial:
 	fn(arg, 0, n);
 }
 
-void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_range_fn fn,
-                        void *arg)
+void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, unsigned kind,
+                        lrelu_range_fn fn, void *arg)
 {
 	size_t bytes;
 #if defined(__GNUC__)
@@ -633,7 +636,7 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 			fn(arg, 0, n);
 		return;
 	}
-	parallel_for_big(n, align, bytes, fn, arg);
+	parallel_for_big(n, align, bytes, kind, fn, arg);
 }
 
 #if defined(__GNUC__)

@@ -203,7 +203,7 @@ static int check_chunks(size_t n, size_t align, size_t bpe, struct rec *r, const
 	r->env_dirty = 0;
 	r->distinct = 0;
 	r->caller = pthread_self();
-	lrelu_parallel_for(n, align, bpe, rec_range, r);
+	lrelu_parallel_for(n, align, bpe, 0, rec_range, r);
 	size_t cnt = r->count < 1024 ? r->count : 1024;
 	CHECK(r->count >= 1 && r->count <= 1024, "%s: %zu chunks", what, r->count);
 	/* sort by begin (few entries) */
@@ -315,7 +315,7 @@ static void choices(size_t bytes, int calls, int *pooled, int *warm)
 {
 	*pooled = *warm = 0;
 	for (int i = 0; i < calls; i++) {
-		int how = lrelu_par_choose(bytes);
+		int how = lrelu_par_choose(bytes, 0);
 		*pooled += how == TUNE_POOL;
 		*warm += how == TUNE_WARM;
 	}
@@ -332,50 +332,66 @@ static void test_tune(void)
 	lrelu_par_adapt = 1;
 	lrelu_par_tune_reset();
 	/* a class wakes the pool, measures it, then measures one serial call */
-	CHECK(lrelu_par_choose(bytes) == TUNE_WARM, "first call of a class not a warm-up");
-	CHECK(lrelu_par_choose(bytes) == TUNE_POOL, "second call of a class not a measured pool");
-	lrelu_par_record(bytes, 1, 1000000);
-	CHECK(lrelu_par_choose(bytes) == TUNE_SERIAL, "no serial call after the pool's");
-	lrelu_par_record(bytes, 0, 2000000);
+	CHECK(lrelu_par_choose(bytes, 0) == TUNE_WARM, "first call of a class not a warm-up");
+	CHECK(lrelu_par_choose(bytes, 0) == TUNE_POOL, "second call of a class not a measured pool");
+	lrelu_par_record(bytes, 0, 1, 1000000);
+	CHECK(lrelu_par_choose(bytes, 0) == TUNE_SERIAL, "no serial call after the pool's");
+	lrelu_par_record(bytes, 0, 0, 2000000);
 	/* pool 2x faster: pooled, except one call in 64 that refreshes the serial figure;
 	 * the pooled call after that one wakes the workers and is not recorded */
 	choices(bytes, 64, &pooled, &warm);
 	CHECK(pooled == 62 && warm == 1, "pool measured faster: %d measured, %d warm-up of 64",
 	      pooled, warm);
 	/* the same class for any size with the same power of two, another class apart */
-	CHECK(lrelu_par_choose(bytes + bytes / 2) == TUNE_POOL, "1.5x the size: another class?");
-	CHECK(lrelu_par_choose(2 * bytes) == TUNE_WARM, "2x the size: no fresh class");
+	CHECK(lrelu_par_choose(bytes + bytes / 2, 0) == TUNE_POOL, "1.5x the size: another class?");
+	CHECK(lrelu_par_choose(2 * bytes, 0) == TUNE_WARM, "2x the size: no fresh class");
+	/* and apart for another kind of call of the same size: every dtype, direction and
+	 * in-place-ness has its own (distinct kinds, all below LRELU_PAR_KINDS) */
+	CHECK(lrelu_par_choose(bytes, 1) == TUNE_WARM, "another kind: no fresh class");
+	{
+		unsigned seen = 0, count = 0;
+		for (int dt = LRELU_FLOAT32; dt <= LRELU_QUINT8; dt++)
+			for (int bwd = 0; bwd < 2; bwd++)
+				for (int inp = 0; inp < 2; inp++) {
+					unsigned kind = lrelu_par_kind((lrelu_dtype)dt, bwd, inp);
+					CHECK(kind < LRELU_PAR_KINDS && !(seen >> kind & 1u),
+					      "kind %u for dtype %d backward %d in place %d", kind, dt, bwd, inp);
+					seen |= 1u << (kind % 32u);
+					count++;
+				}
+		CHECK(count == 24 && seen == 0xFFFFFFu, "%u kinds, mask %#x", count, seen);
+	}
 	/* a pooled call held up 20x counts as 2x the average: one or two such calls leave
 	 * the class on the pool (1.25 and 1.56 ms against 2 ms serial), the third puts it
 	 * on one thread (1.95 ms: not 3 % faster), and a fourth, losing on average, doubles
 	 * the probe interval: a probe pair (warm-up, measured) every 128 calls */
-	lrelu_par_record(bytes, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes) == TUNE_POOL, "one held-up call put the class on one thread");
-	lrelu_par_record(bytes, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes) == TUNE_POOL, "two held-up calls put the class on one thread");
-	lrelu_par_record(bytes, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes) == TUNE_SERIAL, "three held-up calls: still pooled");
-	lrelu_par_record(bytes, 1, 20000000);
+	lrelu_par_record(bytes, 0, 1, 20000000);
+	CHECK(lrelu_par_choose(bytes, 0) == TUNE_POOL, "one held-up call put the class on one thread");
+	lrelu_par_record(bytes, 0, 1, 20000000);
+	CHECK(lrelu_par_choose(bytes, 0) == TUNE_POOL, "two held-up calls put the class on one thread");
+	lrelu_par_record(bytes, 0, 1, 20000000);
+	CHECK(lrelu_par_choose(bytes, 0) == TUNE_SERIAL, "three held-up calls: still pooled");
+	lrelu_par_record(bytes, 0, 1, 20000000);
 	choices(bytes, 256, &pooled, &warm);
 	CHECK(pooled == 2 && warm == 2, "pool slower (backoff 1): %d measured, %d warm-up of 256",
 	      pooled, warm);
 	/* a second lost probe: every 256 */
-	lrelu_par_record(bytes, 1, 20000000);
+	lrelu_par_record(bytes, 0, 1, 20000000);
 	pooled = 0;
 	for (int i = 0; i < 512; i++)
-		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
+		pooled += lrelu_par_choose(bytes, 0) == TUNE_POOL;
 	CHECK(pooled == 2, "pool slower (backoff 2): %d of 512 calls measured pooled", pooled);
 	/* less than 3 % faster is not enough */
 	lrelu_par_tune_reset();
-	lrelu_par_record(bytes, 1, 1000000);
-	lrelu_par_record(bytes, 0, 1020000);
+	lrelu_par_record(bytes, 0, 1, 1000000);
+	lrelu_par_record(bytes, 0, 0, 1020000);
 	pooled = 0;
 	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes) == TUNE_POOL;
+		pooled += lrelu_par_choose(bytes, 0) == TUNE_POOL;
 	CHECK(pooled == 1, "pool 2 %% faster: %d of 64 calls pooled (only the probe)", pooled);
 	/* pooled runs that beat serial again reset the backoff and, averaged, win */
 	for (int i = 0; i < 8; i++)
-		lrelu_par_record(bytes, 1, 500000);
+		lrelu_par_record(bytes, 0, 1, 500000);
 	choices(bytes, 64, &pooled, &warm);
 	CHECK(pooled == 62 && warm == 1, "pool faster again: %d measured, %d warm-up of 64", pooled,
 	      warm);
