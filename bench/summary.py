@@ -127,14 +127,15 @@ def main():
         # pool: with any thread count they run the same code, so their two rows differ
         # only by the run's noise, reported apart.
         par_min = 16 << 20
-        esize = {"float32": 4, "float64": 8, "bfloat16": 4, "float16": 4}
+        # bytes per element as the threshold counts them (16-bit types doubled)
+        counted_size = {"float32": 4, "float64": 8, "bfloat16": 4, "float16": 4}
         worst = {True: None, False: None}
         for (i, d, m, t, n) in rows:
             if i == "lrelu" and t == all_t:
                 one = ns("lrelu_1thr", d, m, t, n) or ns("lrelu", d, m, 1, n)
                 if one is not None:
                     r = one / rows[(i, d, m, t, n)][0]
-                    pooled = 2 * n * esize.get(d, 4) > par_min
+                    pooled = 2 * n * counted_size.get(d, 4) > par_min
                     if worst[pooled] is None or r < worst[pooled][0]:
                         worst[pooled] = (r, d, m, n)
         w = worst[True]
