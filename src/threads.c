@@ -74,18 +74,31 @@ size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
  * calls.  The pool needs to be 3 % faster to be used; then one call in TUNE_SAMPLE
  * runs serially to keep the serial figure current, and the pooled call after it is
  * not recorded (a serial call longer than the workers' spin lets them fall asleep).
- * Otherwise calls run serially and two in TUNE_SAMPLE << backoff try the pool (the first wakes the workers, the second
- * is measured); each such probe that loses again doubles that interval (up to 64
- * times), since a probe can cost a time slice.  A class measures the pool first (on
- * its second call), then one serial call.  It is a heuristic on timing:
- * the results never depend on it.  A class is a size and a kind (lrelu_par_kind:
- * dtype, in place or not, forward or backward): calls of one size but another kind
- * run at other speeds, and sharing a class would mix their timings.
+ * Otherwise calls run serially and two in TUNE_SAMPLE << backoff try the pool (the
+ * first wakes the workers, the second is measured); each such probe that loses again
+ * doubles that interval (up to 64 times), since a probe can cost a time slice.
+ *
+ * A class starts by taking TUNE_START samples of each, in turns of three calls
+ * (warm-up, measured pool, serial), and keeps the least of each until it has them
+ * all.  One sample of each decided too much: on this kind of machine one call of
+ * 64 MiB in place varies by 20 % from the next (DRAM shared with other guests), and a
+ * class decided on one pooled call that happened to be slow stayed serial until its
+ * first probe, 64 calls later (measured in `make bench`: a pooled sample of 2.77 ms
+ * against a serial one of 2.60 ms, where 2 threads take 2.4 ms and one 2.9 ms on
+ * average).  The least of three is robust to one such call either way, while a pool
+ * that is really slower (a competitor on the other core) is slow in all three.
+ *
+ * It is a heuristic on timing: the results never depend on it.  A class is a size
+ * and a kind (lrelu_par_kind: dtype, in place or not, forward or backward): calls of
+ * one size but another kind run at other speeds, and sharing a class would mix their
+ * timings.
  */
 #define TUNE_SAMPLE 64u
 #define TUNE_BACKOFF_MAX 6u
+#define TUNE_START 3u
 struct tune {
 	_Atomic uint32_t ser, pool; /* ns per byte in 2^-16 units, averaged; 0: not yet */
+	atomic_uint nser, npool;    /* samples taken, counted up to TUNE_START */
 	atomic_uint calls, backoff;
 };
 static struct tune tunes[LRELU_PAR_KINDS][64];
@@ -119,10 +132,12 @@ int lrelu_par_choose(size_t bytes, unsigned kind)
 	unsigned every;
 	if (!lrelu_par_adapt)
 		return TUNE_POOL;
-	if (pool == 0)
-		return k == 0 ? TUNE_WARM : TUNE_POOL;
-	if (ser == 0)
-		return TUNE_SERIAL;
+	if (atomic_load_explicit(&z->npool, memory_order_relaxed) < TUNE_START ||
+	    atomic_load_explicit(&z->nser, memory_order_relaxed) < TUNE_START) {
+		/* the start: warm-up, measured pool, serial, in turns */
+		unsigned r = k % 3;
+		return r == 0 ? TUNE_WARM : r == 1 ? TUNE_POOL : TUNE_SERIAL;
+	}
 	if ((uint64_t)pool + pool / 32 <= ser) {
 		/* the serial sample may outlast the workers' spin: the pooled call after it
 		 * wakes them and is not recorded either */
@@ -153,6 +168,20 @@ static void average(_Atomic uint32_t *a, uint32_t v)
 	atomic_store_explicit(a, avg > UINT32_MAX ? UINT32_MAX : (uint32_t)avg, memory_order_relaxed);
 }
 
+/* A sample: during the start the least so far, then the running average. */
+static void sample(_Atomic uint32_t *a, atomic_uint *count, uint32_t v)
+{
+	unsigned c = atomic_load_explicit(count, memory_order_relaxed);
+	if (c >= TUNE_START) {
+		average(a, v);
+		return;
+	}
+	uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
+	if (c == 0 || v < old)
+		atomic_store_explicit(a, v, memory_order_relaxed);
+	atomic_store_explicit(count, c + 1, memory_order_relaxed);
+}
+
 /* A call of `bytes` took `ns`, pooled or serial. */
 void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns)
 {
@@ -162,7 +191,11 @@ void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns)
 	if (!lrelu_par_adapt)
 		return;
 	if (!pooled) {
-		average(&z->ser, v32);
+		sample(&z->ser, &z->nser, v32);
+		return;
+	}
+	if (atomic_load_explicit(&z->npool, memory_order_relaxed) < TUNE_START) {
+		sample(&z->pool, &z->npool, v32);
 		return;
 	}
 	average(&z->pool, v32);
@@ -185,6 +218,8 @@ void lrelu_par_tune_reset(void)
 		struct tune *z = &tunes[0][0] + i;
 		atomic_store_explicit(&z->ser, 0, memory_order_relaxed);
 		atomic_store_explicit(&z->pool, 0, memory_order_relaxed);
+		atomic_store_explicit(&z->nser, 0, memory_order_relaxed);
+		atomic_store_explicit(&z->npool, 0, memory_order_relaxed);
 		atomic_store_explicit(&z->calls, 0, memory_order_relaxed);
 		atomic_store_explicit(&z->backoff, 0, memory_order_relaxed);
 	}
