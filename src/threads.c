@@ -127,8 +127,7 @@ int lrelu_par_choose(size_t bytes, unsigned kind)
 {
 	struct tune *z = tune_of(bytes, kind);
 	unsigned k = atomic_fetch_add_explicit(&z->calls, 1, memory_order_relaxed);
-	uint32_t ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
-	uint32_t pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
+	uint32_t ser, pool;
 	unsigned every;
 	if (!lrelu_par_adapt)
 		return TUNE_POOL;
@@ -138,6 +137,8 @@ int lrelu_par_choose(size_t bytes, unsigned kind)
 		unsigned r = k % 3;
 		return r == 0 ? TUNE_WARM : r == 1 ? TUNE_POOL : TUNE_SERIAL;
 	}
+	ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
+	pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
 	if ((uint64_t)pool + pool / 32 <= ser) {
 		/* the serial sample may outlast the workers' spin: the pooled call after it
 		 * wakes them and is not recorded either */
@@ -168,18 +169,20 @@ static void average(_Atomic uint32_t *a, uint32_t v)
 	atomic_store_explicit(a, avg > UINT32_MAX ? UINT32_MAX : (uint32_t)avg, memory_order_relaxed);
 }
 
-/* A sample: during the start the least so far, then the running average. */
-static void sample(_Atomic uint32_t *a, atomic_uint *count, uint32_t v)
+/* A sample: during the start the least so far (returns 1), then the running average
+ * (returns 0). */
+static int sample(_Atomic uint32_t *a, atomic_uint *count, uint32_t v)
 {
 	unsigned c = atomic_load_explicit(count, memory_order_relaxed);
 	if (c >= TUNE_START) {
 		average(a, v);
-		return;
+		return 0;
 	}
 	uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
 	if (c == 0 || v < old)
 		atomic_store_explicit(a, v, memory_order_relaxed);
 	atomic_store_explicit(count, c + 1, memory_order_relaxed);
+	return 1;
 }
 
 /* A call of `bytes` took `ns`, pooled or serial. */
@@ -194,11 +197,8 @@ void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns)
 		sample(&z->ser, &z->nser, v32);
 		return;
 	}
-	if (atomic_load_explicit(&z->npool, memory_order_relaxed) < TUNE_START) {
-		sample(&z->pool, &z->npool, v32);
-		return;
-	}
-	average(&z->pool, v32);
+	if (sample(&z->pool, &z->npool, v32))
+		return; /* the start has no probes to space out */
 	uint32_t ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
 	uint32_t pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
 	unsigned b = atomic_load_explicit(&z->backoff, memory_order_relaxed);
