@@ -62,8 +62,13 @@ static inline int lk_store_ahead(const void *x, const void *y)
 	return d != 0 && d < 1024;
 }
 
-/* lrelu_nt_bytes (internal.h): where the x86 forward kernels switch to
- * non-temporal stores. */
+/* Whether an x86 forward kernel streams its stores: out of place, and the whole call
+ * asked for it (nt: lrelu_kparams.nt, a chunk of a large call) or this part alone is
+ * at least lrelu_nt_bytes (internal.h). */
+static inline int lk_stream(const void *x, const void *y, size_t bytes, int nt)
+{
+	return x != y && (nt || bytes >= lrelu_nt_bytes);
+}
 
 /* The table rows of one ISA, in the order of enum lrelu_rule / lrelu_brule. */
 #define LK_FWD_ROW(t, isa, u)                                                              \

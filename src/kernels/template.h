@@ -233,7 +233,7 @@ static LK_INLINE void LK_ID(fwd_go)(int rule, int nt, size_t n, const LK_E *x, L
                                     LK_V s, uint32_t thr)
 {
 #ifdef LK_NT
-	if (x != y && (nt || n * sizeof(LK_E) >= lrelu_nt_bytes)) {
+	if (lk_stream(x, y, n * sizeof(LK_E), nt)) {
 		LK_ID(fwd_nt)(rule, n, x, y, s, thr);
 		return;
 	}
