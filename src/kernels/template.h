@@ -237,6 +237,8 @@ static LK_INLINE void LK_ID(fwd_go)(int rule, int nt, size_t n, const LK_E *x, L
 		LK_ID(fwd_nt)(rule, n, x, y, s, thr);
 		return;
 	}
+#else
+	(void)nt; /* no streaming stores on this ISA */
 #endif
 	LK_ID(fwd_run)(rule, n, x, y, s, thr);
 }
