@@ -66,10 +66,10 @@ EXAMPLES := $(BUILD)/examples/seed $(BUILD)/examples/tour
 .PHONY: examples
 examples: $(EXAMPLES)
 
-# seed.c prints through the command's NumPy printer (cli/npyprint.c).
-$(BUILD)/examples/seed: examples/seed.c $(STATIC) cli/npyprint.c cli/npyprint.h
+# seed.c prints through the command's NumPy printer (cli/npyprint.c, cli/fmtfloat.c).
+$(BUILD)/examples/seed: examples/seed.c $(STATIC) cli/npyprint.c cli/npyprint.h cli/fmtfloat.c cli/fmtfloat.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLFLAGS) -Icli $< cli/npyprint.c -o $@ $(STATIC) $(LDLIBS)
+	$(CC) $(TOOLFLAGS) -Icli $< cli/npyprint.c cli/fmtfloat.c -o $@ $(STATIC) $(LDLIBS)
 
 $(BUILD)/examples/tour: examples/tour.c $(STATIC)
 	@mkdir -p $(dir $@)
