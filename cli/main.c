@@ -886,8 +886,8 @@ static void print_streamed(const struct job *j)
 	const struct npy_info *in = &j->x->info;
 	size_t isz = in->itemsize;
 	if (in->count <= 1000) {
-		struct sink k = {-1, "memory", xmalloc(in->data_bytes), 0, in->data_bytes,
-		                 false, 0, 0, NULL, 0, 0, 0};
+		struct sink k = {.fd = -1, .name = "memory", .mem = xmalloc(in->data_bytes),
+		                 .mem_cap = in->data_bytes};
 		run_stream(j, &k);
 		if (in->swap)
 			swap_bytes(k.mem, in->count, isz);
@@ -925,7 +925,8 @@ static void print_streamed(const struct job *j)
 		}
 	}
 	qsort(pos, n, sizeof *pos, cmp_pos);
-	struct sink k = {-1, "memory", xmalloc(n * isz), 0, n * isz, false, 0, 0, pos, n, 0, isz};
+	struct sink k = {.fd = -1, .name = "memory", .mem = xmalloc(n * isz), .mem_cap = n * isz,
+	                 .pos = pos, .npos = n, .isz = isz};
 	run_stream(j, &k);
 	if (in->swap)
 		swap_bytes(k.mem, n, isz);
@@ -941,7 +942,7 @@ static int cmd_main(struct opts *o)
 	if (o->npos < 1)
 		usage_error("INPUT missing");
 	const char *in = o->pos[0], *out = o->npos > 1 ? o->pos[1] : NULL;
-	struct job j = {o, o->fw, pick_slope(o, o->fw), NULL, NULL};
+	struct job j = {.o = o, .fw = o->fw, .slope = pick_slope(o, o->fw)};
 	if (o->inplace && o->fw != LRELU_TORCH)
 		usage_error("--inplace: %s's LeakyReLU has no in-place form (no inplace "
 		            "parameter); assign the output instead, as in x = m(x): give OUTPUT "
@@ -986,7 +987,7 @@ static int cmd_main(struct opts *o)
 		return 0;
 	}
 	if (!to_file) {
-		struct sink k = {STDOUT_FILENO, "standard output", NULL, 0, 0, true, 0, 0, NULL, 0, 0, 0};
+		struct sink k = {.fd = STDOUT_FILENO, .name = "standard output", .is_stdout = true};
 		sink_write(&k, hdr, hn);
 		run_stream(&j, &k);
 		return 0;
@@ -994,7 +995,7 @@ static int cmd_main(struct opts *o)
 	struct target t;
 	resolve_target(o->inplace ? in : out, &t);
 	int fd = open_tmp(&t);
-	struct sink k = {fd, t.path, NULL, 0, 0, false, 0, 0, NULL, 0, 0, 0};
+	struct sink k = {.fd = fd, .name = t.path};
 	sink_write(&k, hdr, hn);
 	run_stream(&j, &k);
 	commit_tmp(fd, &t);
@@ -1175,7 +1176,8 @@ static int cmd_diff(struct opts *o)
 	size_t isz = x.info.itemsize;
 	size_t per = CHUNK_BYTES / isz;
 	unsigned char *xb = xmalloc(per * isz), *ya = xmalloc(per * isz), *yb = xmalloc(per * isz);
-	struct job ja = {o, fa, slope, &x, NULL}, jb = {o, fb, slope, &x, NULL};
+	struct job ja = {.o = o, .fw = fa, .slope = slope, .x = &x};
+	struct job jb = {.o = o, .fw = fb, .slope = slope, .x = &x};
 	uint64_t left = x.info.count, base = 0, ndiff = 0, max_ulp = 0;
 	bool nan_diff = false;
 	enum { SHOW = 8 };
