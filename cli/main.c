@@ -18,26 +18,19 @@
 #include "literal.h"
 #include "npy.h"
 #include "npyprint.h"
-
-/* Exit statuses (documented in docs/cli.md and --help). */
-enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
-
-/* Bytes per chunk buffer.  At most two buffers (input and gradient, or input and
- * quantized output) plus the header bound the data memory at 2 * CHUNK_BYTES
- * whatever the file size. */
-#define CHUNK_BYTES ((size_t)4 << 20)
+#include "cli.h"
 
 /* Printing keeps only the elements print() shows; a shape that shows more than this
  * (e.g. 2^16 elements in 16 axes of length 2) is refused with a message. */
 #define PRINT_MAX_SHOWN ((size_t)1 << 24)
 
-/* ---- errors and the temporary file ---------------------------------------------------- */
+/* ---- the temporary file -------------------------------------------------------------- */
 
 /* The temporary output file, removed on any error or signal (a fixed buffer so the
  * signal handler only reads memory and calls unlink). */
 static char g_tmp[PATH_MAX + 64];
 
-static void remove_tmp(void)
+void remove_tmp(void)
 {
 	if (g_tmp[0]) {
 		unlink(g_tmp);
@@ -51,64 +44,6 @@ static void on_signal(int sig)
 		unlink(g_tmp);
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-/* Writes "lrelu: MESSAGE" as one line: control characters (a file name may hold a
- * newline) are shown as escapes. */
-static void put_line(const char *msg, const char *suffix)
-{
-	fputs("lrelu: ", stderr);
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", stderr);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
-	fputs(suffix, stderr);
-	fputc('\n', stderr);
-}
-
-static void vmsg(const char *fmt, va_list ap)
-{
-	char buf[2048];
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	put_line(buf, "");
-}
-
-/* A problem with the data, a file or the system: exit 1. */
-static _Noreturn void data_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static _Noreturn void data_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-	remove_tmp();
-	exit(EXIT_DATA);
-}
-
-/* A problem with the command line: exit 2. */
-static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static _Noreturn void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	put_line(buf, " (see lrelu --help)");
-	remove_tmp();
-	exit(EXIT_USAGE);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		data_error("out of memory (%zu bytes)", n);
-	return p;
 }
 
 /* ---- options ------------------------------------------------------------------------- */
