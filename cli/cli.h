@@ -31,6 +31,38 @@ _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1
 /* malloc that exits with a message when memory runs out. */
 void *xmalloc(size_t n);
 
+/* ---- options.c: the command line --------------------------------------------------- */
+
+struct opts {
+	lrelu_framework fw;
+	bool have_ns, have_alpha, inplace, have_dtype, have_threads;
+	double ns, alpha;
+	lrelu_dtype dtype;
+	const char *grad;
+	int threads;
+	bool have_scale, have_zp, have_oscale, have_ozp;
+	double scale, oscale;
+	int32_t zp, ozp;
+	bool have_from, have_to;
+	lrelu_framework from, to;
+	const char *pos[3];
+	int npos;
+};
+
+/* Parses argv[first..] into o (zeroed, o->fw set to the default, by the caller); diff
+ * selects lrelu diff's options.  --help and --version print and exit here. */
+void parse_args(int argc, char **argv, int first, bool diff, struct opts *o);
+
+/* The slope for fw from --negative-slope / --alpha (each only where fw calls its
+ * parameter so), or fw's default. */
+double pick_slope(const struct opts *o, lrelu_framework fw);
+
+/* Sets the library's thread count from --threads (default 1). */
+void set_threads(const struct opts *o);
+
+/* The framework's own spelling: "PyTorch", "MindSpore", "ONNX", "TensorFlow". */
+const char *fw_title(lrelu_framework fw);
+
 /* ---- output.c: the output file, replaced atomically ---------------------------------- */
 
 /* The file an OUTPUT name stands for: a symbolic link's target, with the mode and
