@@ -7,9 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lrelu.h"
+#include "npy.h"
 
 /* Exit statuses (documented in docs/cli.md and --help). */
 enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
@@ -62,6 +64,39 @@ void set_threads(const struct opts *o);
 
 /* The framework's own spelling: "PyTorch", "MindSpore", "ONNX", "TensorFlow". */
 const char *fw_title(lrelu_framework fw);
+
+/* ---- input.c: arrays, a header plus a byte source (file, stdin, or memory) ----------- */
+
+struct source {
+	const char *name; /* for messages: the path, "standard input", "literal", "GRAD" */
+	int fd;           /* -1 for memory */
+	const unsigned char *mem;
+	size_t mem_len, mem_pos;
+	bool regular;     /* a regular file whose size was checked */
+	struct stat st;
+};
+
+struct array {
+	struct npy_info info;
+	lrelu_dtype dtype;
+	struct source src;
+	void *owned; /* literal data */
+};
+
+/* Opens spec (a literal, '-', or a path) for role ("INPUT", "GRAD") and reads its
+ * header: a's info, dtype and source are set, the source positioned at the data. */
+void open_array(const char *spec, const struct opts *o, const char *role, struct array *a);
+
+/* Reads up to n bytes; returns the count (short only at end of input). */
+size_t src_read(struct source *s, void *buf, size_t n);
+
+/* Checks GRAD g against INPUT x: dtype, shape and order. */
+void check_grad(const struct array *x, const struct array *g);
+
+/* Reverses the bytes of each of n elements of size bytes. */
+void swap_bytes(void *buf, size_t n, size_t size);
+
+bool host_little(void);
 
 /* ---- output.c: the output file, replaced atomically ---------------------------------- */
 
