@@ -98,6 +98,47 @@ void swap_bytes(void *buf, size_t n, size_t size);
 
 bool host_little(void);
 
+/* ---- stream.c: the computation over chunks, into a sink ------------------------------ */
+
+struct shown_pos;
+
+/* Where results go: a file (the temporary file or standard output) or memory. */
+struct sink {
+	int fd;            /* -1: memory */
+	const char *name;  /* for messages */
+	unsigned char *mem;
+	size_t mem_len, mem_cap;
+	bool is_stdout;
+	uint64_t written, flushed; /* file sinks: bytes written, bytes sent to the disk */
+	/* Gathering sinks (printing a large array): keep only the displayed elements
+	 * (struct shown_pos: stream.c). */
+	const struct shown_pos *pos;
+	size_t npos, next, isz;
+};
+
+/* What to compute: one framework's rule, forward or (g set) backward. */
+struct job {
+	const struct opts *o;
+	lrelu_framework fw;
+	double slope;
+	struct array *x, *g; /* g: gradient, or NULL for forward */
+};
+
+/* Writes n bytes to k; a write error exits with a message. */
+void sink_write(struct sink *k, const void *buf, size_t n);
+
+/* Computes n elements of j's rule from xb (and gb) into yb (which may be xb or gb);
+ * name is for the message should the library refuse. */
+void compute_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
+                   const char *name);
+
+/* Streams j's x (and g) through the computation into k, chunk by chunk. */
+void run_stream(const struct job *j, struct sink *k);
+
+/* Prints the result of j as NumPy's print() shows it, keeping in memory only the
+ * elements it shows. */
+void print_streamed(const struct job *j);
+
 /* ---- output.c: the output file, replaced atomically ---------------------------------- */
 
 /* The file an OUTPUT name stands for: a symbolic link's target, with the mode and
