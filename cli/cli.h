@@ -139,6 +139,11 @@ void run_stream(const struct job *j, struct sink *k);
  * elements it shows. */
 void print_streamed(const struct job *j);
 
+/* ---- diff.c: lrelu diff --------------------------------------------------------------- */
+
+/* Runs lrelu diff with the options parsed into o; returns the exit status. */
+int cmd_diff(struct opts *o);
+
 /* ---- output.c: the output file, replaced atomically ---------------------------------- */
 
 /* The file an OUTPUT name stands for: a symbolic link's target, with the mode and
