@@ -17,8 +17,8 @@
 #include "lrelu.h"
 #include "literal.h"
 #include "npy.h"
-#include "npyprint.h"
 #include "cli.h"
+#include "demo.h"
 
 /* ---- the main command ----------------------------------------------------------------- */
 
@@ -89,74 +89,27 @@ static int cmd_main(struct opts *o)
 
 /* ---- lrelu demo: the seed page's two examples ----------------------------------------- */
 
-static void demo_print(const char *title, float *v)
-{
-	static const int64_t shape[2] = {2, 3};
-	lrelu_tensor t = lrelu_tensor_make(v, LRELU_FLOAT32, 2, shape, NULL);
-	printf("%s\n", title);
-	if (npyprint_tensor(stdout, &t) != 0)
-		data_error("standard output: write error: %s", strerror(errno));
-}
-
-static void demo_check(lrelu_status st)
-{
-	if (st != LRELU_OK)
-		data_error("demo: %s: %s", lrelu_status_str(st), lrelu_last_error());
-}
-
 static int cmd_demo(void)
 {
-	static const double in[6] = {-1.0, 4.0, -8.0, 2.0, -5.0, 9.0};
-	static const int64_t shape[2] = {2, 3};
-	lrelu_module m;
-	char repr[64];
-
-	/* Example 1, PyTorch: m = nn.LeakyReLU(0.2) on a float64 tensor, then .to(float32). */
-	double x64[6], y64[6];
-	float out[6], x32[6];
-	memcpy(x64, in, sizeof x64);
-	demo_check(lrelu_module_torch(&m, 0.2, false));
-	lrelu_module_repr(&m, repr, sizeof repr);
-	lrelu_tensor tx = lrelu_tensor_make(x64, LRELU_FLOAT64, 2, shape, NULL);
-	lrelu_tensor ty = lrelu_tensor_make(y64, LRELU_FLOAT64, 2, shape, NULL);
-	demo_check(lrelu_module_forward(&m, &tx, &ty));
-	for (int i = 0; i < 6; i++)
-		out[i] = (float)y64[i];
-	char title[160];
-	snprintf(title, sizeof title, "# Example 1, PyTorch: m = %s; float64 input; "
-	         "output.to(torch.float32)", repr);
-	demo_print(title, out);
-
-	/* Example 1, MindSpore: float32 input, nn.LeakyReLU() with the default alpha. */
-	for (int i = 0; i < 6; i++)
-		x32[i] = (float)in[i];
-	demo_check(lrelu_module_mindspore(&m, LRELU_MINDSPORE_DEFAULT_ALPHA));
-	lrelu_module_repr(&m, repr, sizeof repr);
-	tx = lrelu_tensor_make(x32, LRELU_FLOAT32, 2, shape, NULL);
-	ty = lrelu_tensor_make(out, LRELU_FLOAT32, 2, shape, NULL);
-	demo_check(lrelu_module_forward(&m, &tx, &ty));
-	snprintf(title, sizeof title, "# Example 1, MindSpore: m = nn.LeakyReLU() (%s, "
-	         "alpha=0.2); float32 input", repr);
-	demo_print(title, out);
-
-	/* Example 2, PyTorch: nn.LeakyReLU(0.2, inplace=True) changes the input itself. */
-	for (int i = 0; i < 6; i++)
-		x32[i] = (float)in[i];
-	demo_check(lrelu_module_torch(&m, 0.2, true));
-	lrelu_module_repr(&m, repr, sizeof repr);
-	tx = lrelu_tensor_make(x32, LRELU_FLOAT32, 2, shape, NULL);
-	demo_check(lrelu_module_forward(&m, &tx, NULL));
-	snprintf(title, sizeof title, "# Example 2, PyTorch: m = %s; float32 input; "
-	         "print(inputs)", repr);
-	demo_print(title, x32);
-
-	/* Example 2, MindSpore: no in-place form; x = m(x) assigns the output. */
-	for (int i = 0; i < 6; i++)
-		x32[i] = (float)in[i];
-	demo_check(lrelu_module_mindspore(&m, LRELU_MINDSPORE_DEFAULT_ALPHA));
-	tx = lrelu_tensor_make(x32, LRELU_FLOAT32, 2, shape, NULL);
-	demo_check(lrelu_module_forward(&m, &tx, &tx));
-	demo_print("# Example 2, MindSpore: x = m(x) (no inplace parameter); float32 input", x32);
+	/* Each title: before, the module's repr, after (no repr where after is NULL). */
+	static const char *const title[DEMO_RUNS][2] = {
+		{"m = ", "; float64 input; output.to(torch.float32)"},
+		{"m = nn.LeakyReLU() (", ", alpha=0.2); float32 input"},
+		{"m = ", "; float32 input; print(inputs)"},
+		{"x = m(x) (no inplace parameter); float32 input", NULL},
+	};
+	struct demo d;
+	if (demo_compute(&d) != 0)
+		data_error("demo: %s", d.error);
+	for (int i = 0; i < DEMO_RUNS; i++) {
+		const struct demo_run *r = &d.run[i];
+		char repr[64];
+		lrelu_module_repr(&r->module, repr, sizeof repr);
+		printf("# Example %d, %s: %s%s%s\n", r->example, fw_title(r->fw), title[i][0],
+		       title[i][1] ? repr : "", title[i][1] ? title[i][1] : "");
+		if (demo_print(stdout, r) != 0)
+			data_error("standard output: write error: %s", strerror(errno));
+	}
 	if (fflush(stdout) != 0)
 		data_error("standard output: write error: %s", strerror(errno));
 	return 0;
