@@ -1,5 +1,19 @@
 /* cli.h - what the lrelu command's files share: exit statuses, messages, options, arrays,
  * the chunked computation, the output file */
+
+/*
+ * The command's files, one job each:
+ *   main.c      which subcommand; the main command's flow (print, standard output, file)
+ *   options.c   the command line: options, --help, the framework names
+ *   input.c     INPUT and GRAD: literal, standard input or .npy file, header and data
+ *   stream.c    the chunked computation into a sink; printing only what print() shows
+ *   output.c    the output file replaced atomically; signals that clean it up
+ *   diff.c      lrelu diff
+ *   msg.c       "lrelu: WHAT: WHY" messages and the error exits
+ *   demo.c      the seed page's examples (lrelu demo, examples/seed.c)
+ *   npy.c literal.c npyprint.c fmtfloat.c   the .npy header, array literals, NumPy's
+ *               print() layout and its float digits: no exits, shared with the fuzzers
+ */
 #ifndef LRELU_CLI_H
 #define LRELU_CLI_H
 

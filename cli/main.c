@@ -1,24 +1,17 @@
 /* main.c - the lrelu command: LeakyReLU on .npy files and array literals, streamed in
- * chunks, written atomically, printed as NumPy prints; plus `lrelu demo` and `lrelu diff` */
+ * chunks, written atomically, printed as NumPy prints; plus `lrelu demo` and `lrelu diff`.
+ * Here: which subcommand, and the main command's choice of where the result goes. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "lrelu.h"
-#include "literal.h"
-#include "npy.h"
 #include "cli.h"
 #include "demo.h"
+#include "literal.h"
+#include "npy.h"
 
 /* ---- the main command ----------------------------------------------------------------- */
 
