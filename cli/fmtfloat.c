@@ -161,27 +161,19 @@ static int dragon4(const struct fparts *f, enum cutoff mode, int cut_max, int cu
 		*out_exp = 0;
 		return 1;
 	}
+	/* value / scale is the number; mlow / scale half the gap below it.  Both are scaled
+	 * by 2 (by 4 where the gap above is twice the gap below) so that the margins are
+	 * whole numbers. */
+	int sh = f->unequal ? 2 : 1;
 	big_set(&value, f->mant);
-	if (f->unequal) {
-		if (f->exp > 0) {
-			big_shl(&value, f->exp + 2);
-			big_set(&scale, 4);
-			big_pow2(&mlow, f->exp);
-		} else {
-			big_shl(&value, 2);
-			big_pow2(&scale, -f->exp + 2);
-			big_set(&mlow, 1);
-		}
+	if (f->exp > 0) {
+		big_shl(&value, f->exp + sh);
+		big_set(&scale, 1u << sh);
+		big_pow2(&mlow, f->exp);
 	} else {
-		if (f->exp > 0) {
-			big_shl(&value, f->exp + 1);
-			big_set(&scale, 2);
-			big_pow2(&mlow, f->exp);
-		} else {
-			big_shl(&value, 1);
-			big_pow2(&scale, -f->exp + 1);
-			big_set(&mlow, 1);
-		}
+		big_shl(&value, sh);
+		big_pow2(&scale, -f->exp + sh);
+		big_set(&mlow, 1);
 	}
 	/* An estimate of floor(log10(v)) + 1 that is right or one too small. */
 	int k = (int)ceil((double)(f->mbit + f->exp) * 0.30102999566398119521 - 0.69);
