@@ -273,6 +273,21 @@ void fmt_putc(struct sbuf *b, char c)
 	b->s[b->n] = '\0';
 }
 
+/* The digits after the point, nf of them, padded with zeros to min_digits or trimmed
+ * as trim says (trailing zeros go only where precision is bounded); returns the count. */
+static int trim_fraction(char *frac, int nf, int precision, int min_digits, enum trim trim)
+{
+	if (trim == TRIM_NONE && min_digits > nf)
+		while (nf < min_digits)
+			frac[nf++] = '0';
+	if (precision >= 0 && trim != TRIM_NONE)
+		while (nf > 0 && frac[nf - 1] == '0')
+			nf--;
+	if (trim == TRIM_ONE_ZERO && nf == 0)
+		frac[nf++] = '0';
+	return nf;
+}
+
 void fmt_positional(struct sbuf *out, const struct fparts *f, int precision,
                     int min_digits, enum trim trim, int pad_left, int pad_right)
 {
@@ -292,14 +307,7 @@ void fmt_positional(struct sbuf *out, const struct fparts *f, int precision,
 		for (int i = 0; i < nd; i++)
 			frac[nf++] = d[i];
 	}
-	if (trim == TRIM_NONE && min_digits > nf)
-		while (nf < min_digits)
-			frac[nf++] = '0';
-	if (precision >= 0 && trim != TRIM_NONE)
-		while (nf > 0 && frac[nf - 1] == '0')
-			nf--;
-	if (trim == TRIM_ONE_ZERO && nf == 0)
-		frac[nf++] = '0';
+	nf = trim_fraction(frac, nf, precision, min_digits, trim);
 	int has_sign = f->neg;
 	out->n = 0;
 	for (int i = nw + has_sign; i < pad_left; i++)
@@ -329,14 +337,7 @@ void fmt_scientific(struct sbuf *out, const struct fparts *f, int precision,
 	                 min_digits < 0 ? -1 : min_digits + 1, d, &e);
 	int nf = nd - 1;
 	char *frac = d + 1;
-	if (trim == TRIM_NONE && min_digits > nf)
-		while (nf < min_digits)
-			frac[nf++] = '0';
-	if (precision >= 0 && trim != TRIM_NONE)
-		while (nf > 0 && frac[nf - 1] == '0')
-			nf--;
-	if (trim == TRIM_ONE_ZERO && nf == 0)
-		frac[nf++] = '0';
+	nf = trim_fraction(frac, nf, precision, min_digits, trim);
 	out->n = 0;
 	for (int i = 1 + f->neg; i < pad_left; i++)
 		fmt_putc(out, ' ');
