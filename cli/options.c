@@ -106,6 +106,38 @@ static long parse_long(const char *opt, const char *s, long lo, long hi)
 	return v;
 }
 
+/* The options that take a value, and the commands that accept each: the one list of
+ * them (the values are read in parse_args).  --inplace, which takes none, is the main
+ * command's only flag. */
+enum { IN_MAIN = 1, IN_DIFF = 2 };
+
+static const struct {
+	const char *name;
+	unsigned where;
+} valued[] = {
+	{"--framework", IN_MAIN},
+	{"--negative-slope", IN_MAIN | IN_DIFF},
+	{"--alpha", IN_MAIN | IN_DIFF},
+	{"--dtype", IN_MAIN | IN_DIFF},
+	{"--grad", IN_MAIN},
+	{"--threads", IN_MAIN | IN_DIFF},
+	{"--scale", IN_MAIN},
+	{"--zero-point", IN_MAIN},
+	{"--out-scale", IN_MAIN},
+	{"--out-zero-point", IN_MAIN},
+	{"--from", IN_DIFF},
+	{"--to", IN_DIFF},
+};
+
+/* IN_MAIN and/or IN_DIFF for a known option, 0 for an unknown one. */
+static unsigned option_where(const char *name)
+{
+	for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+		if (strcmp(name, valued[k].name) == 0)
+			return valued[k].where;
+	return 0;
+}
+
 /* Whether an argument that starts with '-' is a number (a literal), not an option. */
 static bool is_negative_number(const char *s)
 {
@@ -157,25 +189,13 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 			o->inplace = true;
 			continue;
 		}
-		static const char *const valued[] = {
-			"--framework", "--negative-slope", "--alpha", "--dtype",
-			"--grad", "--threads", "--scale", "--zero-point",
-			"--out-scale", "--out-zero-point", "--from", "--to"};
-		bool known = false;
-		for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-			if (strcmp(name, valued[k]) == 0)
-				known = true;
-		bool diff_ok = strcmp(name, "--negative-slope") == 0 || strcmp(name, "--alpha") == 0 ||
-		               strcmp(name, "--from") == 0 || strcmp(name, "--to") == 0 ||
-		               strcmp(name, "--dtype") == 0 || strcmp(name, "--threads") == 0;
-		bool main_only_fromto = strcmp(name, "--from") == 0 || strcmp(name, "--to") == 0;
-		if (!known || (diff && !diff_ok) || (!diff && main_only_fromto)) {
-			if (diff && known)
-				usage_error("%s is not an option of lrelu diff", name);
-			if (!diff && main_only_fromto)
-				usage_error("%s belongs to lrelu diff (use -f/--framework)", name);
+		unsigned where = option_where(name);
+		if (!where)
 			usage_error("unknown option '%s'", a);
-		}
+		if (diff && !(where & IN_DIFF))
+			usage_error("%s is not an option of lrelu diff", name);
+		if (!diff && !(where & IN_MAIN))
+			usage_error("%s belongs to lrelu diff (use -f/--framework)", name);
 		if (!val) {
 			if (i + 1 >= argc)
 				usage_error("%s needs a value", name);
