@@ -7,8 +7,10 @@
 #                         the printer,
 #                         FUZZ_SECONDS (60) each, fixed seed, memory limit (part of make test)
 
-CLI_SRCS := cli/main.c cli/msg.c cli/options.c cli/input.c cli/stream.c cli/diff.c cli/demo.c cli/output.c cli/npy.c cli/literal.c cli/npyprint.c cli/fmtfloat.c
-CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtfloat.h include/lrelu.h
+CLI_SRCS := cli/main.c cli/options.c cli/input.c cli/stream.c cli/output.c cli/diff.c \
+            cli/msg.c cli/demo.c cli/npy.c cli/literal.c cli/npyprint.c cli/fmtfloat.c
+CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtfloat.h \
+            include/lrelu.h
 PROGRAMS += $(BUILD)/lrelu
 TEST_CMDS += "$(MAKE) --no-print-directory test-cli" "$(MAKE) --no-print-directory fuzz"
 
