@@ -376,10 +376,9 @@ static void recurse(struct layout *L, int axis, int indent, int width, struct ds
 }
 
 /* Visits the displayed elements in order, calling fn with each element offset. */
-static int visit(const lrelu_tensor *t, const int64_t *strides, bool summary,
+static int visit(int nd, const int64_t *shape, const int64_t *strides, bool summary,
                  int (*fn)(void *ctx, int64_t off), void *ctx)
 {
-	int nd = t->ndim;
 	int64_t idx[LRELU_MAX_DIMS] = {0};
 	for (;;) {
 		int64_t off = 0;
@@ -389,7 +388,7 @@ static int visit(const lrelu_tensor *t, const int64_t *strides, bool summary,
 			return -1;
 		int d = nd - 1;
 		for (; d >= 0; d--) {
-			int64_t n = t->shape[d];
+			int64_t n = shape[d];
 			bool cut = summary && n > 2 * NP_EDGEITEMS;
 			idx[d]++;
 			if (cut && idx[d] == NP_EDGEITEMS)
@@ -429,6 +428,21 @@ static void size_class(int ndim, const int64_t *shape, bool *summary, bool *empt
 			size *= (uint64_t)shape[d];
 	}
 	*summary = !*empty && size > NP_THRESHOLD;
+}
+
+bool npyprint_summarises(int ndim, const int64_t *shape)
+{
+	bool summary, empty;
+	size_class(ndim, shape, &summary, &empty);
+	return summary;
+}
+
+int npyprint_visit_shown(int ndim, const int64_t *shape, const int64_t *strides,
+                         int (*fn)(void *ctx, int64_t off), void *ctx)
+{
+	bool summary, empty;
+	size_class(ndim, shape, &summary, &empty);
+	return empty ? 0 : visit(ndim, shape, strides, summary, fn, ctx);
 }
 
 size_t npyprint_shown_count(int ndim, const int64_t *shape)
@@ -491,7 +505,7 @@ static int print_impl(FILE *out, const lrelu_tensor *t, bool compact)
 		for (size_t i = 0; i < count; i++)
 			c.v[c.n++] = load(t, (int64_t)i);
 	else
-		visit(t, strides, summary, collect_one, &c);
+		visit(t->ndim, t->shape, strides, summary, collect_one, &c);
 
 	struct ffmt ff;
 	ff.kind = kind;

@@ -182,14 +182,29 @@ static int cmp_pos(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Prints the result of j.  Up to 1000 elements the whole result is kept; above, print()
- * shows at most the first and last 3 along each axis, so only those elements are kept
- * as the data streams past: printing needs no more memory than writing a file. */
+struct gather {
+	struct shown_pos *pos;
+	size_t n;
+};
+
+static int gather_one(void *ctx, int64_t off)
+{
+	struct gather *g = ctx;
+	g->pos[g->n].file = (uint64_t)off;
+	g->pos[g->n].shown = g->n;
+	g->n++;
+	return 0;
+}
+
+/* Prints the result of j.  Where print() shows every element (up to 1000) the whole
+ * result is kept; above, it shows at most the first and last 3 along each axis, so only
+ * those elements are kept as the data streams past: printing needs no more memory than
+ * writing a file. */
 void print_streamed(const struct job *j)
 {
 	const struct npy_info *in = &j->x->info;
 	size_t isz = in->itemsize;
-	if (in->count <= 1000) {
+	if (!npyprint_summarises(in->ndim, in->shape)) {
 		struct sink k = {.fd = -1, .name = "memory", .mem = xmalloc(in->data_bytes),
 		                 .mem_cap = in->data_bytes};
 		run_stream(j, &k);
@@ -203,31 +218,17 @@ void print_streamed(const struct job *j)
 	if (n > PRINT_MAX_SHOWN)
 		data_error("%s: too many elements to print (%zu shown); give an OUTPUT file",
 		           j->x->src.name, n);
-	/* Enumerate the displayed indices in display order, with their file positions. */
-	struct shown_pos *pos = xmalloc(n * sizeof *pos);
-	int64_t idx[LRELU_MAX_DIMS] = {0}, step[LRELU_MAX_DIMS];
+	/* The displayed elements in display order, with their positions in the file. */
+	int64_t step[LRELU_MAX_DIMS], s = 1;
 	int nd = in->ndim;
-	int64_t s = 1;
 	for (int d = 0; d < nd; d++) {
 		int dd = in->fortran ? d : nd - 1 - d;
 		step[dd] = s;
 		s *= in->shape[dd];
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t f = 0;
-		for (int d = 0; d < nd; d++)
-			f += (uint64_t)idx[d] * (uint64_t)step[d];
-		pos[i].file = f;
-		pos[i].shown = i;
-		for (int d = nd - 1; d >= 0; d--) {
-			int64_t len = in->shape[d];
-			if (++idx[d] == 3 && len > 6)
-				idx[d] = len - 3;
-			if (idx[d] < len)
-				break;
-			idx[d] = 0;
-		}
-	}
+	struct gather g = {xmalloc(n * sizeof *g.pos), 0};
+	npyprint_visit_shown(nd, in->shape, step, gather_one, &g);
+	struct shown_pos *pos = g.pos;
 	qsort(pos, n, sizeof *pos, cmp_pos);
 	struct sink k = {.fd = -1, .name = "memory", .mem = xmalloc(n * isz), .mem_cap = n * isz,
 	                 .pos = pos, .npos = n, .isz = isz};
