@@ -1,0 +1,35 @@
+"""lrelu.mindspore.nn: mindspore.nn.LeakyReLU with MindSpore 2.8's numerics."""
+from .. import _lrelu
+from . import Tensor
+
+__all__ = ["LeakyReLU"]
+
+
+class LeakyReLU:
+    """mindspore.nn.LeakyReLU(alpha=0.2): y = max(s*x, x) (min for alpha > 1) with the slope
+    cast to float32 and then to x's dtype.  No `inplace`: assign the output, x = m(x)."""
+
+    def __init__(self, alpha=0.2, **kwargs):
+        if "inplace" in kwargs:
+            raise TypeError(_lrelu._module_refusal(1, 0.2, True))
+        if kwargs:
+            raise TypeError("LeakyReLU() got an unexpected keyword argument '%s'" % next(iter(kwargs)))
+        # MindSpore's validator: check_value_type('alpha', alpha, [float, int]).
+        if isinstance(alpha, bool) or not isinstance(alpha, (float, int)):
+            raise TypeError("For 'LeakyReLU', the type of 'alpha' should be one of "
+                            "'['float', 'int']', but got '%r' with type '%s'."
+                            % (alpha, type(alpha).__name__))
+        self.alpha = alpha
+
+    def __call__(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError("For 'LeakyReLU', the input must be a Tensor, but got %s"
+                            % type(x).__name__)
+        dt = "bfloat16" if x.dtype.name == "bfloat16" else None
+        y = _lrelu.leaky_relu(x._data, self.alpha, framework="mindspore", dtype=dt)
+        return Tensor._wrap(y, x.dtype)
+
+    construct = __call__
+
+    def __repr__(self):
+        return _lrelu._module_repr(1, float(self.alpha), False)
