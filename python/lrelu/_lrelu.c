@@ -288,6 +288,7 @@ typedef struct operand {
 	bool tensor;        /* a torch.Tensor */
 	bool requires_grad; /* tensors only */
 	bool readonly;      /* buffers only */
+	bool misaligned;    /* buffers only: data not aligned to its element size */
 	size_t count;
 } operand;
 
@@ -375,10 +376,6 @@ static int op_buffer(PyObject *obj, const char *name, int override, operand *op)
 		             LRELU_MAX_DIMS);
 		return -1;
 	}
-	if ((uintptr_t)op->view.buf % size != 0) {
-		PyErr_Format(Error, "%s: the data is not aligned to its %zu-byte elements", name, size);
-		return -1;
-	}
 	size_t count = 1;
 	for (int d = 0; d < op->view.ndim; d++) {
 		Py_ssize_t len = op->view.shape[d];
@@ -398,6 +395,7 @@ static int op_buffer(PyObject *obj, const char *name, int override, operand *op)
 	                          op->view.strides == NULL ? NULL : op->strides);
 	op->count = count;
 	op->tensor = false;
+	op->misaligned = count > 0 && (uintptr_t)op->view.buf % size != 0;
 	return 0;
 }
 
@@ -553,6 +551,7 @@ static int op_get(PyObject *obj, const char *name, int override, operand *op)
 	op->has_view = false;
 	op->requires_grad = false;
 	op->readonly = false;
+	op->misaligned = false;
 	if (PyObject_CheckBuffer(obj))
 		return op_buffer(obj, name, override, op);
 	int r = torch_type_check(obj);
@@ -655,6 +654,43 @@ static PyObject *alloc_like(PyObject *obj, bool tensor)
 	return PyObject_CallOneArg(np_empty_like, obj);
 }
 
+/*
+ * The library takes element-aligned pointers.  An array whose data is not aligned (a
+ * pickle protocol 5 frame, as Dask's workers receive them; np.frombuffer at an odd
+ * offset) is read through an aligned copy and written through an aligned temporary.
+ */
+static PyObject *np_copyto;
+
+static int realign_input(PyObject **obj, operand *op, const char *name, int override, PyObject **hold)
+{
+	if (!op->misaligned)
+		return 0;
+	PyObject *c = PyObject_CallMethod(*obj, "copy", NULL);
+	if (c == NULL)
+		return -1;
+	op_release(op);
+	Py_XSETREF(*hold, c);
+	*obj = c;
+	return op_get(c, name, override, op);
+}
+
+/* Copies tmp into the misaligned array dst. */
+static int copy_back(PyObject *dst, PyObject *tmp)
+{
+	if (np_copyto == NULL) {
+		PyObject *np = PyImport_ImportModule("numpy");
+		if (np == NULL)
+			return -1;
+		np_copyto = PyObject_GetAttrString(np, "copyto");
+		Py_DECREF(np);
+		if (np_copyto == NULL)
+			return -1;
+	}
+	PyObject *r = PyObject_CallFunctionObjArgs(np_copyto, dst, tmp, NULL);
+	Py_XDECREF(r);
+	return r == NULL ? -1 : 0;
+}
+
 static const char *const OUT_GRAD_MSG =
 	"%s(): functions with out=... arguments don't support automatic differentiation, "
 	"but one of the arguments requires grad.";
@@ -706,6 +742,138 @@ PyDoc_STRVAR(leaky_relu_doc,
 "do.  Errors: lrelu.Error (a ValueError and a RuntimeError) naming the argument;\n"
 "TypeError for arguments of the wrong Python type.");
 
+/* The array path of leaky_relu: x is a buffer; out (or NULL) is where the result goes. */
+static PyObject *array_forward(lrelu_framework fw, double slope, int override, PyObject *xin,
+                               operand *x, PyObject *outobj, bool inplace)
+{
+	operand y;
+	PyObject *result = NULL, *xhold = NULL, *tmp = NULL;
+	y.has_view = false;
+	if (inplace && op_writable(x, "x") < 0)
+		goto fail;
+	PyObject *target = inplace ? xin : outobj; /* written, or NULL */
+	if (realign_input(&xin, x, "x", override, &xhold) < 0)
+		goto fail;
+	if (target != NULL) {
+		if (!inplace && (op_get(target, "out", override, &y) < 0 || op_match(x, "x", &y, "out") < 0 ||
+		                 op_writable(&y, "out") < 0))
+			goto fail;
+		if (inplace ? xhold == NULL : !y.misaligned) {
+			if (run_forward(fw, slope, x, inplace ? x : &y) < 0)
+				goto fail;
+			op_release(&y);
+			Py_XDECREF(xhold);
+			Py_INCREF(target);
+			return target;
+		}
+		op_release(&y);
+		/* a misaligned target: computed into an aligned temporary, then copied */
+		if ((tmp = alloc_like(xin, false)) == NULL || op_get(tmp, "out", override, &y) < 0 ||
+		    run_forward(fw, slope, x, &y) < 0)
+			goto fail;
+		op_release(&y);
+		if (copy_back(target, tmp) < 0)
+			goto fail;
+		Py_DECREF(tmp);
+		Py_XDECREF(xhold);
+		Py_INCREF(target);
+		return target;
+	}
+	if ((result = alloc_like(xin, false)) == NULL || op_get(result, "out", override, &y) < 0 ||
+	    op_match(x, "x", &y, "out") < 0 || run_forward(fw, slope, x, &y) < 0) {
+		Py_CLEAR(result);
+		goto fail;
+	}
+	op_release(&y);
+	Py_XDECREF(xhold);
+	return result;
+fail:
+	op_release(&y);
+	Py_XDECREF(tmp);
+	Py_XDECREF(xhold);
+	return NULL;
+}
+
+/* The tensor path of leaky_relu. */
+static PyObject *tensor_forward(lrelu_framework fw, double slope, PyObject *xin, operand *x,
+                                PyObject *outobj, bool inplace)
+{
+	operand y;
+	PyObject *result = NULL;
+	y.has_view = false;
+	if (x->requires_grad) {
+		int g = grad_enabled();
+		if (g < 0)
+			return NULL;
+		if (g) {
+			if (outobj != NULL) {
+				PyErr_Format(Error, OUT_GRAD_MSG, "leaky_relu");
+				return NULL;
+			}
+			PyObject *f, *s;
+			if (fw_and_slope_args(fw, slope, &f, &s) == NULL)
+				return NULL;
+			PyObject *cargs[4] = {xin, f, s, inplace ? Py_True : Py_False};
+			result = call_apply(&T.fwd_apply, cargs, 4);
+			Py_DECREF(f);
+			Py_DECREF(s);
+			return result;
+		}
+	}
+	if (inplace) {
+		if (bump_version(xin) < 0 || run_forward(fw, slope, x, x) < 0)
+			return NULL;
+		Py_INCREF(xin);
+		return xin;
+	}
+	if (outobj == NULL && (x->t.dtype == LRELU_QINT8 || x->t.dtype == LRELU_QUINT8)) {
+		/* PyTorch's out-of-place quantized op computes on x made contiguous in its
+		 * suggested memory format; its codes depend on the layout walked. */
+		if (load_glue() < 0)
+			return NULL;
+		PyObject *pair = PyObject_CallOneArg(T.qprepare, xin);
+		if (pair == NULL)
+			return NULL;
+		operand xq;
+		result = PyTuple_GET_ITEM(pair, 1);
+		Py_INCREF(result);
+		int rc = op_get(PyTuple_GET_ITEM(pair, 0), "x", -1, &xq);
+		if (rc == 0) {
+			rc = op_get(result, "out", -1, &y) < 0 || run_forward(fw, slope, &xq, &y) < 0;
+			op_release(&y);
+		}
+		Py_DECREF(pair);
+		if (rc) {
+			Py_CLEAR(result);
+			return NULL;
+		}
+		return result;
+	}
+	if (outobj != NULL) {
+		result = outobj;
+		Py_INCREF(result);
+	} else if ((result = alloc_like(xin, true)) == NULL) {
+		return NULL;
+	}
+	if (op_get(result, "out", -1, &y) < 0 || op_match(x, "x", &y, "out") < 0)
+		goto fail;
+	if (outobj != NULL) {
+		if (y.requires_grad && grad_enabled() != 0) {
+			if (!PyErr_Occurred())
+				PyErr_Format(Error, OUT_GRAD_MSG, "leaky_relu");
+			goto fail;
+		}
+		if (bump_version(result) < 0)
+			goto fail;
+	}
+	if (run_forward(fw, slope, x, &y) < 0)
+		goto fail;
+	return result;
+fail:
+	Py_DECREF(result);
+	return NULL;
+}
+
 static PyObject *py_leaky_relu(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                                PyObject *kwnames)
 {
@@ -727,103 +895,20 @@ static PyObject *py_leaky_relu(PyObject *self, PyObject *const *args, Py_ssize_t
 		PyErr_SetString(Error, "out: cannot be given with inplace=True (the result goes into x)");
 		return NULL;
 	}
-	operand x, y;
-	PyObject *result = NULL, *xin = a[0];
-	if (op_get(xin, "x", override, &x) < 0)
-		goto fail_x;
-	y.has_view = false;
-	if (x.tensor) {
-		if (x.requires_grad) {
-			int g = grad_enabled();
-			if (g < 0)
-				goto fail;
-			if (g) {
-				if (outobj != NULL) {
-					PyErr_Format(Error, OUT_GRAD_MSG, "leaky_relu");
-					goto fail;
-				}
-				PyObject *f, *s;
-				if (fw_and_slope_args(fw, slope, &f, &s) == NULL)
-					goto fail;
-				PyObject *cargs[4] = {xin, f, s, inplace ? Py_True : Py_False};
-				result = call_apply(&T.fwd_apply, cargs, 4);
-				Py_DECREF(f);
-				Py_DECREF(s);
-				op_release(&x);
-				return result;
-			}
-		}
-		if (inplace) {
-			if (bump_version(xin) < 0 || run_forward(fw, slope, &x, &x) < 0)
-				goto fail;
-			Py_INCREF(xin);
-			return xin;
-		}
-		if (outobj == NULL && (x.t.dtype == LRELU_QINT8 || x.t.dtype == LRELU_QUINT8)) {
-			/* PyTorch's out-of-place quantized op computes on x made contiguous in its
-			 * suggested memory format; its codes depend on the layout walked. */
-			if (load_glue() < 0)
-				goto fail;
-			PyObject *pair = PyObject_CallOneArg(T.qprepare, xin);
-			if (pair == NULL)
-				goto fail;
-			PyObject *xc = PyTuple_GET_ITEM(pair, 0);
-			result = PyTuple_GET_ITEM(pair, 1);
-			Py_INCREF(result);
-			operand xq;
-			xq.has_view = false;
-			int rc = op_get(xc, "x", -1, &xq) < 0 || op_get(result, "out", -1, &y) < 0 ||
-			         run_forward(fw, slope, &xq, &y) < 0;
-			Py_DECREF(pair);
-			if (rc) {
-				Py_CLEAR(result);
-				goto fail;
-			}
-			op_release(&x);
-			return result;
-		}
-	} else if (inplace) {
-		if (op_writable(&x, "x") < 0 || run_forward(fw, slope, &x, &x) < 0)
-			goto fail;
+	operand x;
+	if (op_get(a[0], "x", override, &x) < 0) {
 		op_release(&x);
-		Py_INCREF(xin);
-		return xin;
+		return NULL;
 	}
-	if (outobj != NULL) {
-		result = outobj;
-		Py_INCREF(result);
-	} else if ((result = alloc_like(xin, x.tensor)) == NULL) {
-		goto fail;
+	if (outobj != NULL && !x.tensor && !PyObject_CheckBuffer(outobj)) {
+		PyErr_SetString(PyExc_TypeError, "out must be a NumPy array like x");
+		op_release(&x);
+		return NULL;
 	}
-	if (op_get(result, "out", override, &y) < 0 || op_match(&x, "x", &y, "out") < 0)
-		goto fail;
-	if (outobj != NULL) {
-		if (y.tensor) {
-			if (y.requires_grad && grad_enabled() != 0) {
-				if (!PyErr_Occurred())
-					PyErr_Format(Error, OUT_GRAD_MSG, "leaky_relu");
-				goto fail;
-			}
-			if (bump_version(result) < 0)
-				goto fail;
-		} else if (op_writable(&y, "out") < 0) {
-			goto fail;
-		}
-	} else if (x.t.dtype == LRELU_QINT8 || x.t.dtype == LRELU_QUINT8) {
-		y.t.scale = x.t.scale;
-		y.t.zero_point = x.t.zero_point;
-	}
-	if (run_forward(fw, slope, &x, &y) < 0)
-		goto fail;
+	PyObject *r = x.tensor ? tensor_forward(fw, slope, a[0], &x, outobj, inplace)
+	                       : array_forward(fw, slope, override, a[0], &x, outobj, inplace);
 	op_release(&x);
-	op_release(&y);
-	return result;
-fail:
-	op_release(&y);
-	op_release(&x);
-fail_x:
-	Py_XDECREF(result);
-	return NULL;
+	return r;
 }
 
 PyDoc_STRVAR(leaky_relu_backward_doc,
@@ -859,11 +944,11 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 		return NULL;
 	PyObject *outobj = a[5] == Py_None ? NULL : a[5];
 	operand dy, x, dx;
-	PyObject *result = NULL;
-	x.has_view = dx.has_view = false;
-	if (op_get(a[0], "grad", override, &dy) < 0)
-		goto fail_dy;
-	if (op_get(a[1], "x", override, &x) < 0 || op_match(&x, "x", &dy, "grad") < 0)
+	PyObject *result = NULL, *hold_dy = NULL, *hold_x = NULL, *target = NULL;
+	PyObject *gobj = a[0], *xobj = a[1];
+	dy.has_view = x.has_view = dx.has_view = false;
+	if (op_get(gobj, "grad", override, &dy) < 0 || op_get(xobj, "x", override, &x) < 0 ||
+	    op_match(&x, "x", &dy, "grad") < 0)
 		goto fail;
 	if (dy.tensor && (dy.requires_grad || x.requires_grad)) {
 		int g = grad_enabled();
@@ -877,7 +962,7 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 			PyObject *f, *s;
 			if (fw_and_slope_args(fw, slope, &f, &s) == NULL)
 				goto fail;
-			PyObject *cargs[5] = {a[0], a[1], f, s, is_result ? Py_True : Py_False};
+			PyObject *cargs[5] = {gobj, xobj, f, s, is_result ? Py_True : Py_False};
 			result = call_apply(&T.bwd_apply, cargs, 5);
 			Py_DECREF(f);
 			Py_DECREF(s);
@@ -886,10 +971,17 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 			return result;
 		}
 	}
+	if (!dy.tensor && (realign_input(&gobj, &dy, "grad", override, &hold_dy) < 0 ||
+	                   realign_input(&xobj, &x, "x", override, &hold_x) < 0))
+		goto fail;
 	if (outobj != NULL) {
+		if (!dy.tensor && !PyObject_CheckBuffer(outobj)) {
+			PyErr_SetString(PyExc_TypeError, "out must be a NumPy array like x");
+			goto fail;
+		}
 		result = outobj;
 		Py_INCREF(result);
-	} else if ((result = alloc_like(a[1], x.tensor)) == NULL) {
+	} else if ((result = alloc_like(xobj, x.tensor)) == NULL) {
 		goto fail;
 	}
 	if (op_get(result, "out", override, &dx) < 0 || op_match(&x, "x", &dx, "out") < 0)
@@ -905,6 +997,12 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 				goto fail;
 		} else if (op_writable(&dx, "out") < 0) {
 			goto fail;
+		} else if (dx.misaligned) {
+			/* computed into an aligned temporary, then copied into out */
+			op_release(&dx);
+			target = result;
+			if ((result = alloc_like(xobj, false)) == NULL || op_get(result, "out", override, &dx) < 0)
+				goto fail;
 		}
 	}
 	if (run_backward(fw, slope, &dy, &x, is_result != 0, &dx) < 0)
@@ -912,13 +1010,24 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 	op_release(&dx);
 	op_release(&x);
 	op_release(&dy);
+	if (target != NULL) {
+		int rc = copy_back(target, result);
+		Py_DECREF(result);
+		result = rc < 0 ? NULL : target;
+		if (rc < 0)
+			Py_DECREF(target);
+	}
+	Py_XDECREF(hold_dy);
+	Py_XDECREF(hold_x);
 	return result;
 fail:
 	op_release(&dx);
 	op_release(&x);
 	op_release(&dy);
-fail_dy:
+	Py_XDECREF(target);
 	Py_XDECREF(result);
+	Py_XDECREF(hold_dy);
+	Py_XDECREF(hold_x);
 	return NULL;
 }
 
