@@ -28,9 +28,16 @@ class Count:
             self.failed += 1
 
 
-count = Count()
-rc = pytest.main(["-q", "-p", "no:cacheprovider", HERE] + sys.argv[1:], plugins=[count])
-if rc not in (0, 1) and count.failed == 0:
-    count.failed = 1  # an internal or usage error, no test ran to fail
-print("python: %d passed, %d failed" % (count.passed, count.failed))
-sys.exit(0 if rc == 0 else 1)
+def main():
+    count = Count()
+    rc = pytest.main(["-q", "-p", "no:cacheprovider", HERE] + sys.argv[1:], plugins=[count])
+    if rc not in (0, 1) and count.failed == 0:
+        count.failed = 1  # an internal or usage error, no test ran to fail
+    print("python: %d passed, %d failed" % (count.passed, count.failed))
+    return 0 if rc == 0 else 1
+
+
+# Guarded: the Dask test's worker processes are spawned, and spawn re-imports this
+# script as their __main__.
+if __name__ == "__main__":
+    sys.exit(main())
