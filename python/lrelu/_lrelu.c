@@ -46,6 +46,10 @@ static struct {
 	PyObject *fwd_apply;  /* lrelu.torch.LreluLeakyRelu.apply, loaded on first autograd use */
 	PyObject *bwd_apply;  /* lrelu.torch.LreluLeakyReluGrad.apply */
 	PyObject *qprepare;   /* lrelu.torch._quantized_prepare */
+	/* torch._C._TensorBase's own descriptors, called directly: an attribute lookup
+	 * through torch.Tensor's MRO and instance dict costs as much as the call. */
+	PyObject *g_dtype, *g_is_cpu, *g_shape, *g_requires_grad; /* getset descriptors */
+	PyObject *m_data_ptr, *m_stride, *m_copy_;                /* method descriptors */
 } T;
 
 static PyObject *np_empty_like; /* numpy.empty_like, loaded on the first allocation */
@@ -197,6 +201,16 @@ static int set_status_error(lrelu_status st, const char *msg)
 
 /* ---- torch -------------------------------------------------------------------------- */
 
+/* dict[name] if it is a descriptor of the given type (else NULL: the generic path). */
+static PyObject *descriptor(PyObject *dict, const char *name, PyTypeObject *type)
+{
+	PyObject *d = PyDict_GetItemString(dict, name);
+	if (d == NULL || !Py_IS_TYPE(d, type))
+		return NULL;
+	Py_INCREF(d);
+	return d;
+}
+
 static int load_torch(void)
 {
 	static const char *const dnames[6] = {"float32", "float64", "bfloat16", "float16", "qint8", "quint8"};
@@ -215,6 +229,20 @@ static int load_torch(void)
 	    (T.empty_like = PyObject_GetAttrString(torch, "empty_like")) == NULL ||
 	    (T.is_grad_enabled = PyObject_GetAttrString(torch, "is_grad_enabled")) == NULL)
 		goto done;
+	PyObject *c = PyObject_GetAttrString(torch, "_C");
+	PyObject *base = c == NULL ? NULL : PyObject_GetAttrString(c, "_TensorBase");
+	Py_XDECREF(c);
+	if (base != NULL && PyType_Check(base)) {
+		PyObject *dict = ((PyTypeObject *)base)->tp_dict;
+		T.g_dtype = descriptor(dict, "dtype", &PyGetSetDescr_Type);
+		T.g_is_cpu = descriptor(dict, "is_cpu", &PyGetSetDescr_Type);
+		T.g_shape = descriptor(dict, "shape", &PyGetSetDescr_Type);
+		T.g_requires_grad = descriptor(dict, "requires_grad", &PyGetSetDescr_Type);
+		T.m_data_ptr = descriptor(dict, "data_ptr", &PyMethodDescr_Type);
+		T.m_stride = descriptor(dict, "stride", &PyMethodDescr_Type);
+		T.m_copy_ = descriptor(dict, "copy_", &PyMethodDescr_Type);
+	}
+	Py_XDECREF(base);
 	T.loaded = true;
 	rc = 0;
 done:
@@ -270,7 +298,9 @@ static int grad_enabled(void)
  * in-place ops refuse (a leaf that requires grad, an inference tensor). */
 static int bump_version(PyObject *t)
 {
-	PyObject *r = PyObject_CallMethodOneArg(t, s_copy_, t);
+	PyObject *args[2] = {t, t};
+	PyObject *r = T.m_copy_ != NULL ? PyObject_Vectorcall(T.m_copy_, args, 2, NULL)
+	                                : PyObject_CallMethodOneArg(t, s_copy_, t);
 	if (r == NULL)
 		return -1;
 	Py_DECREF(r);
@@ -421,13 +451,17 @@ static int int_tuple(PyObject *tup, int64_t *v, int *n, const char *name, const 
 	return 0;
 }
 
-static PyObject *attr(PyObject *obj, PyObject *name)
+static PyObject *attr(PyObject *obj, PyObject *name, PyObject *getset)
 {
+	if (getset != NULL)
+		return Py_TYPE(getset)->tp_descr_get(getset, obj, (PyObject *)Py_TYPE(obj));
 	return PyObject_GetAttr(obj, name);
 }
 
-static PyObject *call0(PyObject *obj, PyObject *name)
+static PyObject *call0(PyObject *obj, PyObject *name, PyObject *method)
 {
+	if (method != NULL)
+		return PyObject_Vectorcall(method, &obj, 1, NULL);
 	return PyObject_CallMethodNoArgs(obj, name);
 }
 
@@ -437,7 +471,7 @@ static int op_tensor(PyObject *obj, const char *name, int override, operand *op)
 	PyObject *v = NULL;
 	int dt = -1, nd = 0, ns = 0;
 	op->tensor = true;
-	if ((v = attr(obj, s_dtype)) == NULL)
+	if ((v = attr(obj, s_dtype, T.g_dtype)) == NULL)
 		return -1;
 	for (int i = 0; i < 6; i++)
 		if (v == T.dtypes[i])
@@ -456,11 +490,11 @@ static int op_tensor(PyObject *obj, const char *name, int override, operand *op)
 		             lrelu_dtype_name((lrelu_dtype)override), lrelu_dtype_name((lrelu_dtype)dt));
 		return -1;
 	}
-	if ((v = attr(obj, s_is_cpu)) == NULL)
+	if ((v = attr(obj, s_is_cpu, T.g_is_cpu)) == NULL)
 		return -1;
 	if (v != Py_True) {
 		Py_DECREF(v);
-		PyObject *dev = attr(obj, s_device);
+		PyObject *dev = attr(obj, s_device, NULL);
 		if (dev != NULL) {
 			PyErr_Format(Error,
 			             "%s: a tensor on device '%S': lrelu computes on CPU tensors only "
@@ -471,32 +505,38 @@ static int op_tensor(PyObject *obj, const char *name, int override, operand *op)
 		return -1;
 	}
 	Py_DECREF(v);
-	if ((v = attr(obj, s_layout)) == NULL)
-		return -1;
-	if (v != T.strided) {
-		PyErr_Format(Error, "%s: a tensor of layout %S: lrelu takes strided (dense) tensors only",
-		             name, v);
-		Py_DECREF(v);
+	if ((v = call0(obj, s_data_ptr, T.m_data_ptr)) == NULL) {
+		/* sparse and mkldnn tensors have no data pointer: say why */
+		PyObject *type, *value, *tb;
+		PyErr_Fetch(&type, &value, &tb);
+		PyObject *layout = attr(obj, s_layout, NULL);
+		if (layout != NULL && layout != T.strided) {
+			PyErr_Format(Error, "%s: a tensor of layout %S: lrelu takes strided (dense) tensors only",
+			             name, layout);
+			Py_XDECREF(type);
+			Py_XDECREF(value);
+			Py_XDECREF(tb);
+		} else {
+			PyErr_Restore(type, value, tb);
+		}
+		Py_XDECREF(layout);
 		return -1;
 	}
-	Py_DECREF(v);
-	if ((v = call0(obj, s_data_ptr)) == NULL)
-		return -1;
 	void *data = PyLong_AsVoidPtr(v);
 	Py_DECREF(v);
 	if (data == NULL && PyErr_Occurred())
 		return -1;
-	if ((v = attr(obj, s_shape)) == NULL)
+	if ((v = attr(obj, s_shape, T.g_shape)) == NULL)
 		return -1;
 	int rc = int_tuple(v, op->shape, &nd, name, "shape");
 	Py_DECREF(v);
-	if (rc < 0 || (v = call0(obj, s_stride)) == NULL)
+	if (rc < 0 || (v = call0(obj, s_stride, T.m_stride)) == NULL)
 		return -1;
 	rc = int_tuple(v, op->strides, &ns, name, "stride()");
 	Py_DECREF(v);
 	if (rc < 0)
 		return -1;
-	if ((v = attr(obj, s_requires_grad)) == NULL)
+	if ((v = attr(obj, s_requires_grad, T.g_requires_grad)) == NULL)
 		return -1;
 	op->requires_grad = v == Py_True;
 	Py_DECREF(v);
@@ -505,7 +545,7 @@ static int op_tensor(PyObject *obj, const char *name, int override, operand *op)
 	for (int d = 0; d < nd; d++)
 		op->count *= (size_t)op->shape[d];
 	if (dt == LRELU_QINT8 || dt == LRELU_QUINT8) {
-		if ((v = call0(obj, s_qscheme)) == NULL)
+		if ((v = call0(obj, s_qscheme, NULL)) == NULL)
 			return -1;
 		if (v != T.per_tensor_affine) {
 			PyErr_Format(Error, "%s: quantization scheme %S: lrelu takes torch.per_tensor_affine only",
@@ -514,11 +554,11 @@ static int op_tensor(PyObject *obj, const char *name, int override, operand *op)
 			return -1;
 		}
 		Py_DECREF(v);
-		if ((v = call0(obj, s_q_scale)) == NULL)
+		if ((v = call0(obj, s_q_scale, NULL)) == NULL)
 			return -1;
 		op->t.scale = PyFloat_AsDouble(v);
 		Py_DECREF(v);
-		if ((v = call0(obj, s_q_zero_point)) == NULL)
+		if ((v = call0(obj, s_q_zero_point, NULL)) == NULL)
 			return -1;
 		op->t.zero_point = (int32_t)PyLong_AsLong(v);
 		Py_DECREF(v);
