@@ -193,6 +193,17 @@ static int parse_dtype(PyObject *obj, int *dt)
 	return 0;
 }
 
+/* The arguments leaky_relu and leaky_relu_backward share: negative_slope, framework,
+ * dtype, and a boolean (inplace / x_is_result). */
+static int decode_common(PyObject *s, PyObject *f, PyObject *d, PyObject *flag, lrelu_framework *fw,
+                         double *slope, int *override, int *flag_value)
+{
+	if (parse_framework(f, fw) < 0 || parse_slope(s, *fw, slope) < 0 || parse_dtype(d, override) < 0)
+		return -1;
+	*flag_value = flag == NULL ? 0 : PyObject_IsTrue(flag);
+	return *flag_value < 0 ? -1 : 0;
+}
+
 static int set_status_error(lrelu_status st, const char *msg)
 {
 	PyErr_SetString(st == LRELU_ERR_NOMEM ? PyExc_MemoryError : Error, msg);
@@ -742,16 +753,30 @@ static PyObject *call_apply(PyObject **fn, PyObject *const *a, size_t n)
 	return PyObject_Vectorcall(*fn, a, n, NULL);
 }
 
-static PyObject *fw_and_slope_args(lrelu_framework fw, double slope, PyObject **pf, PyObject **ps)
+/* With grad mode on, hands the call to lrelu.torch's autograd Function *fn, with the
+ * tensors first, then framework, slope and the flag (inplace / is_result).  Returns 1
+ * with *result set, 0 when grad mode is off, -1 on error. */
+static int autograd_route(const char *fname, PyObject **fn, PyObject *const *tensors, int n,
+                          lrelu_framework fw, double slope, bool flag, PyObject *outobj,
+                          PyObject **result)
 {
-	*pf = PyLong_FromLong((long)fw);
-	*ps = PyFloat_FromDouble(slope);
-	if (*pf == NULL || *ps == NULL) {
-		Py_CLEAR(*pf);
-		Py_CLEAR(*ps);
-		return NULL;
+	int g = grad_enabled();
+	if (g <= 0)
+		return g;
+	if (outobj != NULL) {
+		PyErr_Format(Error, OUT_GRAD_MSG, fname);
+		return -1;
 	}
-	return *pf;
+	PyObject *cargs[5];
+	for (int i = 0; i < n; i++)
+		cargs[i] = tensors[i];
+	cargs[n] = PyLong_FromLong((long)fw);
+	cargs[n + 1] = PyFloat_FromDouble(slope);
+	cargs[n + 2] = flag ? Py_True : Py_False;
+	*result = cargs[n] == NULL || cargs[n + 1] == NULL ? NULL : call_apply(fn, cargs, (size_t)n + 3);
+	Py_XDECREF(cargs[n]);
+	Py_XDECREF(cargs[n + 1]);
+	return *result == NULL ? -1 : 1;
 }
 
 static PyObject *fwd_names[6], *bwd_names[7];
@@ -842,23 +867,9 @@ static PyObject *tensor_forward(lrelu_framework fw, double slope, PyObject *xin,
 	PyObject *result = NULL;
 	y.has_view = false;
 	if (x->requires_grad) {
-		int g = grad_enabled();
-		if (g < 0)
-			return NULL;
-		if (g) {
-			if (outobj != NULL) {
-				PyErr_Format(Error, OUT_GRAD_MSG, "leaky_relu");
-				return NULL;
-			}
-			PyObject *f, *s;
-			if (fw_and_slope_args(fw, slope, &f, &s) == NULL)
-				return NULL;
-			PyObject *cargs[4] = {xin, f, s, inplace ? Py_True : Py_False};
-			result = call_apply(&T.fwd_apply, cargs, 4);
-			Py_DECREF(f);
-			Py_DECREF(s);
+		int r = autograd_route("leaky_relu", &T.fwd_apply, &xin, 1, fw, slope, inplace, outobj, &result);
+		if (r != 0)
 			return result;
-		}
 	}
 	if (inplace) {
 		if (bump_version(xin) < 0 || run_forward(fw, slope, x, x) < 0)
@@ -923,12 +934,8 @@ static PyObject *py_leaky_relu(PyObject *self, PyObject *const *args, Py_ssize_t
 		return NULL;
 	lrelu_framework fw;
 	double slope;
-	int override;
-	if (parse_framework(a[2], &fw) < 0 || parse_slope(a[1], fw, &slope) < 0 ||
-	    parse_dtype(a[3], &override) < 0)
-		return NULL;
-	int inplace = a[5] == NULL ? 0 : PyObject_IsTrue(a[5]);
-	if (inplace < 0)
+	int override, inplace;
+	if (decode_common(a[1], a[2], a[3], a[5], &fw, &slope, &override, &inplace) < 0)
 		return NULL;
 	PyObject *outobj = a[4] == Py_None ? NULL : a[4];
 	if (inplace && outobj != NULL && outobj != a[0]) {
@@ -975,12 +982,8 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 		return NULL;
 	lrelu_framework fw;
 	double slope;
-	int override;
-	if (parse_framework(a[3], &fw) < 0 || parse_slope(a[2], fw, &slope) < 0 ||
-	    parse_dtype(a[4], &override) < 0)
-		return NULL;
-	int is_result = a[6] == NULL ? 0 : PyObject_IsTrue(a[6]);
-	if (is_result < 0)
+	int override, is_result;
+	if (decode_common(a[2], a[3], a[4], a[6], &fw, &slope, &override, &is_result) < 0)
 		return NULL;
 	PyObject *outobj = a[5] == Py_None ? NULL : a[5];
 	operand dy, x, dx;
@@ -991,21 +994,10 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 	    op_match(&x, "x", &dy, "grad") < 0)
 		goto fail;
 	if (dy.tensor && (dy.requires_grad || x.requires_grad)) {
-		int g = grad_enabled();
-		if (g < 0)
-			goto fail;
-		if (g) {
-			if (outobj != NULL) {
-				PyErr_Format(Error, OUT_GRAD_MSG, "leaky_relu_backward");
-				goto fail;
-			}
-			PyObject *f, *s;
-			if (fw_and_slope_args(fw, slope, &f, &s) == NULL)
-				goto fail;
-			PyObject *cargs[5] = {gobj, xobj, f, s, is_result ? Py_True : Py_False};
-			result = call_apply(&T.bwd_apply, cargs, 5);
-			Py_DECREF(f);
-			Py_DECREF(s);
+		PyObject *ts[2] = {gobj, xobj};
+		int r = autograd_route("leaky_relu_backward", &T.bwd_apply, ts, 2, fw, slope, is_result != 0,
+		                       outobj, &result);
+		if (r != 0) {
 			op_release(&x);
 			op_release(&dy);
 			return result;
@@ -1140,22 +1132,33 @@ static PyObject *py_backward_into(PyObject *self, PyObject *const *args, Py_ssiz
 	Py_RETURN_NONE;
 }
 
+/* The (framework, slope, inplace) arguments of the module helpers below. */
+static int module_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, lrelu_module *m)
+{
+	lrelu_framework fw;
+	if (nargs != 3 || fw_from_int(args[0], &fw) < 0) {
+		if (!PyErr_Occurred())
+			PyErr_Format(PyExc_TypeError, "%s(framework, slope, inplace)", fname);
+		return -1;
+	}
+	double slope = PyFloat_AsDouble(args[1]);
+	if (slope == -1.0 && PyErr_Occurred())
+		return -1;
+	m->framework = fw;
+	m->slope = slope;
+	m->inplace = PyObject_IsTrue(args[2]) == 1;
+	return 0;
+}
+
 /* _module_refusal(fw, slope, inplace): the library's message if lrelu_module_init
  * refuses these parameters, else None. */
 static PyObject *py_module_refusal(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	(void)self;
-	lrelu_framework fw;
-	if (nargs != 3 || fw_from_int(args[0], &fw) < 0) {
-		if (!PyErr_Occurred())
-			PyErr_SetString(PyExc_TypeError, "_module_refusal(framework, slope, inplace)");
+	lrelu_module m, built;
+	if (module_args("_module_refusal", args, nargs, &m) < 0)
 		return NULL;
-	}
-	double slope = PyFloat_AsDouble(args[1]);
-	if (slope == -1.0 && PyErr_Occurred())
-		return NULL;
-	lrelu_module m;
-	if (lrelu_module_init(&m, fw, slope, PyObject_IsTrue(args[2]) == 1) == LRELU_OK)
+	if (lrelu_module_init(&built, m.framework, m.slope, m.inplace) == LRELU_OK)
 		Py_RETURN_NONE;
 	return PyUnicode_FromString(lrelu_last_error());
 }
@@ -1164,16 +1167,9 @@ static PyObject *py_module_refusal(PyObject *self, PyObject *const *args, Py_ssi
 static PyObject *py_module_repr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	(void)self;
-	lrelu_framework fw;
-	if (nargs != 3 || fw_from_int(args[0], &fw) < 0) {
-		if (!PyErr_Occurred())
-			PyErr_SetString(PyExc_TypeError, "_module_repr(framework, slope, inplace)");
+	lrelu_module m;
+	if (module_args("_module_repr", args, nargs, &m) < 0)
 		return NULL;
-	}
-	double slope = PyFloat_AsDouble(args[1]);
-	if (slope == -1.0 && PyErr_Occurred())
-		return NULL;
-	lrelu_module m = {fw, slope, PyObject_IsTrue(args[2]) == 1};
 	char buf[128];
 	lrelu_module_repr(&m, buf, sizeof buf);
 	return PyUnicode_FromString(buf);
