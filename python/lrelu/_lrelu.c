@@ -1132,6 +1132,16 @@ static PyObject *py_backward_into(PyObject *self, PyObject *const *args, Py_ssiz
 	Py_RETURN_NONE;
 }
 
+/* _framework_code(name): the lrelu_framework of a name leaky_relu's framework= takes. */
+static PyObject *py_framework_code(PyObject *self, PyObject *name)
+{
+	(void)self;
+	lrelu_framework fw;
+	if (parse_framework(name, &fw) < 0)
+		return NULL;
+	return PyLong_FromLong((long)fw);
+}
+
 /* The (framework, slope, inplace) arguments of the module helpers below. */
 static int module_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, lrelu_module *m)
 {
@@ -1268,6 +1278,7 @@ static PyMethodDef methods[] = {
 	{"get_num_threads", py_get_num_threads, METH_NOARGS, get_num_threads_doc},
 	{"_forward_into", (PyCFunction)(void (*)(void))py_forward_into, METH_FASTCALL, NULL},
 	{"_backward_into", (PyCFunction)(void (*)(void))py_backward_into, METH_FASTCALL, NULL},
+	{"_framework_code", py_framework_code, METH_O, NULL},
 	{"_module_refusal", (PyCFunction)(void (*)(void))py_module_refusal, METH_FASTCALL, NULL},
 	{"_module_repr", (PyCFunction)(void (*)(void))py_module_repr, METH_FASTCALL, NULL},
 	{"_bf16", (PyCFunction)(void (*)(void))py_bf16, METH_FASTCALL, NULL},

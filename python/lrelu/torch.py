@@ -8,7 +8,7 @@ imports torch.
 import torch
 from torch import nn
 
-from . import _lrelu
+from . import _lrelu, _msargs
 from ._lrelu import Error
 
 __all__ = ["LeakyReLU", "MindSporeLeakyReLU", "emulate", "leaky_relu", "leaky_relu_"]
@@ -16,8 +16,7 @@ __all__ = ["LeakyReLU", "MindSporeLeakyReLU", "emulate", "leaky_relu", "leaky_re
 _leaky_relu = _lrelu.leaky_relu
 _forward_into = _lrelu._forward_into
 _backward_into = _lrelu._backward_into
-_FRAMEWORKS = {"torch": 0, "pytorch": 0, "mindspore": 1, "onnx": 2, "tensorflow": 3, "tf": 3}
-_NAMES = ("torch", "mindspore", "onnx", "tensorflow")
+_NAMES = ("torch", "mindspore", "onnx", "tensorflow")  # by lrelu_framework code
 
 
 class LreluLeakyRelu(torch.autograd.Function):
@@ -94,16 +93,6 @@ def _quantized_prepare(x):
     return xc, y
 
 
-def _framework_code(framework):
-    if not isinstance(framework, str):
-        raise TypeError("framework must be a str, not %s" % type(framework).__name__)
-    try:
-        return _FRAMEWORKS[framework]
-    except KeyError:
-        raise Error("framework: %r is not one of 'torch', 'mindspore', 'onnx', 'tensorflow'"
-                    % framework) from None
-
-
 class LeakyReLU(nn.LeakyReLU):
     """torch.nn.LeakyReLU(negative_slope=0.01, inplace=False) computed by lrelu.
 
@@ -124,12 +113,7 @@ class MindSporeLeakyReLU(nn.Module):
 
     def __init__(self, alpha=0.2, **kwargs):
         super().__init__()
-        if "inplace" in kwargs:
-            raise TypeError(_lrelu._module_refusal(1, 0.2, True))
-        if kwargs:
-            raise TypeError("MindSporeLeakyReLU() got an unexpected keyword argument '%s'"
-                            % next(iter(kwargs)))
-        _check_alpha(alpha)
+        _msargs.check("MindSporeLeakyReLU", alpha, kwargs)
         self.alpha = alpha
 
     def forward(self, x):
@@ -137,14 +121,6 @@ class MindSporeLeakyReLU(nn.Module):
 
     def __repr__(self):
         return _lrelu._module_repr(1, float(self.alpha), False)
-
-
-def _check_alpha(alpha):
-    # MindSpore's validator: check_value_type('alpha', alpha, [float, int]) (a bool is
-    # refused although it is an int).
-    if isinstance(alpha, bool) or not isinstance(alpha, (float, int)):
-        raise TypeError("For 'LeakyReLU', the type of 'alpha' should be one of '['float', 'int']', "
-                        "but got '%r' with type '%s'." % (alpha, type(alpha).__name__))
 
 
 class _Emulated(nn.Module):
@@ -159,7 +135,7 @@ class _Emulated(nn.Module):
         return _leaky_relu(x, self.alpha, framework=self.framework)
 
     def __repr__(self):
-        return _lrelu._module_repr(_FRAMEWORKS[self.framework], float(self.alpha), False)
+        return _lrelu._module_repr(_lrelu._framework_code(self.framework), float(self.alpha), False)
 
 
 def _replacement(mod, fw):
@@ -185,8 +161,7 @@ def emulate(model, framework="mindspore"):
     too, so a model can be switched back and forth.  The model is changed in place and
     returned (a LeakyReLU passed as the model itself is returned replaced).  Calls of
     F.leaky_relu inside a forward() are not modules and are not replaced."""
-    code = _framework_code(framework)
-    fw = _NAMES[code]
+    fw = _NAMES[_lrelu._framework_code(framework)]
     kinds = (nn.LeakyReLU, MindSporeLeakyReLU, _Emulated)
     if isinstance(model, kinds):
         return _replacement(model, fw)

@@ -1,5 +1,5 @@
 """lrelu.mindspore.nn: mindspore.nn.LeakyReLU with MindSpore 2.8's numerics."""
-from .. import _lrelu
+from .. import _lrelu, _msargs
 from . import Tensor
 
 __all__ = ["LeakyReLU"]
@@ -10,15 +10,7 @@ class LeakyReLU:
     cast to float32 and then to x's dtype.  No `inplace`: assign the output, x = m(x)."""
 
     def __init__(self, alpha=0.2, **kwargs):
-        if "inplace" in kwargs:
-            raise TypeError(_lrelu._module_refusal(1, 0.2, True))
-        if kwargs:
-            raise TypeError("LeakyReLU() got an unexpected keyword argument '%s'" % next(iter(kwargs)))
-        # MindSpore's validator: check_value_type('alpha', alpha, [float, int]).
-        if isinstance(alpha, bool) or not isinstance(alpha, (float, int)):
-            raise TypeError("For 'LeakyReLU', the type of 'alpha' should be one of "
-                            "'['float', 'int']', but got '%r' with type '%s'."
-                            % (alpha, type(alpha).__name__))
+        _msargs.check("LeakyReLU", alpha, kwargs)
         self.alpha = alpha
 
     def __call__(self, x):
