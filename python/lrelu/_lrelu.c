@@ -579,6 +579,36 @@ static int op_tensor(PyObject *obj, const char *name, int override, operand *op)
 	return 0;
 }
 
+/* A tensor torch.empty_like(x) just made: x's dtype, shape and device, no grad; only
+ * where it lives and its strides (x's, or contiguous) are read. */
+static int op_fresh_tensor(PyObject *obj, const operand *x, operand *op)
+{
+	PyObject *v;
+	int ns = 0;
+	*op = *x;
+	op->has_view = false;
+	op->requires_grad = false;
+	if ((v = call0(obj, s_data_ptr, T.m_data_ptr)) == NULL)
+		return -1;
+	op->t.data = PyLong_AsVoidPtr(v);
+	Py_DECREF(v);
+	if (op->t.data == NULL && PyErr_Occurred())
+		return -1;
+	if ((v = call0(obj, s_stride, T.m_stride)) == NULL)
+		return -1;
+	int rc = int_tuple(v, op->strides, &ns, "out", "stride()");
+	Py_DECREF(v);
+	if (rc < 0)
+		return -1;
+	if (ns != x->t.ndim) {
+		PyErr_SetString(Error, "out: torch.empty_like gave another rank");
+		return -1;
+	}
+	op->t.shape = op->shape;
+	op->t.strides = op->strides;
+	return 0;
+}
+
 /* torch is looked up only when an operand is no buffer and the program imported torch. */
 static int torch_type_check(PyObject *obj)
 {
@@ -906,7 +936,8 @@ static PyObject *tensor_forward(lrelu_framework fw, double slope, PyObject *xin,
 	} else if ((result = alloc_like(xin, true)) == NULL) {
 		return NULL;
 	}
-	if (op_get(result, "out", -1, &y) < 0 || op_match(x, "x", &y, "out") < 0)
+	if (outobj == NULL ? op_fresh_tensor(result, x, &y) < 0
+	                   : op_get(result, "out", -1, &y) < 0 || op_match(x, "x", &y, "out") < 0)
 		goto fail;
 	if (outobj != NULL) {
 		if (y.requires_grad && grad_enabled() != 0) {
@@ -1016,7 +1047,9 @@ static PyObject *py_leaky_relu_backward(PyObject *self, PyObject *const *args, P
 	} else if ((result = alloc_like(xobj, x.tensor)) == NULL) {
 		goto fail;
 	}
-	if (op_get(result, "out", override, &dx) < 0 || op_match(&x, "x", &dx, "out") < 0)
+	if (outobj == NULL && x.tensor ? op_fresh_tensor(result, &x, &dx) < 0
+	                               : op_get(result, "out", override, &dx) < 0 ||
+	                                         op_match(&x, "x", &dx, "out") < 0)
 		goto fail;
 	if (outobj != NULL) {
 		if (dx.tensor) {

@@ -16,6 +16,7 @@ __all__ = ["LeakyReLU", "MindSporeLeakyReLU", "emulate", "leaky_relu", "leaky_re
 _leaky_relu = _lrelu.leaky_relu
 _forward_into = _lrelu._forward_into
 _backward_into = _lrelu._backward_into
+_leaky_relu_backward = _lrelu.leaky_relu_backward
 _NAMES = ("torch", "mindspore", "onnx", "tensorflow")  # by lrelu_framework code
 
 
@@ -29,8 +30,7 @@ class LreluLeakyRelu(torch.autograd.Function):
             ctx.mark_dirty(x)
             y = x
         else:
-            y = torch.empty_like(x)
-            _forward_into(x, y, fw, slope)
+            y = _leaky_relu(x, slope, framework=_NAMES[fw])
         # After an in-place forward only the result is left to take the gradient from
         # (PyTorch's leaky_relu_ derivative: self_is_result).
         ctx.save_for_backward(y if inplace else x)
@@ -43,8 +43,8 @@ class LreluLeakyRelu(torch.autograd.Function):
         if torch.is_grad_enabled():  # create_graph=True: a differentiable gradient
             dx = LreluLeakyReluGrad.apply(dy, saved, ctx.fw, ctx.slope, ctx.inplace)
         else:
-            dx = torch.empty_like(saved)
-            _backward_into(dy, saved, dx, ctx.fw, ctx.slope, ctx.inplace)
+            dx = _leaky_relu_backward(dy, saved, ctx.slope, framework=_NAMES[ctx.fw],
+                                      x_is_result=ctx.inplace)
         return dx, None, None, None
 
 
