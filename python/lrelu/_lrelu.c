@@ -32,7 +32,8 @@ static PyObject *Error; /* lrelu.Error(ValueError, RuntimeError) */
 /* Interned names, compared by pointer first when parsing keywords. */
 static PyObject *s_x, *s_grad, *s_negative_slope, *s_framework, *s_dtype, *s_out, *s_inplace,
 	*s_x_is_result, *s_requires_grad, *s_is_cpu, *s_layout, *s_data_ptr, *s_shape, *s_stride,
-	*s_copy_, *s_q_scale, *s_q_zero_point, *s_qscheme, *s_device, *s_apply, *s_name;
+	*s_copy_, *s_q_scale, *s_q_zero_point, *s_qscheme, *s_device, *s_apply, *s_name,
+	*s_is_contiguous;
 
 /* torch's objects, looked up once torch has been imported by the program. */
 static struct {
@@ -49,7 +50,7 @@ static struct {
 	/* torch._C._TensorBase's own descriptors, called directly: an attribute lookup
 	 * through torch.Tensor's MRO and instance dict costs as much as the call. */
 	PyObject *g_dtype, *g_is_cpu, *g_shape, *g_requires_grad; /* getset descriptors */
-	PyObject *m_data_ptr, *m_stride, *m_copy_;                /* method descriptors */
+	PyObject *m_data_ptr, *m_stride, *m_copy_, *m_is_contiguous; /* method descriptors */
 } T;
 
 static PyObject *np_empty_like; /* numpy.empty_like, loaded on the first allocation */
@@ -252,6 +253,7 @@ static int load_torch(void)
 		T.m_data_ptr = descriptor(dict, "data_ptr", &PyMethodDescr_Type);
 		T.m_stride = descriptor(dict, "stride", &PyMethodDescr_Type);
 		T.m_copy_ = descriptor(dict, "copy_", &PyMethodDescr_Type);
+		T.m_is_contiguous = descriptor(dict, "is_contiguous", &PyMethodDescr_Type);
 	}
 	Py_XDECREF(base);
 	T.loaded = true;
@@ -541,17 +543,26 @@ static int op_tensor(PyObject *obj, const char *name, int override, operand *op)
 		return -1;
 	int rc = int_tuple(v, op->shape, &nd, name, "shape");
 	Py_DECREF(v);
-	if (rc < 0 || (v = call0(obj, s_stride, T.m_stride)) == NULL)
-		return -1;
-	rc = int_tuple(v, op->strides, &ns, name, "stride()");
-	Py_DECREF(v);
 	if (rc < 0)
 		return -1;
+	/* is_contiguous() costs less than stride() and answers for most tensors. */
+	if ((v = call0(obj, s_is_contiguous, T.m_is_contiguous)) == NULL)
+		return -1;
+	bool contiguous = v == Py_True;
+	Py_DECREF(v);
+	if (!contiguous) {
+		if ((v = call0(obj, s_stride, T.m_stride)) == NULL)
+			return -1;
+		rc = int_tuple(v, op->strides, &ns, name, "stride()");
+		Py_DECREF(v);
+		if (rc < 0)
+			return -1;
+	}
 	if ((v = attr(obj, s_requires_grad, T.g_requires_grad)) == NULL)
 		return -1;
 	op->requires_grad = v == Py_True;
 	Py_DECREF(v);
-	op->t = lrelu_tensor_make(data, (lrelu_dtype)dt, nd, op->shape, op->strides);
+	op->t = lrelu_tensor_make(data, (lrelu_dtype)dt, nd, op->shape, contiguous ? NULL : op->strides);
 	op->count = 1;
 	for (int d = 0; d < nd; d++)
 		op->count *= (size_t)op->shape[d];
@@ -594,6 +605,11 @@ static int op_fresh_tensor(PyObject *obj, const operand *x, operand *op)
 	Py_DECREF(v);
 	if (op->t.data == NULL && PyErr_Occurred())
 		return -1;
+	op->t.shape = op->shape;
+	if (x->t.strides == NULL) { /* empty_like keeps a contiguous x's layout */
+		op->t.strides = NULL;
+		return 0;
+	}
 	if ((v = call0(obj, s_stride, T.m_stride)) == NULL)
 		return -1;
 	int rc = int_tuple(v, op->strides, &ns, "out", "stride()");
@@ -604,7 +620,6 @@ static int op_fresh_tensor(PyObject *obj, const operand *x, operand *op)
 		PyErr_SetString(Error, "out: torch.empty_like gave another rank");
 		return -1;
 	}
-	op->t.shape = op->shape;
 	op->t.strides = op->strides;
 	return 0;
 }
@@ -1341,7 +1356,8 @@ PyMODINIT_FUNC PyInit__lrelu(void)
 	    intern(&s_layout, "layout") || intern(&s_data_ptr, "data_ptr") || intern(&s_shape, "shape") ||
 	    intern(&s_stride, "stride") || intern(&s_copy_, "copy_") || intern(&s_q_scale, "q_scale") ||
 	    intern(&s_q_zero_point, "q_zero_point") || intern(&s_qscheme, "qscheme") ||
-	    intern(&s_device, "device") || intern(&s_apply, "apply") || intern(&s_name, "name"))
+	    intern(&s_device, "device") || intern(&s_apply, "apply") || intern(&s_name, "name") ||
+	    intern(&s_is_contiguous, "is_contiguous"))
 		return NULL;
 	PyObject *f[6] = {s_x, s_negative_slope, s_framework, s_dtype, s_out, s_inplace};
 	PyObject *b[7] = {s_grad, s_x, s_negative_slope, s_framework, s_dtype, s_out, s_x_is_result};
