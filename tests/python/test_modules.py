@@ -256,3 +256,21 @@ def test_import_lrelu_does_not_import_torch():
                         "print('torch' in sys.modules)"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.01, 1.5])
+def test_mindspore_module_float16(alpha):
+    # MindSpore: the slope cast to half, the exact product rounded once (NumPy's float16
+    # multiply), max(s*x, x) on the halves (min for alpha > 1).
+    x = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    x = x[~np.isnan(x)]
+    s = np.float16(np.float32(alpha))
+    with np.errstate(all="ignore"):
+        p = x * s
+    want = np.where(p < x if alpha > 1 else p > x, p, x)
+    got = lt.MindSporeLeakyReLU(alpha)(torch.from_numpy(x.copy()))
+    assert got.dtype == torch.float16
+    assert_same_bits(got, want)
+    torch_rule = F.leaky_relu(torch.from_numpy(x).float(), alpha).half()
+    if alpha != 1.5:  # 1.5 is a half: the two rules agree there
+        assert not torch.equal(got, torch_rule)
