@@ -77,7 +77,11 @@ runs_tour "lrelu::lrelu" "$cons/tour_shared" "$clib"
 links "lrelu::lrelu" "$cons/tour_shared" "$clib"
 runs_tour "lrelu::lrelu_static" "$cons/tour_static"
 check "lrelu::lrelu_static: no liblrelu.so needed" sh -c "! readelf -d '$cons/tour_static' | grep -q 'NEEDED.*liblrelu'"
-# The version file: this major version is found, the next one is not.
+# The version file: any version of this major is found (the soname changes with the
+# major only), the next major is not.
+check "find_package(lrelu $major.0) accepted" \
+  cmake -S tests/build/consumer -B "$work/consumer-major" -DCMAKE_PREFIX_PATH="$cprefix" \
+    -DLRELU_WANT="$major.0" -DTOUR="$tour"
 refused "find_package(lrelu $((major + 1)).0) refused" \
   cmake -S tests/build/consumer -B "$work/consumer-next" -DCMAKE_PREFIX_PATH="$cprefix" \
     -DLRELU_WANT="$((major + 1)).0" -DTOUR="$tour"
