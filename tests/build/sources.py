@@ -72,7 +72,8 @@ check(len(lib) > 0, "the Makefile's LIB_SRCS is not empty")
 same("library (lrelu_objects vs LIB_SRCS)", lib, cm.get("lrelu_objects", ()))
 same("test-support library (lrelu_test_objects vs LIB_SRCS)", lib, cm.get("lrelu_test_objects", ()))
 same("command (lrelu_cli vs CLI_SRCS)", make_list("CLI_SRCS"), cm.get("lrelu_cli", ()))
-same("seed example (lrelu_seed vs SEED_SRCS)", make_list("SEED_SRCS"), cm.get("lrelu_seed", ()))
+same("seed example (lrelu_seed vs examples/seed.c + SEED_SRCS)", ["examples/seed.c"] + make_list("SEED_SRCS"),
+     cm.get("lrelu_seed", ()))
 tests = {os.path.basename(p) for p in make_list("TEST_PROGS")}
 same("C test programs (CMake's LRELU_TESTS vs TEST_PROGS)", tests,
      {n for n in cm if n.startswith("test_")})
