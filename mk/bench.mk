@@ -1,6 +1,7 @@
 # mk/bench.mk - thread pool tests (plain and ThreadSanitizer) and `make bench`
 #
-#   make test-tsan        the library and tests/test_threads.c under ThreadSanitizer
+#   make test-tsan        tests/test_threads.c (with the other threaded tests) under
+#                         ThreadSanitizer: the test variant defined in the Makefile
 #   make bench            the benchmark: lrelu against memcpy, a copy loop, a plain C loop,
 #                         oneDNN, XNNPACK, PyTorch and NumPy; writes build/bench/bench.tsv
 #                         and build/bench/bench.png (BENCH_QUICK=1: fewer sizes and reps)
@@ -8,27 +9,19 @@
 #   make bench-copylimit  memcpy, rep movsb, copy loops next to lrelu_f32 (the copy limit)
 
 TEST_PROGS += $(BUILD)/tests/test_threads
-TEST_CMDS += "$(MAKE) --no-print-directory test-tsan"
+VARIANT_tsan_TESTS += test_threads
 
-.PHONY: test-tsan bench-deps
-
-# TSAN_CC: any compiler with -fsanitize=thread (gcc with libtsan, or clang).
-TSAN_CC ?= $(CC)
-test-tsan:
-	@$(MAKE) --no-print-directory CC=$(TSAN_CC) BUILD=build-tsan OPT=-O1 \
-	  SAN="-fsanitize=thread -fno-omit-frame-pointer" build-tsan/tests/test_threads
-	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $(TSAN_OPTIONS)" \
-	  build-tsan/tests/test_threads
+.PHONY: bench-deps
 
 # ---- benchmark -------------------------------------------------------------------------
 # Peers are linked when their headers and libraries are here; otherwise bench.c says so
-# and skips them.
-BENCH_DNNL := $(shell printf '#include <dnnl.h>\nint main(void){return dnnl_version()==0;}\n' | \
+# and skips them.  Probed only when a benchmark is built ('=', not ':='), not by every make.
+BENCH_DNNL = $(shell printf '#include <dnnl.h>\nint main(void){return dnnl_version()==0;}\n' | \
   $(CC) -x c - -o /dev/null -ldnnl 2>/dev/null && echo yes)
-BENCH_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){pthreadpool_destroy(0);return xnn_initialize(0);}\n' | \
+BENCH_XNN = $(shell printf '#include <xnnpack.h>\nint main(void){pthreadpool_destroy(0);return xnn_initialize(0);}\n' | \
   $(CC) -x c - -o /dev/null -lXNNPACK -lpthreadpool 2>/dev/null && echo yes)
-BENCH_FLAGS := $(if $(BENCH_DNNL),-DHAVE_DNNL) $(if $(BENCH_XNN),-DHAVE_XNNPACK)
-BENCH_LIBS := $(if $(BENCH_DNNL),-ldnnl -lgomp) $(if $(BENCH_XNN),-lXNNPACK -lpthreadpool)
+BENCH_FLAGS = $(if $(BENCH_DNNL),-DHAVE_DNNL) $(if $(BENCH_XNN),-DHAVE_XNNPACK)
+BENCH_LIBS = $(if $(BENCH_DNNL),-ldnnl -lgomp) $(if $(BENCH_XNN),-lXNNPACK -lpthreadpool)
 # The yardsticks: what gcc -O3 -march=native makes of the loops a user would write.
 BENCH_BASEFLAGS := -std=gnu11 -O3 -march=native -fno-tree-loop-distribute-patterns -g $(WARN)
 BENCH_PKGS := libdnnl-dev libxnnpack-dev libpthreadpool-dev gnuplot-nox python3-numpy python3-torch

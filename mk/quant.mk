@@ -3,40 +3,34 @@
 #   make test-quant-torch   regenerate the expected codes with the installed PyTorch
 #                           (more random parameter sets) and check the library on them
 #   make quant-data         rewrite tests/quant/torch_codes.txt (needs python3-torch)
-#   make quant-others       codes where XNNPACK / TFLite / MindSpore Lite rules differ
+#   make quant-others       tools/quant_others.c: codes where XNNPACK / TFLite / MindSpore
+#                           Lite rules differ
 #   make test-quant-aarch64 test_quant cross-compiled for AArch64 (NEON tbl) under qemu
 #   make test-quant-tsan    test_quant (concurrent callers, threaded walk) under ThreadSanitizer
+# (the last two are `make test-aarch64` and `make test-tsan` with ONLY=test_quant; make test
+# runs test_quant in those variants, in asan's and in clang's)
 
 TEST_PROGS += $(BUILD)/tests/test_quant
+VARIANT_tsan_TESTS += test_quant
 TEST_CMDS += "$(MAKE) --no-print-directory test-quant-torch"
-TEST_CMDS += "$(MAKE) --no-print-directory test-quant-tsan"
 BENCH_CMDS += $(BUILD)/bench/bench_quant
 bench: $(BUILD)/bench/bench_quant
+TOOLS += $(BUILD)/tools/quant_others
 
-QUANT_ARM_CC ?= aarch64-linux-gnu-gcc
-QUANT_ARM_QEMU ?= qemu-aarch64 -L /usr/aarch64-linux-gnu
-ifeq ($(shell command -v $(QUANT_ARM_CC) >/dev/null 2>&1 && \
-        command -v $(firstword $(QUANT_ARM_QEMU)) >/dev/null 2>&1 && echo yes),yes)
-TEST_CMDS += "$(MAKE) --no-print-directory test-quant-aarch64"
-endif
-
-# XNNPACK (Debian libxnnpack-dev) as a peer in the benchmark, when it is installed.
-QUANT_XNN := $(shell printf '#include <xnnpack.h>\nint main(void){return xnn_initialize(0);}\n' | \
+# XNNPACK (Debian libxnnpack-dev) as a peer in the benchmark, when it is installed; probed
+# only when a program that may use it is built.
+QUANT_XNN = $(shell printf '#include <xnnpack.h>\nint main(void){return xnn_initialize(0);}\n' | \
   $(CC) -x c - -o /dev/null -lXNNPACK 2>/dev/null && echo yes)
-QUANT_BENCH_FLAGS := $(if $(QUANT_XNN),-DHAVE_XNNPACK)
-QUANT_BENCH_LIBS := $(if $(QUANT_XNN),-lXNNPACK)
+QUANT_BENCH_FLAGS = $(if $(QUANT_XNN),-DHAVE_XNNPACK)
+QUANT_BENCH_LIBS = $(if $(QUANT_XNN),-lXNNPACK)
 
 .PHONY: test-quant-torch quant-data quant-others test-quant-aarch64 test-quant-tsan
 
 test-quant-tsan:
-	@$(MAKE) --no-print-directory CC=$(or $(TSAN_CC),$(CC)) BUILD=build-tsan OPT=-O1 \
-	  SAN="-fsanitize=thread -fno-omit-frame-pointer" build-tsan/tests/test_quant
-	@TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" build-tsan/tests/test_quant
+	@$(MAKE) --no-print-directory test-tsan ONLY=test_quant
 
 test-quant-aarch64:
-	@$(MAKE) --no-print-directory CC=$(QUANT_ARM_CC) BUILD=$(BUILD)-aarch64 \
-	  $(BUILD)-aarch64/tests/test_quant
-	@$(QUANT_ARM_QEMU) $(BUILD)-aarch64/tests/test_quant
+	@$(MAKE) --no-print-directory test-aarch64 ONLY=test_quant
 
 $(BUILD)/tests/test_quant: tests/test_quant.c src/kernels/q8lut.h
 
@@ -55,9 +49,10 @@ $(BUILD)/bench/bench_quant: bench/bench_quant.c bench/benchutil.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) $(QUANT_BENCH_FLAGS) $< -o $@ $(STATIC) $(QUANT_BENCH_LIBS) $(LDLIBS)
 
-quant-others: $(BUILD)/tests/quant_others
-	$(BUILD)/tests/quant_others
+quant-others: $(BUILD)/tools/quant_others
+	$(BUILD)/tools/quant_others
 
-$(BUILD)/tests/quant_others: tests/quant/others.c $(STATIC)
+# The public API only: the shipped library.
+$(BUILD)/tools/quant_others: tools/quant_others.c $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) $(QUANT_BENCH_FLAGS) $< -o $@ $(STATIC) $(QUANT_BENCH_LIBS) $(LDLIBS)

@@ -1,41 +1,29 @@
-# mk/simd.mk - SIMD kernels: the ISA test, the AArch64 (NEON) run under qemu, a kernel microbenchmark
+# mk/simd.mk - SIMD kernels: the ISA test, the AArch64 (NEON) run under qemu, a kernel
+# microbenchmark, the exhaustive check of the 16-bit roundings
 #
-#   make test-aarch64   cross-compiles the library and the plain C tests with
-#                       aarch64-linux-gnu-gcc and runs them under qemu-aarch64
-#   make kbench         scripts/kbench.c: kernel timings (ordinary vs non-temporal stores)
+#   make test-aarch64        the C tests cross-compiled with aarch64-linux-gnu-gcc, under
+#                            qemu-aarch64: the test variant defined in the Makefile
+#   make kbench              bench/kbench.c: kernel timings (ordinary vs non-temporal stores)
+#   make narrow-exhaustive   tools/narrow_exhaustive.c: every ISA's float -> bfloat16/float16
+#                            rounding against fp16.h over all 2^32 floats (minutes)
 
 TEST_PROGS += $(BUILD)/tests/test_isa
 
-# ---- AArch64 under qemu-user ---------------------------------------------------------
-AARCH64_CC   ?= aarch64-linux-gnu-gcc
-AARCH64_QEMU ?= qemu-aarch64 -L /usr/aarch64-linux-gnu
-AARCH64_BUILD := $(BUILD)-aarch64
-# The plain C tests (no Python, no sanitizers); each must exist to be built.  They run
-# with LRELU_TEST_QEMU=1: qemu-user cannot fork() a process that has started threads,
-# so a test may skip such a check there (and must say so).
-AARCH64_TESTS := $(filter $(patsubst tests/%.c,%,$(wildcard tests/test_*.c)),test_core test_isa test_threads)
+# ---- developer tools (not tests; built by make test so that they keep compiling) --------
+# Both call the kernel tables and move test-only knobs: the test-support library.
+TOOLS += $(BUILD)/bench/kbench $(BUILD)/tools/narrow_exhaustive
 
-HAVE_AARCH64_CC := $(shell command -v $(AARCH64_CC) >/dev/null 2>&1 && \
-                     command -v $(firstword $(AARCH64_QEMU)) >/dev/null 2>&1 && echo yes)
-ifeq ($(HAVE_AARCH64_CC),yes)
-TEST_CMDS += "$(MAKE) --no-print-directory test-aarch64"
-endif
-
-.PHONY: test-aarch64 kbench
-test-aarch64:
-	@$(MAKE) --no-print-directory CC=$(AARCH64_CC) BUILD=$(AARCH64_BUILD) \
-	  $(addprefix $(AARCH64_BUILD)/tests/,$(AARCH64_TESTS))
-	@BUILD=$(AARCH64_BUILD) sh tests/run.sh \
-	  $(foreach t,$(AARCH64_TESTS),"LRELU_TEST_QEMU=1 $(AARCH64_QEMU) $(AARCH64_BUILD)/tests/$(t)")
-
-# ---- kernel microbenchmark (not part of the tests) -----------------------------------
-$(BUILD)/scripts/kbench: scripts/kbench.c $(STATIC)
+$(BUILD)/bench/kbench: bench/kbench.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLFLAGS) -Isrc $< -o $@ $(STATIC) $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(TEST_LIB) $(LDLIBS)
 
-$(BUILD)/scripts/narrow_exhaustive: scripts/narrow_exhaustive.c $(STATIC)
+$(BUILD)/tools/narrow_exhaustive: tools/narrow_exhaustive.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLFLAGS) -Isrc $< -o $@ $(STATIC) $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(TEST_LIB) $(LDLIBS)
 
-kbench: $(BUILD)/scripts/kbench
-	$(BUILD)/scripts/kbench
+.PHONY: kbench narrow-exhaustive
+kbench: $(BUILD)/bench/kbench
+	$(BUILD)/bench/kbench
+
+narrow-exhaustive: $(BUILD)/tools/narrow_exhaustive
+	$(BUILD)/tools/narrow_exhaustive

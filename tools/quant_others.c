@@ -1,4 +1,4 @@
-/* others.c - how many int8 / uint8 LeakyReLU codes XNNPACK, TFLite and MindSpore Lite rules
+/* quant_others.c - how many int8 / uint8 LeakyReLU codes XNNPACK, TFLite and MindSpore Lite rules
  * change against PyTorch's (lrelu's), over all 256 inputs of many parameter sets */
 #include <math.h>
 #include <stdint.h>

@@ -3,9 +3,9 @@
  * Proof by enumeration that each SIMD rounding (integer SIMD on SSE2/AVX-512/NEON,
  * F16C's vcvtps2ph, AVX512-BF16's vcvtneps2bf16 with its subnormal fix-up, NEON's
  * fcvtn) equals lrelu_f2bf / lrelu_f2h for every input, NaN payloads included.
- * Build and run: make build/scripts/narrow_exhaustive && build/scripts/narrow_exhaustive
- * [isa ...] (about a minute per conversion).  Prints one line per conversion; exit status 1 on
- * any difference.
+ * Build and run: make narrow-exhaustive (every ISA this machine runs), or
+ * build/tools/narrow_exhaustive [isa ...] (about a minute per conversion).  Prints one line
+ * per conversion; exit status 1 on any difference.
  */
 #include <stdint.h>
 #include <stdio.h>
