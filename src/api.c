@@ -1,4 +1,4 @@
-/* api.c - public entry points: flat buffers, tensors, version, dtypes, conversions */
+/* api.c - public entry points: flat buffers, tensors, version, dtype sizes, conversions */
 #include <stdint.h>
 
 #include "fp16.h"
@@ -13,25 +13,6 @@ const char *lrelu_version(void)
 size_t lrelu_dtype_size(lrelu_dtype dt)
 {
 	return lrelu_esize(dt);
-}
-
-const char *lrelu_dtype_name(lrelu_dtype dt)
-{
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return "float32";
-	case LRELU_FLOAT64:
-		return "float64";
-	case LRELU_BFLOAT16:
-		return "bfloat16";
-	case LRELU_FLOAT16:
-		return "float16";
-	case LRELU_QINT8:
-		return "qint8";
-	case LRELU_QUINT8:
-		return "quint8";
-	}
-	return "?";
 }
 
 float lrelu_bf16_to_f32(uint16_t bits)

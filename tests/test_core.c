@@ -960,6 +960,46 @@ static void test_mindspore_zero_tie(void)
 	lrelu_set_isa(LRELU_ISA_AUTO);
 }
 
+/* ---- names ------------------------------------------------------------------------ */
+
+static void test_names(void)
+{
+	static const struct {
+		const char *name;
+		int fw; /* -1: refused */
+	} cases[] = {
+		{ "torch", LRELU_TORCH },   { "mindspore", LRELU_MINDSPORE }, { "onnx", LRELU_ONNX },
+		{ "tensorflow", LRELU_TENSORFLOW }, { "pytorch", LRELU_TORCH }, { "tf", LRELU_TENSORFLOW },
+		{ "Torch", -1 }, { "TF", -1 }, { "torch ", -1 }, { "", -1 }, { "tfx", -1 },
+		{ "to", -1 }, { "ms", -1 }, { "mindspore\n", -1 }, { "jax", -1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		lrelu_framework fw = (lrelu_framework)77;
+		lrelu_status st = lrelu_framework_from_name(cases[i].name, &fw);
+		if (cases[i].fw >= 0)
+			CHECK(st == LRELU_OK && (int)fw == cases[i].fw, "framework name \"%s\": status %d, %d",
+			      cases[i].name, (int)st, (int)fw);
+		else
+			CHECK(st == LRELU_ERR_ARG && (int)fw == 77 &&
+			      strstr(lrelu_last_error(), "torch, mindspore, onnx, tensorflow") != NULL &&
+			      strstr(lrelu_last_error(), "pytorch") != NULL && strstr(lrelu_last_error(), "tf") != NULL,
+			      "framework name \"%s\" refused: status %d, out %d, message \"%s\"", cases[i].name,
+			      (int)st, (int)fw, lrelu_last_error());
+	}
+	/* every canonical name reads back to its framework */
+	for (int f = LRELU_TORCH; f <= LRELU_TENSORFLOW; f++) {
+		lrelu_framework fw;
+		CHECK(lrelu_framework_from_name(lrelu_framework_name((lrelu_framework)f), &fw) == LRELU_OK &&
+		      (int)fw == f, "round trip of %s", lrelu_framework_name((lrelu_framework)f));
+	}
+	lrelu_framework fw;
+	CHECK(lrelu_framework_from_name(NULL, &fw) == LRELU_ERR_ARG, "NULL name");
+	CHECK(lrelu_framework_from_name("torch", NULL) == LRELU_ERR_ARG, "NULL out");
+	CHECK(strcmp(lrelu_framework_name((lrelu_framework)9), "?") == 0, "unknown framework name");
+	CHECK(strcmp(lrelu_dtype_name(LRELU_QUINT8), "quint8") == 0 &&
+	      strcmp(lrelu_dtype_name((lrelu_dtype)9), "?") == 0, "dtype names");
+}
+
 /* ---- the module layer and its repr -------------------------------------------------- */
 
 static void test_modules(void)
@@ -1228,6 +1268,7 @@ int main(void)
 	test_conversions();
 	test_hand();
 	test_errors();
+	test_names();
 	test_modules();
 	test_sizes();
 	test_strided();
