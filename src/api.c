@@ -211,17 +211,25 @@ lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrelu_tensor 
 		return lrelu_fail(LRELU_ERR_ARG, "input tensor x is NULL");
 	if (y == NULL)
 		y = x;
-	if (x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8)
-		return lrelu_quant_forward(fw, slope, x, y);
-	st = lrelu_prepare_forward(fw, slope, x->dtype, &prm, &rule);
-	if (st != LRELU_OK)
-		return st;
 	k = lrelu_active_kernels();
+	if (x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8) {
+		const struct lrelu_q8kernel *q8;
+		st = lrelu_prepare_quant(fw, slope, x, y, k, &prm, &q8);
+		if (st != LRELU_OK)
+			return st;
+		w.fwd = q8->body;
+		w.fwd_tail = q8->tail;
+		w.body_block = 64; /* 2 x Vectorized<quint8>::size() in PyTorch's AVX2 build */
+	} else {
+		st = lrelu_prepare_forward(fw, slope, x->dtype, &prm, &rule);
+		if (st != LRELU_OK)
+			return st;
+		w.fwd = w.fwd_tail = k->fwd[kt_of(x->dtype)][rule];
+		if (x->dtype == LRELU_FLOAT32 || x->dtype == LRELU_FLOAT64)
+			w.fwdx = k->fwdx[kt_of(x->dtype)][rule];
+	}
 	w.nops = 2;
 	w.names = fwd_names;
-	w.fwd = w.fwd_tail = k->fwd[kt_of(x->dtype)][rule];
-	if (x->dtype == LRELU_FLOAT32 || x->dtype == LRELU_FLOAT64)
-		w.fwdx = k->fwdx[kt_of(x->dtype)][rule];
 	w.params = &prm;
 	ops[0] = y;
 	ops[1] = x;

@@ -61,6 +61,20 @@ const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa)
 	}
 }
 
+/* The first entry whose needs this CPU meets; each list ends with one needing nothing. */
+const struct lrelu_q8kernel *lrelu_q8_choose(const struct lrelu_kernels *k,
+                                            lrelu_q8build_fn *build)
+{
+	unsigned f = lrelu_cpu_features();
+	size_t i = 0, b = 0;
+	while (k->q8[i].needs & ~f)
+		i++;
+	while (k->q8build[b].needs & ~f)
+		b++;
+	*build = k->q8build[b].build;
+	return &k->q8[i];
+}
+
 bool lrelu_isa_available(lrelu_isa isa)
 {
 	return lrelu_kernels_for(isa) != NULL;

@@ -90,12 +90,34 @@ typedef void (*lrelu_bwd_fn)(size_t n, const void *a, const void *g, void *dx,
  * vouch for, and wrote nothing from there on).  Float types only: KT_F32, KT_F64. */
 typedef size_t (*lrelu_fwdx_fn)(size_t n, const void *x, void *y, const struct lrelu_kparams *p);
 
-/* One table per ISA. */
+/*
+ * Quantized (qint8 / quint8) forward: a byte-table lookup (src/kernels/q8lut.h).  body
+ * and tail are the same lookup applied to lrelu_kparams.qtab_body and .qtab_tail;
+ * tele says it reads the tables' shuffle rows; needs, the CPU features (cpu.h bits) it
+ * needs beyond those of its table, 0 for none.  The builders fill the tables.
+ */
+struct lrelu_q8params;
+typedef void (*lrelu_q8build_fn)(const struct lrelu_q8params *q, uint8_t *body, uint8_t *tail);
+struct lrelu_q8kernel {
+	const char *name;
+	lrelu_fwd_fn body, tail;
+	int tele;
+	unsigned needs;
+};
+struct lrelu_q8builder {
+	lrelu_q8build_fn build;
+	unsigned needs;
+};
+
+/* One table per ISA.  q8 and q8build list the choices best first, the last one
+ * needing nothing (dispatch.c, lrelu_q8_choose). */
 struct lrelu_kernels {
 	lrelu_isa isa;
 	lrelu_fwd_fn fwd[KT_COUNT][RULE_COUNT];
 	lrelu_bwd_fn bwd[KT_COUNT][BRULE_COUNT];
 	lrelu_fwdx_fn fwdx[2][RULE_COUNT]; /* all NULL where the ISA has none */
+	struct lrelu_q8kernel q8[2];
+	struct lrelu_q8builder q8build[2];
 };
 
 /* ref.c: the scalar reference, the specification every other kernel must match. */
@@ -113,6 +135,9 @@ static inline const struct lrelu_kernels *lrelu_active_kernels(void)
 }
 /* The table of a given ISA if this CPU and build have it, else NULL. */
 LRELU_HIDDEN const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa);
+/* The quantized lookup and table builder of table k that this CPU runs. */
+LRELU_HIDDEN const struct lrelu_q8kernel *lrelu_q8_choose(const struct lrelu_kernels *k,
+                                                         lrelu_q8build_fn *build);
 
 /* error.c: record a failure for lrelu_last_error() and return its status. */
 LRELU_HIDDEN lrelu_status lrelu_fail(lrelu_status st, const char *fmt, ...)
@@ -229,8 +254,17 @@ LRELU_HIDDEN lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slop
                                                  int self_is_result, struct lrelu_kparams *p,
                                                  enum lrelu_brule *rule);
 
-/* quant.c: forward on LRELU_QINT8 / LRELU_QUINT8 tensors (PyTorch semantics only). */
-LRELU_HIDDEN lrelu_status lrelu_quant_forward(lrelu_framework fw, double slope,
-                                              const lrelu_tensor *x, const lrelu_tensor *y);
+/* semantics.c: the framework rules for a quantized forward (PyTorch only; the slopes
+ * it refuses). */
+LRELU_HIDDEN lrelu_status lrelu_quant_rules(lrelu_framework fw, double slope, lrelu_dtype dt);
+
+/* quant.c: prepare a forward on LRELU_QINT8 / LRELU_QUINT8 tensors: the rules above,
+ * the quantization parameters, the code tables in p (built or reused), and the lookup
+ * kernel of table k.  The walk then runs *kern's body and tail. */
+LRELU_HIDDEN lrelu_status lrelu_prepare_quant(lrelu_framework fw, double slope,
+                                              const lrelu_tensor *x, const lrelu_tensor *y,
+                                              const struct lrelu_kernels *k,
+                                              struct lrelu_kparams *p,
+                                              const struct lrelu_q8kernel **kern);
 
 #endif /* LRELU_INTERNAL_H */

@@ -60,6 +60,18 @@ static lrelu_status check_float_dtype(lrelu_dtype dt)
 	return lrelu_fail(LRELU_ERR_DTYPE, "unknown dtype %d", (int)dt);
 }
 
+/* Scalar::to<float>() (float32, bfloat16, float16 and the quantized types all compute
+ * with a float slope) refuses finite values beyond FLT_MAX; NaN and +-inf pass. */
+static lrelu_status torch_float_slope(double slope, lrelu_dtype dt)
+{
+	if (isfinite(slope) && fabs(slope) > FLT_MAX)
+		return lrelu_fail(LRELU_ERR_SLOPE,
+		                  "value cannot be converted to type float without overflow "
+		                  "(negative_slope=%.17g, dtype %s)",
+		                  slope, lrelu_dtype_name(dt));
+	return LRELU_OK;
+}
+
 static lrelu_status prepare_slope(lrelu_framework fw, double slope, lrelu_dtype dt,
                                   struct lrelu_kparams *p)
 {
@@ -67,13 +79,8 @@ static lrelu_status prepare_slope(lrelu_framework fw, double slope, lrelu_dtype 
 	p->nt = 0;
 	switch (fw) {
 	case LRELU_TORCH:
-		/* Scalar::to<float>() (float32, bfloat16 and float16 all compute with a float
-		 * slope) refuses finite values beyond FLT_MAX; NaN and +-inf pass. */
-		if (dt != LRELU_FLOAT64 && isfinite(slope) && fabs(slope) > FLT_MAX)
-			return lrelu_fail(LRELU_ERR_SLOPE,
-			                  "value cannot be converted to type float without overflow "
-			                  "(negative_slope=%.17g, dtype %s)",
-			                  slope, lrelu_dtype_name(dt));
+		if (dt != LRELU_FLOAT64 && torch_float_slope(slope, dt) != LRELU_OK)
+			return LRELU_ERR_SLOPE;
 		p->s64 = slope;
 		p->s32 = dt == LRELU_FLOAT64 ? 0.0f : lrelu_d2f(slope);
 		return LRELU_OK;
@@ -163,4 +170,19 @@ lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slope, lrelu_dtyp
 		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
 	}
 	return prepare_slope(fw, slope, dt, p);
+}
+
+/* Quantized LeakyReLU exists in PyTorch only (quantized::leaky_relu). */
+lrelu_status lrelu_quant_rules(lrelu_framework fw, double slope, lrelu_dtype dt)
+{
+	if (fw != LRELU_TORCH)
+		return lrelu_fail(LRELU_ERR_DTYPE,
+		                  "quantized (%s) LeakyReLU follows PyTorch only; framework %s has "
+		                  "no such operator here (use LRELU_TORCH)",
+		                  lrelu_dtype_name(dt), lrelu_framework_name(fw));
+	if (isnan(slope))
+		return lrelu_fail(LRELU_ERR_QPARAM,
+		                  "negative_slope is NaN: PyTorch turns every code at or below the "
+		                  "zero point into qmax or qmin depending on position");
+	return torch_float_slope(slope, dt);
 }

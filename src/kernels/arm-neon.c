@@ -114,6 +114,8 @@ const struct lrelu_kernels lrelu_kernels_neon = {
 	{ LK_BWD_ROW(f32, neon, u16), LK_BWD_ROW(f64, neon, u8), LK_BWD_ROW(bf16, neon, u16),
 	  LK_BWD_ROW(f16, neon, u16) },
 	{ { NULL } }, /* no fwdx: FPCR's rounding mode acts on every product */
+	{ LRELU_Q8_KERNEL(neon, 0, 0) },
+	LK_Q8BUILD_SCALAR,
 };
 
 const struct lrelu_narrow_fns lrelu_narrow_neon = {

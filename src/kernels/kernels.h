@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "internal.h"
+#include "q8lut.h"
 
 /* Helpers must be inlined into the kernels, which carry the ISA's target; a call
  * across targets would not compile (or would lose the constant rule). */
@@ -107,6 +109,11 @@ static inline int lk_stream(const void *x, const void *y, size_t bytes, int nt)
 	                                                   void *, const struct lrelu_kparams *); \
 	LRELU_HIDDEN void lrelu_##t##_bwd_min__##isa##_##u(size_t, const void *, const void *, \
 	                                                   void *, const struct lrelu_kparams *)
+
+/* The quantized table builders: PyTorch's own AVX2+FMA arithmetic builds the tables 8
+ * codes at a time where the CPU has FMA; the scalar builder everywhere else. */
+#define LK_Q8BUILD_SCALAR { { lrelu_q8build__scalar, 0 } }
+#define LK_Q8BUILD_AVX2 { { lrelu_q8build__avx2, LRELU_CPU_FMA }, { lrelu_q8build__scalar, 0 } }
 
 /* Target selection for a whole file, without global -m flags (GCC and clang). */
 #if defined(__clang__)

@@ -61,14 +61,7 @@ LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
 
 LK_TARGET_POP()
 
-const struct lrelu_kernels lrelu_kernels_avx512 = {
-	LRELU_ISA_AVX512,
-	{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),
-	  LK_FWD_ROW(bf16, avx512, u64), LK_FWD_ROW(f16, avx512, u64) },
-	{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),
-	  LK_BWD_ROW(bf16, avx512, u64), LK_BWD_ROW(f16, avx512, u64) },
-	{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },
-};
+const struct lrelu_kernels lrelu_kernels_avx512 = LK_AVX512_TABLE(avx512);
 
 const struct lrelu_narrow_fns lrelu_narrow_avx512 = {
 	"avx512", lrelu_bf16_narrow__avx512_u64, lrelu_f16_narrow__avx512_u64

@@ -199,4 +199,22 @@ static LK_INLINE int d_envfree_ok4(vd a, vd b, vd c, vd d, uint64_t min)
 	return d_envfree_okv(lo, hi, min);
 }
 
+/*
+ * The AVX-512 table.  The AVX512-BF16 one (x86-avx512bf16.c) is the same but for its
+ * bfloat16 rows (bf = avx512bf16).  The quantized lookup is VBMI's two vpermi2b where
+ * the CPU has them, else the BW shuffles.
+ */
+#define LK_AVX512_TABLE(bf)                                                              \
+	{                                                                                    \
+		LRELU_ISA_AVX512,                                                                \
+		{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),                    \
+		  LK_FWD_ROW(bf16, bf, u64), LK_FWD_ROW(f16, avx512, u64) },                     \
+		{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),                    \
+		  LK_BWD_ROW(bf16, bf, u64), LK_BWD_ROW(f16, avx512, u64) },                     \
+		{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },                \
+		{ LRELU_Q8_KERNEL(avx512vbmi, 0, LRELU_CPU_AVX512VBMI),                          \
+		  LRELU_Q8_KERNEL(avx512bw, 1, 0) },                                             \
+		LK_Q8BUILD_AVX2,                                                                 \
+	}
+
 #endif /* LRELU_X86_AVX512_H */

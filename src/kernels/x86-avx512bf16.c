@@ -181,14 +181,7 @@ LK_DECLARE_ROWS(f16, avx512, u64);
 LK_DECLARE_FWDX(f32, avx512, u64);
 LK_DECLARE_FWDX(f64, avx512, u32);
 
-const struct lrelu_kernels lrelu_kernels_avx512bf16 = {
-	LRELU_ISA_AVX512,
-	{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),
-	  LK_FWD_ROW(bf16, avx512bf16, u64), LK_FWD_ROW(f16, avx512, u64) },
-	{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),
-	  LK_BWD_ROW(bf16, avx512bf16, u64), LK_BWD_ROW(f16, avx512, u64) },
-	{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },
-};
+const struct lrelu_kernels lrelu_kernels_avx512bf16 = LK_AVX512_TABLE(avx512bf16);
 
 const struct lrelu_narrow_fns lrelu_narrow_avx512bf16 = {
 	"avx512bf16", lrelu_bf16_narrow__avx512bf16_u64, NULL
