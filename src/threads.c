@@ -56,10 +56,11 @@
  * and creates a new one on demand.
  */
 
+#ifdef LRELU_TEST_SUPPORT
 /* Bytes read + written up to which a call never uses threads (LRELU_PAR_MIN_BYTES in
- * internal.h).  A variable only so that the tests can exercise the pool on smaller
- * data; nothing else writes it. */
+ * internal.h): the tests lower it to exercise the pool on smaller data. */
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
+#endif
 
 /*
  * Above the threshold each call times itself, and a size class (the bytes rounded
@@ -103,8 +104,10 @@ struct tune {
 };
 static struct tune tunes[LRELU_PAR_KINDS][64];
 
+#ifdef LRELU_TEST_SUPPORT
 /* For the tests: tuning on or off (off: every call above the threshold is pooled). */
 int lrelu_par_adapt = 1;
+#endif
 
 static uint64_t mono_ns(void)
 {

@@ -1,4 +1,10 @@
 /* test_threads.c - the thread pool: same bits for every thread count, many callers, FP environment */
+
+/* The test knobs (lrelu_par_min_bytes, lrelu_par_adapt, lrelu_nt_bytes): the library
+ * this links must be built with -DLRELU_TEST_SUPPORT too (internal.h). */
+#ifndef LRELU_TEST_SUPPORT
+#define LRELU_TEST_SUPPORT 1
+#endif
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -10,7 +16,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "kernels/kernels.h" /* lrelu_nt_bytes */
 #include "lrelu.h"
 #include "testutil.h"
 

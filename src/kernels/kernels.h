@@ -64,12 +64,11 @@ static inline int lk_store_ahead(const void *x, const void *y)
 	return d != 0 && d < 1024;
 }
 
-/* Whether an x86 forward kernel streams its stores: out of place, and the whole call
- * asked for it (nt: lrelu_kparams.nt, a chunk of a large call) or this part alone is
- * at least lrelu_nt_bytes (internal.h). */
-static inline int lk_stream(const void *x, const void *y, size_t bytes, int nt)
+/* Whether an x86 forward kernel streams its stores: out of place, and the runner asked
+ * for it (lrelu_kparams.nt, decided from the whole call: internal.h, LRELU_NT_BYTES). */
+static inline int lk_stream(const void *x, const void *y, int nt)
 {
-	return x != y && (nt || bytes >= lrelu_nt_bytes);
+	return x != y && nt;
 }
 
 /* The table rows of one ISA, in the order of enum lrelu_rule / lrelu_brule. */

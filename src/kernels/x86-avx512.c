@@ -24,7 +24,7 @@ LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
 #define LK_C f
 #define LK_S f
 #define LK_SLOPE s32
-#define LK_ENVFREE 1
+#define LK_FWDX 1
 #include "template.h"
 
 #define LK_T f64
@@ -34,7 +34,7 @@ LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
 #define LK_C d
 #define LK_S d
 #define LK_SLOPE s64
-#define LK_ENVFREE 1
+#define LK_FWDX 1
 #include "template.h"
 
 #define LK_T f16

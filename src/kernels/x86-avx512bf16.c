@@ -132,7 +132,7 @@ static void bf16_gts_eo(size_t n, const void *xv, void *yv, const struct lrelu_k
 	                                       9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2,
 	                                       17, 1, 16, 0);
 	uint32_t thr = bfeo_threshold(p->s32);
-	int nt = lk_stream(x, y, n * sizeof *x, p->nt);
+	int nt = lk_stream(x, y, p->nt);
 	size_t i = 0;
 	if (nt) { /* peel to y's 64-byte alignment for the streaming stores */
 		size_t head = (size_t)((64 - (uintptr_t)y % 64) % 64) / 2;
