@@ -75,49 +75,26 @@ static void store(int dt, void *buf, size_t i, uint64_t v)
 	}
 }
 
-/* Interesting patterns per dtype: zeros, subnormals, extremes, infinities, NaNs with
- * payloads (quiet and signalling, both signs), ordinary values. */
+/* The shared special patterns (testutil.h) of one dtype. */
 static size_t special_patterns(int dt, uint64_t *out)
 {
-	static const uint32_t f32[] = {
-		0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x00800000,
-		0x80800000, 0x7F7FFFFF, 0xFF7FFFFF, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000,
-		0x7FC12345, 0xFFC54321, 0x7F800001, 0xFF800001, 0x7FA00000, 0x3F800000, 0xBF800000,
-		0xC0400000, 0x3E4CCCCD, 0xBE4CCCCD, 0x00400000, 0x80400000, 0x0C000000, 0x8C000000
-	};
-	static const uint64_t f64[] = {
-		0x0000000000000000ull, 0x8000000000000000ull, 0x0000000000000001ull,
-		0x8000000000000001ull, 0x000FFFFFFFFFFFFFull, 0x800FFFFFFFFFFFFFull,
-		0x0010000000000000ull, 0x8010000000000000ull, 0x7FEFFFFFFFFFFFFFull,
-		0xFFEFFFFFFFFFFFFFull, 0x7FF0000000000000ull, 0xFFF0000000000000ull,
-		0x7FF8000000000000ull, 0xFFF8000000000000ull, 0x7FF8000000012345ull,
-		0xFFF8000000054321ull, 0x7FF0000000000001ull, 0xFFF4000000000000ull,
-		0x3FF0000000000000ull, 0xBFF0000000000000ull, 0xC008000000000000ull,
-		0xBFC999999999999Aull, 0x0001000000000000ull, 0x8001000000000000ull
-	};
-	static const uint16_t h16[] = { 0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x83FF, 0x0400,
-		                            0x8400, 0x7BFF, 0xFBFF, 0x7C00, 0xFC00, 0x7E00, 0xFE00,
-		                            0x7E55, 0xFD01, 0x7C01, 0xFC01, 0x3C00, 0xBC00, 0xC200 };
-	static const uint16_t b16[] = { 0x0000, 0x8000, 0x0001, 0x8001, 0x007F, 0x807F, 0x0080,
-		                            0x8080, 0x7F7F, 0xFF7F, 0x7F80, 0xFF80, 0x7FC0, 0xFFC0,
-		                            0x7FD5, 0xFFC1, 0x7F81, 0xFF81, 0x3F80, 0xBF80, 0xC040 };
 	size_t n = 0;
 	switch (dt) {
 	case O_F32:
-		for (size_t i = 0; i < sizeof f32 / 4; i++)
-			out[n++] = f32[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special32); i++)
+			out[n++] = tu_special32[i];
 		break;
 	case O_F64:
-		for (size_t i = 0; i < sizeof f64 / 8; i++)
-			out[n++] = f64[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special64); i++)
+			out[n++] = tu_special64[i];
 		break;
 	case O_BF16:
-		for (size_t i = 0; i < sizeof b16 / 2; i++)
-			out[n++] = b16[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special_bf16); i++)
+			out[n++] = tu_special_bf16[i];
 		break;
 	default:
-		for (size_t i = 0; i < sizeof h16 / 2; i++)
-			out[n++] = h16[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special_f16); i++)
+			out[n++] = tu_special_f16[i];
 		break;
 	}
 	return n;

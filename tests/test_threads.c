@@ -457,6 +457,34 @@ static void test_tune(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
+/* The buffers of one case: x (xbytes), g, ref, bref and y (bytes each), x and g
+ * filled.  Returns 0 (after a failed CHECK) if memory ran out. */
+struct bufs {
+	unsigned char *x, *g, *ref, *bref, *y;
+};
+static int bufs_alloc(struct bufs *b, size_t xbytes, size_t bytes)
+{
+	b->x = malloc(xbytes);
+	b->g = malloc(bytes);
+	b->ref = malloc(bytes);
+	b->bref = malloc(bytes);
+	b->y = malloc(bytes);
+	CHECK(b->x && b->g && b->ref && b->bref && b->y, "allocation");
+	if (!(b->x && b->g && b->ref && b->bref && b->y))
+		return 0;
+	fill(b->x, xbytes);
+	fill(b->g, bytes);
+	return 1;
+}
+static void bufs_free(struct bufs *b)
+{
+	free(b->x);
+	free(b->g);
+	free(b->ref);
+	free(b->bref);
+	free(b->y);
+}
+
 /* ---- bit identity for thread counts 1..8 ------------------------------------------- */
 
 static void test_identity_flat(void)
@@ -464,13 +492,10 @@ static void test_identity_flat(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
-		unsigned char *x = malloc(bytes), *g = malloc(bytes), *ref = malloc(bytes),
-		              *bref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && g && ref && bref && y, "allocation");
-		if (!(x && g && ref && bref && y))
+		struct bufs b;
+		if (!bufs_alloc(&b, bytes, bytes))
 			return;
-		fill(x, bytes);
-		fill(g, bytes);
+		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *bref = b.bref, *y = b.y;
 		lrelu_set_num_threads(1);
 		CHECK(flat_fwd(dt, x, ref, n) == LRELU_OK, "%s forward", lrelu_dtype_name(dt));
 		CHECK(flat_bwd(dt, g, x, bref, n) == LRELU_OK, "%s backward", lrelu_dtype_name(dt));
@@ -492,11 +517,7 @@ static void test_identity_flat(void)
 			CHECK(memcmp(y, bref, bytes) == 0, "flat %s backward dx = dy, %d threads",
 			      lrelu_dtype_name(dt), t);
 		}
-		free(x);
-		free(g);
-		free(ref);
-		free(bref);
-		free(y);
+		bufs_free(&b);
 	}
 }
 
@@ -514,13 +535,10 @@ static void test_identity_tensor(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), bytes = n * es;
-		unsigned char *x = malloc(2 * bytes), *g = malloc(bytes), *ref = malloc(bytes),
-		              *iref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && g && ref && iref && y, "allocation");
-		if (!(x && g && ref && iref && y))
+		struct bufs b;
+		if (!bufs_alloc(&b, 2 * bytes, bytes))
 			return;
-		fill(x, 2 * bytes);
-		fill(g, bytes);
+		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *iref = b.bref, *y = b.y;
 		for (size_t f = 0; f < 2; f++) {
 			double slope = f == 0 ? 0.01 : 0.2;
 			lrelu_tensor tx = lrelu_tensor_make(x, dt, 2, shape, xs);
@@ -560,11 +578,7 @@ static void test_identity_tensor(void)
 					      lrelu_framework_name(fws[f]), lrelu_dtype_name(dt), t);
 			}
 		}
-		free(x);
-		free(g);
-		free(ref);
-		free(iref);
-		free(y);
+		bufs_free(&b);
 	}
 }
 
@@ -576,11 +590,10 @@ static void test_ftz_caller(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
-		unsigned char *x = malloc(bytes), *ref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && ref && y, "allocation");
-		if (!(x && ref && y))
+		struct bufs b;
+		if (!bufs_alloc(&b, bytes, bytes))
 			return;
-		fill(x, bytes);
+		unsigned char *x = b.x, *ref = b.ref, *y = b.y;
 		lrelu_set_num_threads(1);
 		flat_fwd(dt, x, ref, n);
 		unsigned long saved = fp_get();
@@ -594,9 +607,7 @@ static void test_ftz_caller(void)
 			CHECK(memcmp(y, ref, bytes) == 0, "%s with FTZ/DAZ in the caller, %d threads",
 			      lrelu_dtype_name(dt), t);
 		}
-		free(x);
-		free(ref);
-		free(y);
+		bufs_free(&b);
 	}
 }
 
@@ -722,13 +733,10 @@ static void test_user_parallel_for(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
-		unsigned char *x = malloc(bytes), *g = malloc(bytes), *ref = malloc(bytes),
-		              *bref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && g && ref && bref && y, "allocation");
-		if (!(x && g && ref && bref && y))
+		struct bufs b;
+		if (!bufs_alloc(&b, bytes, bytes))
 			return;
-		fill(x, bytes);
-		fill(g, bytes);
+		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *bref = b.bref, *y = b.y;
 		lrelu_set_num_threads(1);
 		flat_fwd(dt, x, ref, n);
 		flat_bwd(dt, g, x, bref, n);
@@ -761,11 +769,7 @@ static void test_user_parallel_for(void)
 		memset(y, 0, bytes);
 		flat_fwd(dt, x, y, n);
 		CHECK(upfor_calls == before && memcmp(y, ref, bytes) == 0, "NULL restores the pool");
-		free(x);
-		free(g);
-		free(ref);
-		free(bref);
-		free(y);
+		bufs_free(&b);
 	}
 	CHECK(upfor_bad_grain == 0, "grain 0 passed to the callback");
 }

@@ -71,6 +71,27 @@ static inline int lk_stream(const void *x, const void *y, int nt)
 	return x != y && nt;
 }
 
+/*
+ * X_load_n / X_store_n (the first r < VL lanes) for the ISAs without masked loads and
+ * stores (SSE2, AVX2, NEON): through a small buffer, so that the vector never touches
+ * memory past n (AVX2's vmaskmov would do, but is slow for stores on some CPUs).  X is
+ * the family prefix (f, d, h), E the element, V the vector type, B the buffer's length
+ * (at least one X_load); X_load and X_store must be defined before.
+ */
+#define LK_BUFFERED_TAIL(X, E, V, B)                                                       \
+	static LK_INLINE V X##_load_n(const E *p, size_t r)                                    \
+	{                                                                                      \
+		E b[B] = { 0 };                                                                    \
+		memcpy(b, p, r * sizeof *p);                                                       \
+		return X##_load(b);                                                                \
+	}                                                                                      \
+	static LK_INLINE void X##_store_n(E *p, V v, size_t r)                                 \
+	{                                                                                      \
+		E b[B];                                                                            \
+		X##_store(b, v);                                                                   \
+		memcpy(p, b, r * sizeof *p);                                                       \
+	}
+
 /* The table rows of one ISA, in the order of enum lrelu_rule / lrelu_brule. */
 #define LK_FWD_ROW(t, isa, u)                                                              \
 	{ lrelu_##t##_fwd_gt__##isa##_##u, lrelu_##t##_fwd_lt__##isa##_##u,                    \

@@ -23,19 +23,7 @@ static LK_INLINE void lk_sfence(void)
 static LK_INLINE vf f_load(const float *p) { return _mm256_loadu_ps(p); }
 static LK_INLINE void f_store(float *p, vf v) { _mm256_storeu_ps(p, v); }
 static LK_INLINE void f_stream(float *p, vf v) { _mm256_stream_ps(p, v); }
-/* Tails through a buffer (vmaskmov would do, but is slow on some CPUs for stores). */
-static LK_INLINE vf f_load_n(const float *p, size_t r)
-{
-	float b[LANES_f] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm256_loadu_ps(b);
-}
-static LK_INLINE void f_store_n(float *p, vf v, size_t r)
-{
-	float b[LANES_f];
-	_mm256_storeu_ps(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(f, float, vf, LANES_f)
 static LK_INLINE vf f_set1(float s) { return _mm256_set1_ps(s); }
 static LK_INLINE vf f_zero(void) { return _mm256_setzero_ps(); }
 static LK_INLINE vf f_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
@@ -50,18 +38,7 @@ static LK_INLINE vf f_sel_sign(vf x, vf a, vf b) { return _mm256_blendv_ps(b, a,
 static LK_INLINE vd d_load(const double *p) { return _mm256_loadu_pd(p); }
 static LK_INLINE void d_store(double *p, vd v) { _mm256_storeu_pd(p, v); }
 static LK_INLINE void d_stream(double *p, vd v) { _mm256_stream_pd(p, v); }
-static LK_INLINE vd d_load_n(const double *p, size_t r)
-{
-	double b[LANES_d] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm256_loadu_pd(b);
-}
-static LK_INLINE void d_store_n(double *p, vd v, size_t r)
-{
-	double b[LANES_d];
-	_mm256_storeu_pd(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(d, double, vd, LANES_d)
 static LK_INLINE vd d_set1(double s) { return _mm256_set1_pd(s); }
 static LK_INLINE vd d_zero(void) { return _mm256_setzero_pd(); }
 static LK_INLINE vd d_mul(vd a, vd b) { return _mm256_mul_pd(a, b); }
@@ -75,18 +52,7 @@ static LK_INLINE vd d_sel(md m, vd a, vd b) { return _mm256_blendv_pd(b, a, m); 
 static LK_INLINE vh h_load(const uint16_t *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
 static LK_INLINE void h_store(uint16_t *p, vh v) { _mm_storeu_si128((__m128i *)(void *)p, v); }
 static LK_INLINE void h_stream(uint16_t *p, vh v) { _mm_stream_si128((__m128i *)(void *)p, v); }
-static LK_INLINE vh h_load_n(const uint16_t *p, size_t r)
-{
-	uint16_t b[LANES_f] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm_loadu_si128((const __m128i *)(const void *)b);
-}
-static LK_INLINE void h_store_n(uint16_t *p, vh v, size_t r)
-{
-	uint16_t b[LANES_f];
-	_mm_storeu_si128((__m128i *)(void *)b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(h, uint16_t, vh, LANES_f)
 /* 32-bit all-ones/all-zeros lanes narrow to 16-bit lanes by signed saturation. */
 static LK_INLINE vh h_sel(mf m, vh a, vh b)
 {
