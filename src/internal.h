@@ -204,10 +204,10 @@ LRELU_HIDDEN void lrelu_par_tune_reset(void);
  * times lrelu_par_weight; kind (lrelu_par_kind) keeps the tuning of calls that run at
  * other speeds apart. */
 typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
-/* The 16-bit float kernels convert every element and move about a third (in place) to
- * two thirds (out of place) of float32's bytes per second in the caches, so their
- * calls count double against the thread threshold: a bfloat16 call of 16 MiB takes as
- * long as a float32 call of 30-50 MiB, and 2 threads gave it 1.9x (docs/performance.md). */
+/* The 16-bit float kernels convert every element and move fewer bytes per second than
+ * float32's in the caches, so their calls count double against the thread threshold:
+ * a bfloat16 call takes as long as a float32 call of two to three times its bytes, and
+ * 2 threads pay off at that size (docs/performance.md). */
 static inline size_t lrelu_par_weight(lrelu_dtype dt)
 {
 	return dt == LRELU_BFLOAT16 || dt == LRELU_FLOAT16 ? 2 : 1;

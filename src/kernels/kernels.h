@@ -53,10 +53,10 @@ LRELU_HIDDEN extern const struct lrelu_narrow_fns lrelu_narrow_sse2, lrelu_narro
  * Out of place, with y a little above x modulo 4 KiB (0 < (y - x) mod 4096 < 1024, as
  * two heap buffers often are): a load from x then has the same low 12 address bits as
  * a store to y issued a few blocks before, and the CPU's early store-to-load check,
- * which compares only those bits, holds the load until the store is done.  Measured
- * on Zen 4 at 16K float32 elements: 1.33-1.37 µs at offsets 64 and 256 against 1.13
- * at 0 or 1024 (memcpy avoids it the same way).  The forward loop then runs its blocks
- * from the top down, which turns the distance around.
+ * which compares only those bits, holds the load until the store is done (a
+ * measurable slowdown of mid-sized calls, docs/performance.md; memcpy avoids it the
+ * same way).  The forward loop then runs its blocks from the top down, which turns the
+ * distance around.
  */
 static inline int lk_store_ahead(const void *x, const void *y)
 {

@@ -116,8 +116,8 @@ static void bf16_gts_eo(size_t n, const void *xv, void *yv, const struct lrelu_k
  * 0xFFFF0000` the odd one.  Both are multiplied in the lanes whose sign is set (a
  * masked multiply: no select, and no need to hide the product from the optimizer,
  * since a NaN comes out quiet either way), one vcvtne2ps2bf16 rounds all 32, and one
- * vpermw puts them back in order.  On AMD Zen 4
- * that is 1.9x faster than widening with vpmovzxwd (docs/kernels.md).  Blocks of 64
+ * vpermw puts them back in order, faster on AMD Zen 4 than widening with vpmovzxwd
+ * (docs/kernels.md, docs/performance.md).  Blocks of 64
  * that the threshold check cannot clear (a subnormal x or product, which the
  * instruction would flush) and the tail take the template's exact loop.
  */
