@@ -438,6 +438,17 @@ static void test_sizes(void)
 	free(xb), free(yb), free(exp);
 }
 
+/* Elements of got and want (n each) whose bits differ, where not both NaN. */
+static size_t count_diff(int d, const void *got, const void *want, size_t n)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		if (load(DTS[d], got, i) != load(DTS[d], want, i) &&
+		    !(o_isnan(DTS[d], load(DTS[d], got, i)) && o_isnan(DTS[d], load(DTS[d], want, i))))
+			bad++;
+	return bad;
+}
+
 /* ---- tensors: strides, transposes, negative strides, ranks 0..8, empty ------------- */
 
 /* Element i (row-major over shape) of a strided view. */
@@ -504,11 +515,7 @@ static void test_strided(void)
 					lrelu_tensor tx = lrelu_tensor_make(xb + views[v].xbase * (int64_t)es, LDT[d], nd, views[v].shape, views[v].xst);
 					lrelu_tensor ty = lrelu_tensor_make(yb + views[v].ybase * (int64_t)es, LDT[d], nd, views[v].shape, views[v].yst);
 					CHECK(lrelu_forward(fw, -0.25, &tx, &ty) == LRELU_OK, "view %zu: %s", v, lrelu_last_error());
-					size_t bad = 0;
-					for (size_t i = 0; i < BUF; i++)
-						if (load(DTS[d], yb, i) != load(DTS[d], ref, i) &&
-						    !(o_isnan(DTS[d], load(DTS[d], yb, i)) && o_isnan(DTS[d], load(DTS[d], ref, i))))
-							bad++;
+					size_t bad = count_diff(d, yb, ref, BUF);
 					CHECK(bad == 0, "%s view %zu %s isa %s: %zu elements differ (incl. untouched memory)",
 					      lrelu_dtype_name(LDT[d]), v, lrelu_framework_name(fw), lrelu_isa_name(isas[k]), bad);
 				}
@@ -529,11 +536,7 @@ static void test_strided(void)
 					store(DTS[d], ref, yo, e.any_nan ? o_default_nan(DTS[d]) : e.bits);
 				}
 				CHECK(lrelu_backward(LRELU_MINDSPORE, 0.2, &tg, &ta, false, &tg) == LRELU_OK, "bwd view %zu: %s", v, lrelu_last_error());
-				size_t bad = 0;
-				for (size_t i = 0; i < BUF; i++)
-					if (load(DTS[d], yb, i) != load(DTS[d], ref, i) &&
-					    !(o_isnan(DTS[d], load(DTS[d], yb, i)) && o_isnan(DTS[d], load(DTS[d], ref, i))))
-						bad++;
+				size_t bad = count_diff(d, yb, ref, BUF);
 				CHECK(bad == 0, "%s backward view %zu: %zu elements differ", lrelu_dtype_name(LDT[d]), v, bad);
 			}
 		}
@@ -661,30 +664,12 @@ static lrelu_tensor pin_tensor(void *data, lrelu_dtype dt, int ndim, int64_t *sh
 
 static lrelu_status flat_fwd(lrelu_dtype dt, const void *x, void *y, size_t n)
 {
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return lrelu_f32(x, y, n, 0.25f);
-	case LRELU_FLOAT64:
-		return lrelu_f64(x, y, n, 0.25);
-	case LRELU_BFLOAT16:
-		return lrelu_bf16(x, y, n, 0.25f);
-	default:
-		return lrelu_f16(x, y, n, 0.25f);
-	}
+	return tu_flat_fwd(dt, x, y, n, 0.25);
 }
 
 static lrelu_status flat_bwd(lrelu_dtype dt, const void *dy, const void *a, void *dx, size_t n)
 {
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return lrelu_f32_backward(dy, a, dx, n, 0.25f);
-	case LRELU_FLOAT64:
-		return lrelu_f64_backward(dy, a, dx, n, 0.25);
-	case LRELU_BFLOAT16:
-		return lrelu_bf16_backward(dy, a, dx, n, 0.25f);
-	default:
-		return lrelu_f16_backward(dy, a, dx, n, 0.25f);
-	}
+	return tu_flat_bwd(dt, dy, a, dx, n, 0.25);
 }
 
 /* want: LRELU_OK or LRELU_ERR_OVERLAP. */
@@ -824,11 +809,7 @@ static void test_broadcast_views(void)
 					}
 					memset(yb, 0x5A, sizeof yb);
 					CHECK(lrelu_forward(fw, -0.25, &tx, &ty) == LRELU_OK, "broadcast view %zu: %s", v, lrelu_last_error());
-					size_t bad = 0;
-					for (size_t i = 0; i < n; i++)
-						if (load(DTS[d], yb, i) != load(DTS[d], ref, i) &&
-						    !(o_isnan(DTS[d], load(DTS[d], yb, i)) && o_isnan(DTS[d], load(DTS[d], ref, i))))
-							bad++;
+					size_t bad = count_diff(d, yb, ref, n);
 					CHECK(bad == 0, "%s broadcast view %zu (strides %lld,%lld) %s isa %s: %zu of %zu wrong",
 					      lrelu_dtype_name(LDT[d]), v, (long long)xst[0], (long long)xst[1],
 					      lrelu_framework_name(fw), lrelu_isa_name(isas[k]), bad, n);
@@ -846,11 +827,7 @@ static void test_broadcast_views(void)
 						}
 						memset(yb, 0x5A, sizeof yb);
 						CHECK(lrelu_backward(fw, 0.2, dy, sv, false, &ty) == LRELU_OK, "broadcast bwd view %zu: %s", v, lrelu_last_error());
-						bad = 0;
-						for (size_t i = 0; i < n; i++)
-							if (load(DTS[d], yb, i) != load(DTS[d], ref, i) &&
-							    !(o_isnan(DTS[d], load(DTS[d], yb, i)) && o_isnan(DTS[d], load(DTS[d], ref, i))))
-								bad++;
+						bad = count_diff(d, yb, ref, n);
 						CHECK(bad == 0, "%s broadcast view %zu as %s %s backward isa %s: %zu of %zu wrong",
 						      lrelu_dtype_name(LDT[d]), v, as_g ? "dy" : "saved", lrelu_framework_name(fw),
 						      lrelu_isa_name(isas[k]), bad, n);

@@ -114,30 +114,12 @@ static const lrelu_dtype dtypes[] = { LRELU_FLOAT32, LRELU_FLOAT64, LRELU_BFLOAT
 
 static lrelu_status flat_fwd(lrelu_dtype dt, const void *x, void *y, size_t n)
 {
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return lrelu_f32(x, y, n, 0.01f);
-	case LRELU_FLOAT64:
-		return lrelu_f64(x, y, n, 0.01);
-	case LRELU_BFLOAT16:
-		return lrelu_bf16(x, y, n, 0.01f);
-	default:
-		return lrelu_f16(x, y, n, 0.01f);
-	}
+	return tu_flat_fwd(dt, x, y, n, 0.01);
 }
 
-static lrelu_status flat_bwd(lrelu_dtype dt, const void *g, const void *a, void *dx, size_t n)
+static lrelu_status flat_bwd(lrelu_dtype dt, const void *dy, const void *a, void *dx, size_t n)
 {
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return lrelu_f32_backward(g, a, dx, n, 0.01f);
-	case LRELU_FLOAT64:
-		return lrelu_f64_backward(g, a, dx, n, 0.01);
-	case LRELU_BFLOAT16:
-		return lrelu_bf16_backward(g, a, dx, n, 0.01f);
-	default:
-		return lrelu_f16_backward(g, a, dx, n, 0.01f);
-	}
+	return tu_flat_bwd(dt, dy, a, dx, n, 0.01);
 }
 
 /* ---- the chunking, seen through lrelu_parallel_for ----------------------------------- */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lrelu.h"
+
 static long tu_passed, tu_failed;
 
 /* Each CHECK is one counted assertion; a failure prints where and why, and the run
@@ -71,6 +73,37 @@ static const uint16_t tu_special_bf16[] = {
 	0x7F81, 0xFF81, 0x3F80, 0xBF80, 0xC040,
 };
 #define TU_COUNT(a) (sizeof(a) / sizeof(a)[0])
+
+/* The flat entry point of a float dtype (PyTorch semantics), forward and backward. */
+static inline lrelu_status tu_flat_fwd(lrelu_dtype dt, const void *x, void *y, size_t n,
+                                       double s)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return lrelu_f32(x, y, n, (float)s);
+	case LRELU_FLOAT64:
+		return lrelu_f64(x, y, n, s);
+	case LRELU_BFLOAT16:
+		return lrelu_bf16(x, y, n, (float)s);
+	default:
+		return lrelu_f16(x, y, n, (float)s);
+	}
+}
+
+static inline lrelu_status tu_flat_bwd(lrelu_dtype dt, const void *dy, const void *a, void *dx,
+                                       size_t n, double s)
+{
+	switch (dt) {
+	case LRELU_FLOAT32:
+		return lrelu_f32_backward(dy, a, dx, n, (float)s);
+	case LRELU_FLOAT64:
+		return lrelu_f64_backward(dy, a, dx, n, s);
+	case LRELU_BFLOAT16:
+		return lrelu_bf16_backward(dy, a, dx, n, (float)s);
+	default:
+		return lrelu_f16_backward(dy, a, dx, n, (float)s);
+	}
+}
 
 /* The closing line tests/run.sh totals. */
 static inline int tu_finish(const char *suite)
