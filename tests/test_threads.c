@@ -467,6 +467,20 @@ static void bufs_free(struct bufs *b)
 	free(b->y);
 }
 
+/* bufs_alloc for BIG elements of dt, with the one-thread results of the flat forward
+ * (ref) and backward (bref) that every thread count must reproduce. */
+static int bufs_flat(struct bufs *b, lrelu_dtype dt)
+{
+	size_t bytes = BIG * lrelu_dtype_size(dt);
+	if (!bufs_alloc(b, bytes, bytes))
+		return 0;
+	lrelu_set_num_threads(1);
+	CHECK(flat_fwd(dt, b->x, b->ref, BIG) == LRELU_OK, "%s forward", lrelu_dtype_name(dt));
+	CHECK(flat_bwd(dt, b->g, b->x, b->bref, BIG) == LRELU_OK, "%s backward",
+	      lrelu_dtype_name(dt));
+	return 1;
+}
+
 /* ---- bit identity for thread counts 1..8 ------------------------------------------- */
 
 static void test_identity_flat(void)
@@ -475,12 +489,9 @@ static void test_identity_flat(void)
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
 		struct bufs b;
-		if (!bufs_alloc(&b, bytes, bytes))
+		if (!bufs_flat(&b, dt))
 			return;
 		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *bref = b.bref, *y = b.y;
-		lrelu_set_num_threads(1);
-		CHECK(flat_fwd(dt, x, ref, n) == LRELU_OK, "%s forward", lrelu_dtype_name(dt));
-		CHECK(flat_bwd(dt, g, x, bref, n) == LRELU_OK, "%s backward", lrelu_dtype_name(dt));
 		for (int t = 2; t <= MAXT; t++) {
 			lrelu_set_num_threads(t);
 			memset(y, 0xA5, bytes);
@@ -573,11 +584,9 @@ static void test_ftz_caller(void)
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
 		struct bufs b;
-		if (!bufs_alloc(&b, bytes, bytes))
+		if (!bufs_flat(&b, dt))
 			return;
 		unsigned char *x = b.x, *ref = b.ref, *y = b.y;
-		lrelu_set_num_threads(1);
-		flat_fwd(dt, x, ref, n);
 		unsigned long saved = fp_get();
 		for (int t = 1; t <= 4; t++) {
 			lrelu_set_num_threads(t);
@@ -716,12 +725,9 @@ static void test_user_parallel_for(void)
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
 		struct bufs b;
-		if (!bufs_alloc(&b, bytes, bytes))
+		if (!bufs_flat(&b, dt))
 			return;
 		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *bref = b.bref, *y = b.y;
-		lrelu_set_num_threads(1);
-		flat_fwd(dt, x, ref, n);
-		flat_bwd(dt, g, x, bref, n);
 
 		lrelu_set_parallel_for(user_pfor, &upfor_calls);
 		upfor_calls = 0;
