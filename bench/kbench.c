@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 				                                    : k->fwd[kt][RULE_GT];
 				double best, med;
 				size_t nn = v[vi].kind == 0 ? bytes / 4 : n;
-				lrelu_nt_bytes = v[vi].kind == 4 ? 0 : SIZE_MAX;
+				p.nt = v[vi].kind == 4;
 				timeit(fn, nn, x, v[vi].kind == 2 ? x : y + yoff, &p, 2 * bytes, &best, &med);
 				printf("%-8s %-10zu %-20s %12.1f %12.1f %8.2f\n", lrelu_isa_name(all[ii]), n,
 				       v[vi].name, best * 1e9, med * 1e9, 2.0 * (double)bytes / med * 1e-9);

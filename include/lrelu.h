@@ -117,6 +117,12 @@ typedef enum lrelu_framework {
 
 /* "torch", "mindspore", "onnx", "tensorflow"; "?" if unknown. */
 LRELUAPI const char *lrelu_framework_name(lrelu_framework fw);
+/* The framework a name stands for: "torch", "mindspore", "onnx", "tensorflow" (the
+ * names lrelu_framework_name returns) and the aliases "pytorch" (LRELU_TORCH) and "tf"
+ * (LRELU_TENSORFLOW), compared case-sensitively.  Sets *out and returns LRELU_OK;
+ * returns LRELU_ERR_ARG for any other name, or NULL name or out, with a message
+ * listing the valid names (*out untouched).  Thread-safe. */
+LRELUAPI lrelu_status lrelu_framework_from_name(const char *name, lrelu_framework *out);
 /* The framework's default slope (0.01, 0.2, 0.01, 0.2); NaN if unknown. */
 LRELUAPI double lrelu_default_slope(lrelu_framework fw);
 

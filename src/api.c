@@ -1,4 +1,4 @@
-/* api.c - public entry points: flat buffers, tensors, version, dtypes, conversions */
+/* api.c - public entry points: flat buffers, tensors, version, dtype sizes, conversions */
 #include <stdint.h>
 
 #include "fp16.h"
@@ -13,25 +13,6 @@ const char *lrelu_version(void)
 size_t lrelu_dtype_size(lrelu_dtype dt)
 {
 	return lrelu_esize(dt);
-}
-
-const char *lrelu_dtype_name(lrelu_dtype dt)
-{
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return "float32";
-	case LRELU_FLOAT64:
-		return "float64";
-	case LRELU_BFLOAT16:
-		return "bfloat16";
-	case LRELU_FLOAT16:
-		return "float16";
-	case LRELU_QINT8:
-		return "qint8";
-	case LRELU_QUINT8:
-		return "quint8";
-	}
-	return "?";
 }
 
 float lrelu_bf16_to_f32(uint16_t bits)
@@ -70,56 +51,25 @@ static int kt_of(lrelu_dtype dt)
 
 /* ---- flat buffers ---------------------------------------------------------------- */
 
-struct flat_job {
-	lrelu_fwd_fn fwd;
-	lrelu_bwd_fn bwd;
-	const char *a, *g; /* forward: a = x */
-	char *y;
-	size_t esize;
-	const struct lrelu_kparams *p;
-};
-
-static void flat_range(void *arg, size_t begin, size_t end)
-{
-	const struct flat_job *j = arg;
-	size_t off = begin * j->esize;
-	if (j->bwd != NULL)
-		j->bwd(end - begin, j->a + off, j->g + off, j->y + off, j->p);
-	else
-		j->fwd(end - begin, j->a + off, j->y + off, j->p);
-}
-
-/* x == y exactly, or disjoint. */
-static int partial_overlap(const void *x, const void *y, size_t bytes)
-{
-	uintptr_t a = (uintptr_t)x, b = (uintptr_t)y;
-	return a != b && a < b + bytes && b < a + bytes;
-}
-
-/* Everything but the small forward calls that fwdx finishes: the guarded kernels,
- * threads above the pool's threshold.  Arguments already checked. */
+/* Everything but the small forward calls that fwdx finishes: the dense runner.
+ * Arguments already checked; out of line, so that a small call does not pay for it. */
 static LRELU_NOINLINE lrelu_status flat_run(lrelu_dtype dt, const void *a, const void *g,
-                                            void *y, size_t n, struct lrelu_kparams *prm)
+                                            void *y, size_t n, size_t done,
+                                            const struct lrelu_kparams *prm)
 {
-	size_t es = lrelu_esize(dt);
-	int backward = g != NULL;
 	const struct lrelu_kernels *k = lrelu_active_kernels();
-	struct flat_job job;
-	lrelu_fpenv env;
-
-	prm->nt = !backward && a != y && n * es >= lrelu_nt_bytes;
-	lrelu_fpenv_enter(&env);
-	job.fwd = backward ? NULL : k->fwd[kt_of(dt)][RULE_GT];
-	job.bwd = backward ? k->bwd[kt_of(dt)][BRULE_GT] : NULL;
-	job.a = a;
-	job.g = g;
-	job.y = y;
-	job.esize = es;
-	job.p = prm;
-	lrelu_parallel_for(n, 64, es * (backward ? 3 : 2) * lrelu_par_weight(dt),
-	                   lrelu_par_kind(dt, backward, y == a || y == g), flat_range, &job);
-	lrelu_fpenv_leave(&env);
-	return LRELU_OK;
+	struct lrelu_walk w = { 0 };
+	char *ptr[3];
+	w.nops = g != NULL ? 3 : 2;
+	if (g != NULL)
+		w.bwd = k->bwd[kt_of(dt)][BRULE_GT];
+	else
+		w.fwd = w.fwd_tail = k->fwd[kt_of(dt)][RULE_GT];
+	w.params = prm;
+	ptr[0] = y;
+	ptr[1] = (char *)(uintptr_t)a;
+	ptr[2] = (char *)(uintptr_t)g;
+	return lrelu_run_dense(&w, dt, ptr, n, done);
 }
 
 /*
@@ -131,7 +81,7 @@ static LRELU_NOINLINE lrelu_status flat_run(lrelu_dtype dt, const void *a, const
 static LRELU_ALWAYS_INLINE lrelu_status flat(lrelu_dtype dt, const void *a, const void *g,
                                              void *y, size_t n, float s32, double s64)
 {
-	size_t es = lrelu_esize(dt);
+	size_t es = lrelu_esize(dt), done = 0;
 	int backward = g != NULL;
 	struct lrelu_kparams prm;
 
@@ -141,23 +91,17 @@ static LRELU_ALWAYS_INLINE lrelu_status flat(lrelu_dtype dt, const void *a, cons
 		return lrelu_fail(LRELU_ERR_ARG, "%s is NULL with n = %zu", a == NULL ? "x" : "y", n);
 	if (n > SIZE_MAX / es / 4)
 		return lrelu_fail(LRELU_ERR_SHAPE, "n = %zu elements overflows the address range", n);
-	if (partial_overlap(a, y, n * es) || (backward && partial_overlap(g, y, n * es)))
+	if (lrelu_partial_overlap(a, y, n * es) || (backward && lrelu_partial_overlap(g, y, n * es)))
 		return lrelu_fail(LRELU_ERR_OVERLAP, LRELU_MSG_PARTIAL_OVERLAP);
 
 	lrelu_torch_flat_params(s32, s64, &prm);
-	if (!backward && n * es <= LRELU_ENVFREE_MAX_BYTES &&
-	    (dt == LRELU_FLOAT32 || dt == LRELU_FLOAT64)) {
-		lrelu_fwdx_fn fx = lrelu_active_kernels()->fwdx[kt_of(dt)][RULE_GT];
-		if (fx != NULL) {
-			size_t done = fx(n, a, y, &prm);
-			if (done == n)
-				return LRELU_OK;
-			a = (const char *)a + done * es;
-			y = (char *)y + done * es;
-			n -= done;
-		}
+	if (!backward && (dt == LRELU_FLOAT32 || dt == LRELU_FLOAT64)) {
+		done = lrelu_fwdx_try(lrelu_active_kernels()->fwdx[kt_of(dt)][RULE_GT], n, es, a, y,
+		                      &prm);
+		if (done == n)
+			return LRELU_OK;
 	}
-	return flat_run(dt, a, g, y, n, &prm);
+	return flat_run(dt, a, g, y, n, done, &prm);
 }
 
 lrelu_status lrelu_f32(const float *x, float *y, size_t n, float s)
@@ -230,17 +174,25 @@ lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrelu_tensor 
 		return lrelu_fail(LRELU_ERR_ARG, "input tensor x is NULL");
 	if (y == NULL)
 		y = x;
-	if (x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8)
-		return lrelu_quant_forward(fw, slope, x, y);
-	st = lrelu_prepare_forward(fw, slope, x->dtype, &prm, &rule);
-	if (st != LRELU_OK)
-		return st;
 	k = lrelu_active_kernels();
+	if (x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8) {
+		const struct lrelu_q8kernel *q8;
+		st = lrelu_prepare_quant(fw, slope, x, y, k, &prm, &q8);
+		if (st != LRELU_OK)
+			return st;
+		w.fwd = q8->body;
+		w.fwd_tail = q8->tail;
+		w.body_block = 64; /* 2 x Vectorized<quint8>::size() in PyTorch's AVX2 build */
+	} else {
+		st = lrelu_prepare_forward(fw, slope, x->dtype, &prm, &rule);
+		if (st != LRELU_OK)
+			return st;
+		w.fwd = w.fwd_tail = k->fwd[kt_of(x->dtype)][rule];
+		if (x->dtype == LRELU_FLOAT32 || x->dtype == LRELU_FLOAT64)
+			w.fwdx = k->fwdx[kt_of(x->dtype)][rule];
+	}
 	w.nops = 2;
 	w.names = fwd_names;
-	w.fwd = w.fwd_tail = k->fwd[kt_of(x->dtype)][rule];
-	if (x->dtype == LRELU_FLOAT32 || x->dtype == LRELU_FLOAT64)
-		w.fwdx = k->fwdx[kt_of(x->dtype)][rule];
 	w.params = &prm;
 	ops[0] = y;
 	ops[1] = x;

@@ -26,7 +26,7 @@ static unsigned long long xgetbv0(void)
 
 static unsigned detect(void)
 {
-	unsigned r[4], max, f = 0, ecx1, ebx7 = 0, eax71 = 0;
+	unsigned r[4], max, f = 0, ecx1, ebx7 = 0, ecx7 = 0, eax71 = 0;
 	unsigned long long xcr0 = 0;
 
 	cpuid(0, 0, r);
@@ -37,9 +37,12 @@ static unsigned detect(void)
 	ecx1 = r[2];
 	if (r[3] & (1u << 26))
 		f |= LRELU_CPU_SSE2;
+	if (ecx1 & (1u << 9))
+		f |= LRELU_CPU_SSSE3;
 	if (max >= 7) {
 		cpuid(7, 0, r);
 		ebx7 = r[1];
+		ecx7 = r[2];
 		if (r[0] >= 1) { /* highest sub-leaf of leaf 7 */
 			cpuid(7, 1, r);
 			eax71 = r[0];
@@ -60,6 +63,8 @@ static unsigned detect(void)
 			/* the BF16 table also uses AVX512DQ's vfpclassps (every BF16 CPU has DQ) */
 			if ((eax71 & (1u << 5)) && (ebx7 & (1u << 17)))
 				f |= LRELU_CPU_AVX512BF16;
+			if (ecx7 & (1u << 1))
+				f |= LRELU_CPU_AVX512VBMI;
 		}
 	}
 	return f;

@@ -13,7 +13,9 @@ enum {
 	LRELU_CPU_FMA = 1u << 3,        /* reported, never used: a fused multiply-add changes bits */
 	LRELU_CPU_AVX512 = 1u << 4,     /* AVX-512 F + BW + VL, ZMM and opmask state enabled */
 	LRELU_CPU_AVX512BF16 = 1u << 5, /* AVX512_BF16 (vcvtneps2bf16) + AVX512DQ, with LRELU_CPU_AVX512 */
-	LRELU_CPU_NEON = 1u << 6        /* AArch64 Advanced SIMD (always present there) */
+	LRELU_CPU_NEON = 1u << 6,       /* AArch64 Advanced SIMD (always present there) */
+	LRELU_CPU_SSSE3 = 1u << 7,      /* pshufb (the SSSE3 byte-lookup kernel, tests only) */
+	LRELU_CPU_AVX512VBMI = 1u << 8  /* AVX512_VBMI (vpermi2b), with LRELU_CPU_AVX512 */
 };
 
 /* The features of this machine, detected on the first call; safe from any thread. */

@@ -15,12 +15,6 @@
  */
 _Atomic(const struct lrelu_kernels *) lrelu_active_table;
 
-/* Non-temporal stores for out-of-place forward calls from this many bytes per operand
- * on: below it x and y stay in the 32 MiB L3 of the machine measured and ordinary
- * stores win (by 1.4-1.75x); from here on NT stores win (1.07x at 12 MiB, about 1.4x
- * from 16 MiB; docs/kernels.md). */
-size_t lrelu_nt_bytes = (size_t)12 << 20;
-
 /*
  * A table is returned only when the build has it (the compiler could target the ISA)
  * and the CPU and OS run it (cpu.c).  AVX-512 prefers the table that rounds bfloat16
@@ -59,6 +53,20 @@ const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa)
 	default:
 		return NULL;
 	}
+}
+
+/* The first entry whose needs this CPU meets; each list ends with one needing nothing. */
+const struct lrelu_q8kernel *lrelu_q8_choose(const struct lrelu_kernels *k,
+                                            lrelu_q8build_fn *build)
+{
+	unsigned f = lrelu_cpu_features();
+	size_t i = 0, b = 0;
+	while (k->q8[i].needs & ~f)
+		i++;
+	while (k->q8build[b].needs & ~f)
+		b++;
+	*build = k->q8build[b].build;
+	return &k->q8[i];
 }
 
 bool lrelu_isa_available(lrelu_isa isa)

@@ -72,9 +72,8 @@ struct lrelu_kparams {
 	/* quantized: the two code tables (vector body / scalar tail), see quant.c */
 	const uint8_t *qtab_body;
 	const uint8_t *qtab_tail;
-	/* the whole call writes at least lrelu_nt_bytes to one dense output: forward
-	 * kernels stream their stores even when their own part (a thread's chunk) is
-	 * smaller; kernels called on their own decide from their n */
+	/* out-of-place forward kernels stream their stores (non-temporal); set by the
+	 * runner from the whole call (LRELU_NT_BYTES), so a thread's chunk streams too */
 	int nt;
 };
 
@@ -90,12 +89,34 @@ typedef void (*lrelu_bwd_fn)(size_t n, const void *a, const void *g, void *dx,
  * vouch for, and wrote nothing from there on).  Float types only: KT_F32, KT_F64. */
 typedef size_t (*lrelu_fwdx_fn)(size_t n, const void *x, void *y, const struct lrelu_kparams *p);
 
-/* One table per ISA. */
+/*
+ * Quantized (qint8 / quint8) forward: a byte-table lookup (src/kernels/q8lut.h).  body
+ * and tail are the same lookup applied to lrelu_kparams.qtab_body and .qtab_tail;
+ * tele says it reads the tables' shuffle rows; needs, the CPU features (cpu.h bits) it
+ * needs beyond those of its table, 0 for none.  The builders fill the tables.
+ */
+struct lrelu_q8params;
+typedef void (*lrelu_q8build_fn)(const struct lrelu_q8params *q, uint8_t *body, uint8_t *tail);
+struct lrelu_q8kernel {
+	const char *name;
+	lrelu_fwd_fn body, tail;
+	int tele;
+	unsigned needs;
+};
+struct lrelu_q8builder {
+	lrelu_q8build_fn build;
+	unsigned needs;
+};
+
+/* One table per ISA.  q8 and q8build list the choices best first, the last one
+ * needing nothing (dispatch.c, lrelu_q8_choose). */
 struct lrelu_kernels {
 	lrelu_isa isa;
 	lrelu_fwd_fn fwd[KT_COUNT][RULE_COUNT];
 	lrelu_bwd_fn bwd[KT_COUNT][BRULE_COUNT];
 	lrelu_fwdx_fn fwdx[2][RULE_COUNT]; /* all NULL where the ISA has none */
+	struct lrelu_q8kernel q8[2];
+	struct lrelu_q8builder q8build[2];
 };
 
 /* ref.c: the scalar reference, the specification every other kernel must match. */
@@ -113,6 +134,9 @@ static inline const struct lrelu_kernels *lrelu_active_kernels(void)
 }
 /* The table of a given ISA if this CPU and build have it, else NULL. */
 LRELU_HIDDEN const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa);
+/* The quantized lookup and table builder of table k that this CPU runs. */
+LRELU_HIDDEN const struct lrelu_q8kernel *lrelu_q8_choose(const struct lrelu_kernels *k,
+                                                         lrelu_q8build_fn *build);
 
 /* error.c: record a failure for lrelu_last_error() and return its status. */
 LRELU_HIDDEN lrelu_status lrelu_fail(lrelu_status st, const char *fmt, ...)
@@ -151,6 +175,14 @@ struct lrelu_walk {
  * recorded). */
 LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
                                                 const lrelu_tensor *const *ops);
+/* tensor.c: the dense runner, shared by the flat entry points and dense tensors.
+ * Operands of n contiguous elements of dt: ptr[0] written, ptr[1] the input (x or the
+ * saved tensor), ptr[2] the gradient (backward); each written one the same as or
+ * disjoint from the others (the caller checked, lrelu_partial_overlap).  done: how many
+ * leading elements lrelu_fwdx_try already wrote.  Decides the non-temporal stores, and
+ * runs under the FP guard, threaded above the size threshold. */
+LRELU_HIDDEN lrelu_status lrelu_run_dense(const struct lrelu_walk *w, lrelu_dtype dt,
+                                          char *const *ptr, size_t n, size_t done);
 
 /* Calls that move at most this many bytes (read + written) run on the calling thread:
  * see threads.c for the measurement behind it (overridable at build time to measure
@@ -158,7 +190,6 @@ LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
 #ifndef LRELU_PAR_MIN_BYTES
 #define LRELU_PAR_MIN_BYTES ((size_t)16 << 20)
 #endif
-LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c; tests lower it */
 /* threads.c: above that threshold, the choice between the pool and one thread by
  * measured speed (a heuristic on timing).  Exposed for the tests, which check the
  * rule on given timings and turn it off where they need the pool every time. */
@@ -166,7 +197,6 @@ enum { TUNE_SERIAL = 0, TUNE_POOL = 1, TUNE_WARM = 2 };
 LRELU_HIDDEN int lrelu_par_choose(size_t bytes, unsigned kind);
 LRELU_HIDDEN void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns);
 LRELU_HIDDEN void lrelu_par_tune_reset(void);
-LRELU_HIDDEN extern int lrelu_par_adapt;
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
  * boundaries are multiples of `align` elements; serial below the size threshold.
@@ -174,10 +204,10 @@ LRELU_HIDDEN extern int lrelu_par_adapt;
  * times lrelu_par_weight; kind (lrelu_par_kind) keeps the tuning of calls that run at
  * other speeds apart. */
 typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
-/* The 16-bit float kernels convert every element and move about a third (in place) to
- * two thirds (out of place) of float32's bytes per second in the caches, so their
- * calls count double against the thread threshold: a bfloat16 call of 16 MiB takes as
- * long as a float32 call of 30-50 MiB, and 2 threads gave it 1.9x (docs/performance.md). */
+/* The 16-bit float kernels convert every element and move fewer bytes per second than
+ * float32's in the caches, so their calls count double against the thread threshold:
+ * a bfloat16 call takes as long as a float32 call of two to three times its bytes, and
+ * 2 threads pay off at that size (docs/performance.md). */
 static inline size_t lrelu_par_weight(lrelu_dtype dt)
 {
 	return dt == LRELU_BFLOAT16 || dt == LRELU_FLOAT16 ? 2 : 1;
@@ -192,12 +222,31 @@ static inline unsigned lrelu_par_kind(lrelu_dtype dt, int backward, int in_place
 }
 
 /* Small forward calls try the ISA's fwdx kernel before entering the floating-point
- * environment guard: reading MXCSR alone costs about 4 ns on the CPUs measured (it
- * waits for the floating-point work in flight), a third of a 64-element call; from a
- * few hundred bytes on, fwdx's per-block check costs more than that (docs/kernels.md). */
-#ifndef LRELU_ENVFREE_MAX_BYTES
-#define LRELU_ENVFREE_MAX_BYTES 512
+ * environment guard: reading MXCSR waits for the floating-point work in flight, a
+ * large part of a 64-element call; from a few hundred bytes on, fwdx's per-block check
+ * costs more than that (docs/kernels.md, docs/performance.md). */
+#ifndef LRELU_FWDX_MAX_BYTES
+#define LRELU_FWDX_MAX_BYTES 512
 #endif
+
+/* x == y exactly (in place), or disjoint: 0; any other overlap of the bytes: 1. */
+static inline int lrelu_partial_overlap(const void *x, const void *y, size_t bytes)
+{
+	uintptr_t a = (uintptr_t)x, b = (uintptr_t)y;
+	return a != b && a < b + bytes && b < a + bytes;
+}
+
+/* The first step of a small dense forward, inlined into its callers: fwdx (where the
+ * ISA has one) up to the cut-off.  Returns how many leading elements it finished; the
+ * caller returns if that is all of them, else hands the rest to lrelu_run_dense. */
+static LRELU_ALWAYS_INLINE size_t lrelu_fwdx_try(lrelu_fwdx_fn fx, size_t n, size_t esize,
+                                                const void *x, void *y,
+                                                const struct lrelu_kparams *p)
+{
+	if (fx == NULL || n * esize > LRELU_FWDX_MAX_BYTES)
+		return 0;
+	return fx(n, x, y, p);
+}
 
 /* The flat entry points (PyTorch semantics) receive the slope as a float (a double for
  * float64): nothing there can be refused, the value is the slope, the rule is x > 0.
@@ -212,15 +261,32 @@ static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_k
 }
 
 /*
- * Out-of-place forward calls of at least lrelu_nt_bytes bytes per operand use
- * non-temporal stores (x86): the kernels decide from their own n, or from
- * lrelu_kparams.nt, which api.c and tensor.c set from the whole call's size so that
- * a thread's chunk of a large call streams too.  The default in dispatch.c is
- * measured in docs/kernels.md; a variable, not a constant, so that tests/test_isa.c
- * can push every size through that path and scripts/kbench.c can compare.  Set it
- * only while no other thread is inside the library.
+ * Out-of-place forward calls whose contiguous runs hold at least this many bytes per
+ * operand use non-temporal stores (x86): below it x and y stay in the last-level cache
+ * of the machines measured and ordinary stores win, from there on streaming wins
+ * (docs/kernels.md).  Decided in one place, tensor.c's runner, which sets
+ * lrelu_kparams.nt for the whole call, so that every thread's chunk of a large call
+ * streams; the kernels read only that flag.
  */
-LRELU_HIDDEN extern size_t lrelu_nt_bytes;
+#ifndef LRELU_NT_BYTES
+#define LRELU_NT_BYTES ((size_t)12 << 20)
+#endif
+
+/*
+ * Test support (as libdeflate's TEST_SUPPORT): the library the tests link is built with
+ * -DLRELU_TEST_SUPPORT, and then these tuning values are variables the tests may move
+ * (set them only while no other thread is inside the library).  The shipped library
+ * has constants in their place, so there is no writable knob to trip over.
+ */
+#ifdef LRELU_TEST_SUPPORT
+LRELU_HIDDEN extern size_t lrelu_nt_bytes;      /* tensor.c */
+LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c */
+LRELU_HIDDEN extern int lrelu_par_adapt;        /* threads.c: tuning on (1) or off */
+#else
+#define lrelu_nt_bytes LRELU_NT_BYTES
+#define lrelu_par_min_bytes LRELU_PAR_MIN_BYTES
+#define lrelu_par_adapt 1
+#endif
 
 /* semantics.c: prepare kernel parameters for a float dtype. */
 LRELU_HIDDEN lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype dt,
@@ -229,8 +295,17 @@ LRELU_HIDDEN lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slop
                                                  int self_is_result, struct lrelu_kparams *p,
                                                  enum lrelu_brule *rule);
 
-/* quant.c: forward on LRELU_QINT8 / LRELU_QUINT8 tensors (PyTorch semantics only). */
-LRELU_HIDDEN lrelu_status lrelu_quant_forward(lrelu_framework fw, double slope,
-                                              const lrelu_tensor *x, const lrelu_tensor *y);
+/* semantics.c: the framework rules for a quantized forward (PyTorch only; the slopes
+ * it refuses). */
+LRELU_HIDDEN lrelu_status lrelu_quant_rules(lrelu_framework fw, double slope, lrelu_dtype dt);
+
+/* quant.c: prepare a forward on LRELU_QINT8 / LRELU_QUINT8 tensors: the rules above,
+ * the quantization parameters, the code tables in p (built or reused), and the lookup
+ * kernel of table k.  The walk then runs *kern's body and tail. */
+LRELU_HIDDEN lrelu_status lrelu_prepare_quant(lrelu_framework fw, double slope,
+                                              const lrelu_tensor *x, const lrelu_tensor *y,
+                                              const struct lrelu_kernels *k,
+                                              struct lrelu_kparams *p,
+                                              const struct lrelu_q8kernel **kern);
 
 #endif /* LRELU_INTERNAL_H */

@@ -1,10 +1,12 @@
 /* ref.c - the scalar reference kernels: this file *is* the specification of every rule */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "fp16.h"
 #include "internal.h"
+#include "kernels/q8lut.h"
 
 /*
  * One element of each rule, per arithmetic type.  The SIMD kernels in kernels/ must
@@ -40,37 +42,25 @@
 #  define OPAQUE(v) ((void)0)
 #endif
 
-static inline float f32_fwd(int rule, float x, float s)
-{
-	float p = x * s;
-	OPAQUE(p);
-	switch (rule) {
-	case RULE_GT:
-		return x > 0.0f ? x : p;
-	case RULE_LT:
-		return x < 0.0f ? p : x;
-	case RULE_MAX:
-		return p > x ? p : x;
-	default:
-		return p < x ? p : x;
+/* float and double: the same rules in the tensor's own arithmetic type. */
+#define DEFINE_FWD1(name, T)                                                             \
+	static inline T name##_fwd(int rule, T x, T s)                                       \
+	{                                                                                    \
+		T p = x * s;                                                                     \
+		OPAQUE(p);                                                                       \
+		switch (rule) {                                                                  \
+		case RULE_GT:                                                                    \
+			return x > (T)0 ? x : p;                                                     \
+		case RULE_LT:                                                                    \
+			return x < (T)0 ? p : x;                                                     \
+		case RULE_MAX:                                                                   \
+			return p > x ? p : x;                                                        \
+		default:                                                                         \
+			return p < x ? p : x;                                                        \
+		}                                                                                \
 	}
-}
-
-static inline double f64_fwd(int rule, double x, double s)
-{
-	double p = x * s;
-	OPAQUE(p);
-	switch (rule) {
-	case RULE_GT:
-		return x > 0.0 ? x : p;
-	case RULE_LT:
-		return x < 0.0 ? p : x;
-	case RULE_MAX:
-		return p > x ? p : x;
-	default:
-		return p < x ? p : x;
-	}
-}
+DEFINE_FWD1(f32, float)
+DEFINE_FWD1(f64, double)
 
 /* 16-bit: `to` widens exactly, `from` rounds to nearest even. */
 typedef float (*widen_fn)(uint16_t);
@@ -121,57 +111,34 @@ static inline int ms_side(int brule, int gt, int lt, int eq)
 	return lt ? SIDE_LHS : gt ? SIDE_RHS : SIDE_NAN;
 }
 
-static inline float f32_bwd(int brule, float a, float g, float s)
-{
-	float p, gl, gr;
-	if (brule == BRULE_GT) {
-		p = g * s;
-		OPAQUE(p);
-		return a > 0.0f ? g : p;
+#define DEFINE_BWD1(name, T)                                                             \
+	static inline T name##_bwd(int brule, T a, T g, T s)                                 \
+	{                                                                                    \
+		T p, gl, gr;                                                                     \
+		if (brule == BRULE_GT) {                                                         \
+			p = g * s;                                                                   \
+			OPAQUE(p);                                                                   \
+			return a > (T)0 ? g : p;                                                     \
+		}                                                                                \
+		p = a * s;                                                                       \
+		switch (ms_side(brule, p > a, p < a, p == a)) {                                  \
+		case SIDE_LHS:                                                                   \
+			gl = g, gr = (T)0;                                                           \
+			break;                                                                       \
+		case SIDE_RHS:                                                                   \
+			gl = (T)0, gr = g;                                                           \
+			break;                                                                       \
+		case SIDE_TIE:                                                                   \
+			gl = gr = g * (T)0.5;                                                        \
+			break;                                                                       \
+		default:                                                                         \
+			gl = gr = g;                                                                 \
+			break;                                                                       \
+		}                                                                                \
+		return gr + gl * s;                                                              \
 	}
-	p = a * s;
-	switch (ms_side(brule, p > a, p < a, p == a)) {
-	case SIDE_LHS:
-		gl = g, gr = 0.0f;
-		break;
-	case SIDE_RHS:
-		gl = 0.0f, gr = g;
-		break;
-	case SIDE_TIE:
-		gl = gr = g * 0.5f;
-		break;
-	default:
-		gl = gr = g;
-		break;
-	}
-	return gr + gl * s;
-}
-
-static inline double f64_bwd(int brule, double a, double g, double s)
-{
-	double p, gl, gr;
-	if (brule == BRULE_GT) {
-		p = g * s;
-		OPAQUE(p);
-		return a > 0.0 ? g : p;
-	}
-	p = a * s;
-	switch (ms_side(brule, p > a, p < a, p == a)) {
-	case SIDE_LHS:
-		gl = g, gr = 0.0;
-		break;
-	case SIDE_RHS:
-		gl = 0.0, gr = g;
-		break;
-	case SIDE_TIE:
-		gl = gr = g * 0.5;
-		break;
-	default:
-		gl = gr = g;
-		break;
-	}
-	return gr + gl * s;
-}
+DEFINE_BWD1(f32, float)
+DEFINE_BWD1(f64, double)
 
 static inline uint16_t h_bwd(int brule, uint16_t ah, uint16_t gh, float s, widen_fn to,
                              narrow_fn from)
@@ -279,6 +246,87 @@ DEFINE_BWD_LOOPS(BRULE_GT, gt)
 DEFINE_BWD_LOOPS(BRULE_MAX, max)
 DEFINE_BWD_LOOPS(BRULE_MIN, min)
 
+/* ---- quantized: the code tables ------------------------------------------------ */
+
+/*
+ * PyTorch 1.13 (CPU, AVX2 build) computes quantized LeakyReLU in two ways, chosen by
+ * the element's position (see docs/quantized.md):
+ *
+ *   vector body  (whole 64-element blocks of a contiguous run)
+ *     dx = fmaf(s, (float)q, s * -(float)zp)          Vectorized<q>::dequantize
+ *     y  = dx * (dx > 0 ? 1 : slope)
+ *     t  = min(y * (1.0f / so), 2147483520.0f)         NaN becomes the bound
+ *     r  = cvtps2dq(t) + zo   (ties to even; below -2^31 gives INT32_MIN; int32 wraps)
+ *     code = clamp(r, qmin, qmax)                      QuantizeAvx2
+ *   scalar tail  (the rest of a contiguous run, every element of a strided one)
+ *     dx = (float)(((float)q - (float)zp) * (double)s) dequantize_val
+ *     y  = dx > 0 ? dx : dx * slope
+ *     v  = (float)zo + nearbyintf(y * (1.0f / so))     quantize_val (no FBGEMM)
+ *     code = clamp((int64_t)v, qmin, qmax)   ((int64_t) of NaN or out of range is
+ *                                             INT64_MIN on x86, so it clamps to qmin)
+ * with s, so the input and output scales as float and slope as float.  The two agree
+ * on all but a few codes per thousand parameter sets; both are reproduced exactly, once
+ * per code, into two tables that the kernels apply.
+ */
+
+/* Round to nearest, ties to even, whatever the compiler knows about rint: below 2^23
+ * adding and subtracting 2^23 rounds in the (default, see fpenv.h) rounding mode. */
+static float rne(float t)
+{
+	float a = fabsf(t);
+	if (!(a < 0x1p23f))
+		return t; /* already an integer, or inf / NaN */
+	a = (a + 0x1p23f) - 0x1p23f;
+	return copysignf(a, t);
+}
+
+static int clamp_code(int64_t r, int64_t qmin, int64_t qmax)
+{
+	return (int)(r < qmin ? qmin : r > qmax ? qmax : r);
+}
+
+/* Output byte of each input byte, through PyTorch's vector path. */
+static void build_body(const struct lrelu_q8params *q, uint8_t *tab)
+{
+	const int64_t qmin = q->dtype == LRELU_QINT8 ? -128 : 0, qmax = qmin + 255;
+	const float s = (float)q->scale, inv = 1.0f / (float)q->out_scale, ng = (float)q->slope;
+	const float premul = s * -(float)q->zp;
+	for (int64_t c = qmin; c <= qmax; c++) {
+		float dx = fmaf(s, (float)c, premul);
+		float y = dx * (dx > 0.0f ? 1.0f : ng);
+		float t = y * inv;
+		int64_t r;
+		t = t < 2147483520.0f ? t : 2147483520.0f; /* _mm256_min_ps(t, bound) */
+		r = t < -2147483648.0f ? INT32_MIN : (int64_t)rne(t);
+		r += q->out_zp; /* _mm256_add_epi32 wraps */
+		if (r > INT32_MAX)
+			r -= (int64_t)1 << 32;
+		else if (r < INT32_MIN)
+			r += (int64_t)1 << 32;
+		tab[(uint8_t)c] = (uint8_t)clamp_code(r, qmin, qmax);
+	}
+}
+
+/* Output byte of each input byte, through PyTorch's scalar path. */
+static void build_tail(const struct lrelu_q8params *q, uint8_t *tab)
+{
+	const int64_t qmin = q->dtype == LRELU_QINT8 ? -128 : 0, qmax = qmin + 255;
+	const float s = (float)q->scale, inv = 1.0f / (float)q->out_scale, ng = (float)q->slope;
+	for (int64_t c = qmin; c <= qmax; c++) {
+		float dx = (float)((double)((float)c - (float)q->zp) * (double)s);
+		float y = dx > 0.0f ? dx : dx * ng;
+		float v = (float)q->out_zp + rne(y * inv);
+		int64_t r = isnan(v) || fabsf(v) >= 0x1p63f ? INT64_MIN : (int64_t)v;
+		tab[(uint8_t)c] = (uint8_t)clamp_code(r, qmin, qmax);
+	}
+}
+
+void lrelu_q8build__scalar(const struct lrelu_q8params *q, uint8_t *body, uint8_t *tail)
+{
+	build_body(q, body);
+	build_tail(q, tail);
+}
+
 #define FWD_ROW(t) { lrelu_##t##_fwd_gt__scalar, lrelu_##t##_fwd_lt__scalar, \
                      lrelu_##t##_fwd_max__scalar, lrelu_##t##_fwd_min__scalar }
 #define BWD_ROW(t) { lrelu_##t##_bwd_gt__scalar, lrelu_##t##_bwd_max__scalar, \
@@ -289,4 +337,6 @@ const struct lrelu_kernels lrelu_kernels_scalar = {
 	{ FWD_ROW(f32), FWD_ROW(f64), FWD_ROW(bf16), FWD_ROW(f16) },
 	{ BWD_ROW(f32), BWD_ROW(f64), BWD_ROW(bf16), BWD_ROW(f16) },
 	{ { NULL } }, /* no fwdx: the C arithmetic obeys MXCSR */
+	{ LRELU_Q8_KERNEL(scalar, 0, 0) },
+	{ { lrelu_q8build__scalar, 0 } },
 };

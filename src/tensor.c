@@ -12,6 +12,10 @@
  * same kernel (and so the same bits) serves every layout.
  */
 
+#ifdef LRELU_TEST_SUPPORT
+size_t lrelu_nt_bytes = LRELU_NT_BYTES; /* internal.h */
+#endif
+
 #define MAXOPS 3
 #define GATHER 256 /* elements per gathered block: 3 x 256 x 8 bytes on the stack */
 
@@ -434,8 +438,59 @@ static int64_t quick_dense(const struct lrelu_walk *w, const lrelu_tensor *const
 	return n;
 }
 
+/* The walk's parameters with the non-temporal stores asked for, where the call writes
+ * out of place and its contiguous runs hold at least LRELU_NT_BYTES per operand: the
+ * one place that decides them.  Returns w itself otherwise. */
+static const struct lrelu_walk *with_nt(const struct lrelu_walk *w, const struct plan *p,
+                                        struct lrelu_walk *wnt, struct lrelu_kparams *prm_nt)
+{
+	if (w->nops != 2 || p->base[0] == p->base[1] || !p->inner_contig ||
+	    (size_t)p->shape[p->ndim - 1] * p->esize < lrelu_nt_bytes)
+		return w;
+	*wnt = *w;
+	*prm_nt = *w->params;
+	prm_nt->nt = 1;
+	wnt->params = prm_nt;
+	return wnt;
+}
+
+/* The plan's elements, threaded above the size threshold, under the FP guard. */
+static lrelu_status run_plan(struct plan *p, const struct lrelu_walk *w, lrelu_dtype dt,
+                             size_t numel)
+{
+	struct lrelu_walk wnt;
+	struct lrelu_kparams prm_nt;
+	lrelu_fpenv env;
+	p->w = with_nt(w, p, &wnt, &prm_nt);
+	lrelu_fpenv_enter(&env);
+	lrelu_parallel_for(numel, 64, p->esize * (size_t)w->nops * lrelu_par_weight(dt),
+	                   lrelu_par_kind(dt, w->nops > 2,
+	                                  p->base[0] == p->base[1] ||
+	                                          (w->nops > 2 && p->base[0] == p->base[2])),
+	                   walk_range, p);
+	lrelu_fpenv_leave(&env);
+	return LRELU_OK;
+}
+
+lrelu_status lrelu_run_dense(const struct lrelu_walk *w, lrelu_dtype dt, char *const *ptr,
+                             size_t n, size_t done)
+{
+	/* one contiguous run over every operand: a one-dimensional plan */
+	struct plan p;
+	p.nops = w->nops;
+	p.ndim = 1;
+	p.esize = lrelu_esize(dt);
+	p.inner_contig = 1;
+	for (int k = 0; k < w->nops; k++) {
+		p.base[k] = ptr[k] + done * p.esize; /* what fwdx finished */
+		p.st[k][0] = (int64_t)p.esize;
+	}
+	p.shape[0] = (int64_t)(n - done);
+	return run_plan(&p, w, dt, n - done);
+}
+
 /* Everything after the small dense forward: validation and its messages, overlap,
- * the walk, threads.  Out of line, so that the small call does not pay for its frame.
+ * the runners.  Out of line, so that the small call does not pay for its frame.
  * numel is quick_dense's verdict; done, what fwdx already finished of a dense call. */
 static LRELU_NOINLINE lrelu_status run_general(const struct lrelu_walk *w,
                                                const lrelu_tensor *const *ops, size_t esize,
@@ -444,9 +499,6 @@ static LRELU_NOINLINE lrelu_status run_general(const struct lrelu_walk *w,
 	const lrelu_tensor *t0 = ops[0];
 	lrelu_status st;
 	struct plan p;
-	lrelu_fpenv env;
-	struct lrelu_walk wnt;
-	struct lrelu_kparams prm_nt;
 
 	if (numel < 0) {
 		st = validate(w, ops, esize, &numel);
@@ -466,57 +518,29 @@ static LRELU_NOINLINE lrelu_status run_general(const struct lrelu_walk *w,
 	}
 	for (int k = 1; k < w->nops; k++) {
 		uintptr_t lo0, hi0, lo, hi;
-		if (ops[k]->data == t0->data && (all_dense || same_layout(t0, ops[k])))
-			continue; /* in place */
 		if (all_dense) {
-			lo0 = (uintptr_t)t0->data, hi0 = lo0 + (size_t)numel * esize;
-			lo = (uintptr_t)ops[k]->data, hi = lo + (size_t)numel * esize;
+			if (!lrelu_partial_overlap(t0->data, ops[k]->data, (size_t)numel * esize))
+				continue;
 		} else {
+			if (ops[k]->data == t0->data && same_layout(t0, ops[k]))
+				continue; /* in place */
 			byte_range(t0, esize, &lo0, &hi0);
 			byte_range(ops[k], esize, &lo, &hi);
+			if (hi <= lo0 || hi0 <= lo)
+				continue;
 		}
-		if (hi <= lo0 || hi0 <= lo)
-			continue;
 		return lrelu_fail(LRELU_ERR_OVERLAP, "%s and %s: " LRELU_MSG_PARTIAL_OVERLAP,
 		                  w->names[k], w->names[0]);
 	}
 
 	if (all_dense) {
-		/* The common case needs no plan: one contiguous run over every operand. */
-		p.nops = w->nops;
-		p.ndim = 1;
-		p.esize = esize;
-		p.inner_contig = 1;
-		for (int k = 0; k < w->nops; k++) {
-			p.base[k] = ops[k]->data;
-			p.st[k][0] = (int64_t)esize;
-		}
-		/* what the small forward above finished */
-		p.base[0] += done * esize;
-		p.base[1] += done * esize;
-		numel -= (int64_t)done;
-		p.shape[0] = numel;
-		if (w->nops == 2 && p.base[0] != p.base[1] &&
-		    (size_t)numel * esize >= lrelu_nt_bytes) {
-			/* one large dense output: every chunk streams its stores */
-			wnt = *w;
-			prm_nt = *w->params;
-			prm_nt.nt = 1;
-			wnt.params = &prm_nt;
-			w = &wnt;
-		}
-	} else {
-		make_plan(&p, ops, w->nops, esize);
+		char *ptr[MAXOPS];
+		for (int k = 0; k < w->nops; k++)
+			ptr[k] = ops[k]->data;
+		return lrelu_run_dense(w, t0->dtype, ptr, (size_t)numel, done);
 	}
-	p.w = w;
-	lrelu_fpenv_enter(&env);
-	lrelu_parallel_for((size_t)numel, 64, esize * (size_t)w->nops * lrelu_par_weight(t0->dtype),
-	                   lrelu_par_kind(t0->dtype, w->nops > 2,
-	                                  p.base[0] == p.base[1] ||
-	                                          (w->nops > 2 && p.base[0] == p.base[2])),
-	                   walk_range, &p);
-	lrelu_fpenv_leave(&env);
-	return LRELU_OK;
+	make_plan(&p, ops, w->nops, esize);
+	return run_plan(&p, w, t0->dtype, (size_t)numel);
 }
 
 lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tensor *const *ops)
@@ -532,17 +556,15 @@ lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w, const lrelu_tenso
 		return lrelu_fail(LRELU_ERR_DTYPE, "%s: unknown dtype %d", w->names[0],
 		                  (int)ops[0]->dtype);
 	numel = quick_dense(w, ops, esize);
-	if (numel > 0 && w->fwdx != NULL && (size_t)numel * esize <= LRELU_ENVFREE_MAX_BYTES) {
-		/* A small dense forward, in place or disjoint (else the checks below word the
-		 * error): no guard needed unless fwdx meets a subnormal; then the general
-		 * path goes on from where it stopped. */
-		uintptr_t y = (uintptr_t)ops[0]->data, x = (uintptr_t)ops[1]->data;
-		size_t len = (size_t)numel * esize;
-		if (x == y || x + len <= y || y + len <= x) {
-			done = w->fwdx((size_t)numel, ops[1]->data, ops[0]->data, w->params);
-			if (done == (size_t)numel)
-				return LRELU_OK;
-		}
+	/* A small dense forward, in place or disjoint (else the checks below word the
+	 * error): no guard needed unless fwdx meets a subnormal; then the general path
+	 * goes on from where it stopped. */
+	if (numel > 0 && w->fwdx != NULL &&
+	    !lrelu_partial_overlap(ops[0]->data, ops[1]->data, (size_t)numel * esize)) {
+		done = lrelu_fwdx_try(w->fwdx, (size_t)numel, esize, ops[1]->data, ops[0]->data,
+		                      w->params);
+		if (done == (size_t)numel)
+			return LRELU_OK;
 	}
 	return run_general(w, ops, esize, numel, done);
 }

@@ -20,11 +20,11 @@
  * memory system or its own caches.  Up to lrelu_par_min_bytes (bytes read + written by the
  * call) lrelu_parallel_for is a multiply, a compare and a tail call: no atomic, no
  * lock, no thread ever started.  Why 16 MiB (docs/performance.md, make bench-threshold):
- * in a quiet hot loop 2 threads win from 1 MiB, but a cold call (workers asleep) of
- * 2-16 MiB ran 1.15-1.45x slower with 2 threads on the virtual machine measured (the
- * hypervisor wakes the idle vCPU late), and with another process spinning on the
- * second vCPU 1.2-1.5x slower; a serial call of up to 16 MiB takes ~300-600 us, the
- * order of those costs.  Above it the tuning below guards against the second.  The
+ * in a quiet hot loop 2 threads win from much smaller calls, but a cold call (workers
+ * asleep) below it ran slower with 2 threads on a virtual machine (the hypervisor wakes
+ * the idle vCPU late), and slower again with another process spinning on the second
+ * vCPU: below 16 MiB a serial call takes about as long as those costs.  Above it the
+ * tuning below guards against the second.  The
  * callers count the 16-bit float types' bytes double (lrelu_par_weight): their calls
  * take two to three times as long per byte.
  *
@@ -56,20 +56,21 @@
  * and creates a new one on demand.
  */
 
+#ifdef LRELU_TEST_SUPPORT
 /* Bytes read + written up to which a call never uses threads (LRELU_PAR_MIN_BYTES in
- * internal.h).  A variable only so that the tests can exercise the pool on smaller
- * data; nothing else writes it. */
+ * internal.h): the tests lower it to exercise the pool on smaller data. */
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
+#endif
 
 /*
  * Above the threshold each call times itself, and a size class (the bytes rounded
  * down to a power of two) uses the pool only while the pool has been measured faster
- * than one thread there (docs/performance.md).  On a quiet machine that is always:
- * 2 threads gave 1.3-2x from 16 MiB up.  But where other threads compete for the
- * cores (another library's pool spinning after its calls, a busy application) the
- * worker shares a core with them: a worker preempted while it holds a chunk keeps the
- * caller waiting for a time slice, one at half speed keeps the gain below the cost,
- * and the same calls ran 0.9x (DRAM sizes) to 0.7x (8 MiB) of one thread.  So every
+ * than one thread there (docs/performance.md).  On a quiet machine that is always.
+ * But where other threads compete for the cores (another library's pool spinning
+ * after its calls, a busy application) the worker shares a core with them: a worker
+ * preempted while it holds a chunk keeps the caller waiting for a time slice, one at
+ * half speed keeps the gain below the cost, and the same calls ran slower than on one
+ * thread.  So every
  * class keeps running averages of the time per byte of its serial and its pooled
  * calls.  The pool needs to be 3 % faster to be used; then one call in TUNE_SAMPLE
  * runs serially to keep the serial figure current, and the pooled call after it is
@@ -80,12 +81,12 @@ size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
  *
  * A class starts by taking TUNE_START samples of each, in turns of three calls
  * (warm-up, measured pool, serial), and keeps the least of each until it has them
- * all.  One sample of each decided too much: on this kind of machine one call of
- * 64 MiB in place varies by 20 % from the next (DRAM shared with other guests), and a
- * class decided on one pooled call that happened to be slow stayed serial until its
- * first probe, 64 calls later (measured in `make bench`: a pooled sample of 2.77 ms
- * against a serial one of 2.60 ms, where 2 threads take 2.4 ms and one 2.9 ms on
- * average).  The least of three is robust to one such call either way, while a pool
+ * all.  One sample of each decided too much: on a virtual machine one large call varies
+ * a lot from the next (DRAM shared with other guests), and a class decided on one
+ * pooled call that happened to be slow stayed serial until its first probe, 64 calls
+ * later, though 2 threads were faster on average (docs/performance.md, "Figures behind
+ * the code's comments").  The least of three is robust to one such call either way,
+ * while a pool
  * that is really slower (a competitor on the other core) is slow in all three.
  *
  * It is a heuristic on timing: the results never depend on it.  A class is a size
@@ -103,8 +104,10 @@ struct tune {
 };
 static struct tune tunes[LRELU_PAR_KINDS][64];
 
+#ifdef LRELU_TEST_SUPPORT
 /* For the tests: tuning on or off (off: every call above the threshold is pooled). */
 int lrelu_par_adapt = 1;
+#endif
 
 static uint64_t mono_ns(void)
 {
@@ -120,7 +123,8 @@ static struct tune *tune_of(size_t bytes, unsigned kind)
 
 /* How a call of `bytes` (above the threshold) runs: TUNE_SERIAL or TUNE_POOL (timed
  * and recorded), or TUNE_WARM: pooled but not recorded, because it wakes workers that
- * serial calls let fall asleep, and a wake-up (100-300 us here) is not what the pool
+ * serial calls let fall asleep, and a wake-up (on a virtual machine as long as a whole
+ * mid-sized call) is not what the pool
  * costs in a stream of pooled calls.  So the pool is measured, first and in every
  * probe, on the second of two pooled calls. */
 int lrelu_par_choose(size_t bytes, unsigned kind)
@@ -151,9 +155,9 @@ int lrelu_par_choose(size_t bytes, unsigned kind)
 
 /*
  * The running average of a class's ns per byte, robust to one bad call: a sample
- * above twice the average counts as twice the average (a time slice lost by one pooled
- * call of 100 us would otherwise put the class on one thread for hundreds of calls,
- * measured), and a sample below the average weighs 1/2 instead of 1/4, so that a
+ * above twice the average counts as twice the average (a time slice lost by one short
+ * pooled call would otherwise put the class on one thread for hundreds of calls), and
+ * a sample below the average weighs 1/2 instead of 1/4, so that a
  * probe that wins brings a stale figure down within a few probes.  A pool that is
  * really slower still crosses the serial figure within four calls.
  */
@@ -237,9 +241,10 @@ void lrelu_par_tune_reset(void)
 /* Automatic thread counts stop here: more threads than this cannot speed up a
  * memory-bound loop and would only cost start-up time and memory. */
 #define AUTO_MAX_THREADS 64
-/* Spin iterations before sleeping (each a pause instruction, ~10-100 ns). */
+/* Spin iterations before sleeping (each a pause instruction, whose length varies by CPU). */
 #define SPIN_ITERS 4000
-/* The longest a warm-up call waits for sleeping workers to wake (about 0.5 ms). */
+/* The longest a warm-up call waits for sleeping workers to wake (longer than a wake-up
+ * on the virtual machines measured). */
 #define WARM_WAIT_ITERS 20000
 
 static inline void cpu_relax(void)
@@ -636,9 +641,8 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, unsigned kind
 		pthread_mutex_unlock(&p->mu);
 	}
 	if (how == TUNE_WARM) {
-		/* A warm-up call is there to wake the workers, but waking a sleeping one takes
-		 * 100-300 us on a virtual machine, as long as a whole call of 16-32 MiB in the
-		 * caches: the caller may have done the work alone by then, and the measured call
+		/* A warm-up call is there to wake the workers, but waking a sleeping one can take
+		 * as long as a whole call in the caches (docs/performance.md): the caller may have done the work alone by then, and the measured call
 		 * after it would meet workers still waking (and lose).  So it waits, a bounded
 		 * time, until none sleeps. */
 		for (int i = 0; i < WARM_WAIT_ITERS; i++) {

@@ -75,49 +75,26 @@ static void store(int dt, void *buf, size_t i, uint64_t v)
 	}
 }
 
-/* Interesting patterns per dtype: zeros, subnormals, extremes, infinities, NaNs with
- * payloads (quiet and signalling, both signs), ordinary values. */
+/* The shared special patterns (testutil.h) of one dtype. */
 static size_t special_patterns(int dt, uint64_t *out)
 {
-	static const uint32_t f32[] = {
-		0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x00800000,
-		0x80800000, 0x7F7FFFFF, 0xFF7FFFFF, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000,
-		0x7FC12345, 0xFFC54321, 0x7F800001, 0xFF800001, 0x7FA00000, 0x3F800000, 0xBF800000,
-		0xC0400000, 0x3E4CCCCD, 0xBE4CCCCD, 0x00400000, 0x80400000, 0x0C000000, 0x8C000000
-	};
-	static const uint64_t f64[] = {
-		0x0000000000000000ull, 0x8000000000000000ull, 0x0000000000000001ull,
-		0x8000000000000001ull, 0x000FFFFFFFFFFFFFull, 0x800FFFFFFFFFFFFFull,
-		0x0010000000000000ull, 0x8010000000000000ull, 0x7FEFFFFFFFFFFFFFull,
-		0xFFEFFFFFFFFFFFFFull, 0x7FF0000000000000ull, 0xFFF0000000000000ull,
-		0x7FF8000000000000ull, 0xFFF8000000000000ull, 0x7FF8000000012345ull,
-		0xFFF8000000054321ull, 0x7FF0000000000001ull, 0xFFF4000000000000ull,
-		0x3FF0000000000000ull, 0xBFF0000000000000ull, 0xC008000000000000ull,
-		0xBFC999999999999Aull, 0x0001000000000000ull, 0x8001000000000000ull
-	};
-	static const uint16_t h16[] = { 0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x83FF, 0x0400,
-		                            0x8400, 0x7BFF, 0xFBFF, 0x7C00, 0xFC00, 0x7E00, 0xFE00,
-		                            0x7E55, 0xFD01, 0x7C01, 0xFC01, 0x3C00, 0xBC00, 0xC200 };
-	static const uint16_t b16[] = { 0x0000, 0x8000, 0x0001, 0x8001, 0x007F, 0x807F, 0x0080,
-		                            0x8080, 0x7F7F, 0xFF7F, 0x7F80, 0xFF80, 0x7FC0, 0xFFC0,
-		                            0x7FD5, 0xFFC1, 0x7F81, 0xFF81, 0x3F80, 0xBF80, 0xC040 };
 	size_t n = 0;
 	switch (dt) {
 	case O_F32:
-		for (size_t i = 0; i < sizeof f32 / 4; i++)
-			out[n++] = f32[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special32); i++)
+			out[n++] = tu_special32[i];
 		break;
 	case O_F64:
-		for (size_t i = 0; i < sizeof f64 / 8; i++)
-			out[n++] = f64[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special64); i++)
+			out[n++] = tu_special64[i];
 		break;
 	case O_BF16:
-		for (size_t i = 0; i < sizeof b16 / 2; i++)
-			out[n++] = b16[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special_bf16); i++)
+			out[n++] = tu_special_bf16[i];
 		break;
 	default:
-		for (size_t i = 0; i < sizeof h16 / 2; i++)
-			out[n++] = h16[i];
+		for (size_t i = 0; i < TU_COUNT(tu_special_f16); i++)
+			out[n++] = tu_special_f16[i];
 		break;
 	}
 	return n;
@@ -461,6 +438,17 @@ static void test_sizes(void)
 	free(xb), free(yb), free(exp);
 }
 
+/* Elements of got and want (n each) whose bits differ, where not both NaN. */
+static size_t count_diff(int d, const void *got, const void *want, size_t n)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		if (load(DTS[d], got, i) != load(DTS[d], want, i) &&
+		    !(o_isnan(DTS[d], load(DTS[d], got, i)) && o_isnan(DTS[d], load(DTS[d], want, i))))
+			bad++;
+	return bad;
+}
+
 /* ---- tensors: strides, transposes, negative strides, ranks 0..8, empty ------------- */
 
 /* Element i (row-major over shape) of a strided view. */
@@ -527,11 +515,7 @@ static void test_strided(void)
 					lrelu_tensor tx = lrelu_tensor_make(xb + views[v].xbase * (int64_t)es, LDT[d], nd, views[v].shape, views[v].xst);
 					lrelu_tensor ty = lrelu_tensor_make(yb + views[v].ybase * (int64_t)es, LDT[d], nd, views[v].shape, views[v].yst);
 					CHECK(lrelu_forward(fw, -0.25, &tx, &ty) == LRELU_OK, "view %zu: %s", v, lrelu_last_error());
-					size_t bad = 0;
-					for (size_t i = 0; i < BUF; i++)
-						if (load(DTS[d], yb, i) != load(DTS[d], ref, i) &&
-						    !(o_isnan(DTS[d], load(DTS[d], yb, i)) && o_isnan(DTS[d], load(DTS[d], ref, i))))
-							bad++;
+					size_t bad = count_diff(d, yb, ref, BUF);
 					CHECK(bad == 0, "%s view %zu %s isa %s: %zu elements differ (incl. untouched memory)",
 					      lrelu_dtype_name(LDT[d]), v, lrelu_framework_name(fw), lrelu_isa_name(isas[k]), bad);
 				}
@@ -552,11 +536,7 @@ static void test_strided(void)
 					store(DTS[d], ref, yo, e.any_nan ? o_default_nan(DTS[d]) : e.bits);
 				}
 				CHECK(lrelu_backward(LRELU_MINDSPORE, 0.2, &tg, &ta, false, &tg) == LRELU_OK, "bwd view %zu: %s", v, lrelu_last_error());
-				size_t bad = 0;
-				for (size_t i = 0; i < BUF; i++)
-					if (load(DTS[d], yb, i) != load(DTS[d], ref, i) &&
-					    !(o_isnan(DTS[d], load(DTS[d], yb, i)) && o_isnan(DTS[d], load(DTS[d], ref, i))))
-						bad++;
+				size_t bad = count_diff(d, yb, ref, BUF);
 				CHECK(bad == 0, "%s backward view %zu: %zu elements differ", lrelu_dtype_name(LDT[d]), v, bad);
 			}
 		}
@@ -664,6 +644,314 @@ static void test_errors(void)
 	CHECK(strcmp(lrelu_status_str(LRELU_ERR_OVERLAP), "memory overlap") == 0, "status str");
 	CHECK(strcmp(lrelu_status_str((lrelu_status)99), "unknown status") == 0, "status str");
 	expect_err(lrelu_set_isa((lrelu_isa)77), LRELU_ERR_UNSUPPORTED, "not available", "bad ISA");
+}
+
+/* ---- boundaries the refactoring must keep ------------------------------------------- */
+
+/* Every dtype, float and quantized: a qint8/quint8 tensor carries its scale and zero
+ * point, which the overlap checks ignore. */
+static const lrelu_dtype ALLDT[] = { LRELU_FLOAT32, LRELU_FLOAT64, LRELU_BFLOAT16,
+	                                 LRELU_FLOAT16, LRELU_QINT8, LRELU_QUINT8 };
+
+static lrelu_tensor pin_tensor(void *data, lrelu_dtype dt, int ndim, int64_t *shape,
+                               int64_t *strides)
+{
+	lrelu_tensor t = lrelu_tensor_make(data, dt, ndim, shape, strides);
+	t.scale = 0.5;
+	t.zero_point = dt == LRELU_QUINT8 ? 10 : 0;
+	return t;
+}
+
+static lrelu_status flat_fwd(lrelu_dtype dt, const void *x, void *y, size_t n)
+{
+	return tu_flat_fwd(dt, x, y, n, 0.25);
+}
+
+static lrelu_status flat_bwd(lrelu_dtype dt, const void *dy, const void *a, void *dx, size_t n)
+{
+	return tu_flat_bwd(dt, dy, a, dx, n, 0.25);
+}
+
+/* want: LRELU_OK or LRELU_ERR_OVERLAP. */
+static void expect_overlap(lrelu_status got, int overlap, const char *what, lrelu_dtype dt, size_t n)
+{
+	if (overlap)
+		CHECK(got == LRELU_ERR_OVERLAP && strstr(lrelu_last_error(), "some elements") != NULL,
+		      "%s %s n=%zu: status %d (%s), want the partial-overlap refusal", what,
+		      lrelu_dtype_name(dt), n, (int)got, lrelu_last_error());
+	else
+		CHECK(got == LRELU_OK, "%s %s n=%zu: status %d (%s), want success (adjacent)", what,
+		      lrelu_dtype_name(dt), n, (int)got, lrelu_last_error());
+}
+
+/*
+ * Two operands that share exactly one element are refused; two that touch without
+ * sharing are accepted.  Both sides of that boundary, on the flat entry points and on
+ * tensors (dense, and strided where the check takes each operand's byte range), for
+ * the forward and each input of the backward, with the written operand above and below.
+ */
+static void test_overlap_edges(void)
+{
+	enum { N = 4, SLOTS = 64 };
+	static const size_t sizes[] = { 1, 4, 64, 200 }; /* 64 and below: the small-call path */
+	_Alignas(64) unsigned char buf[1024 * 8];
+	for (size_t di = 0; di < sizeof ALLDT / sizeof ALLDT[0]; di++) {
+		lrelu_dtype dt = ALLDT[di];
+		size_t es = lrelu_dtype_size(dt);
+		int quant = dt == LRELU_QINT8 || dt == LRELU_QUINT8;
+		memset(buf, 0, sizeof buf);
+		for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+			size_t n = sizes[si];
+			unsigned char *lo = buf + 64 * es, *hi1 = lo + (n - 1) * es, *hi0 = lo + n * es;
+			int64_t shape[1] = { (int64_t)n };
+			for (int shared = 0; shared < 2; shared++) {
+				unsigned char *hi = shared ? hi1 : hi0;
+				lrelu_tensor tl = pin_tensor(lo, dt, 1, shape, NULL);
+				lrelu_tensor th = pin_tensor(hi, dt, 1, shape, NULL);
+				lrelu_tensor tf = pin_tensor(buf + 600 * es, dt, 1, shape, NULL);
+				if (n == 1 && shared)
+					continue; /* one element shared is the same element: in place */
+				/* forward, y above x and below it */
+				expect_overlap(lrelu_forward(LRELU_TORCH, 0.25, &tl, &th), shared, "tensor forward y above x", dt, n);
+				expect_overlap(lrelu_forward(LRELU_TORCH, 0.25, &th, &tl), shared, "tensor forward y below x", dt, n);
+				if (quant)
+					continue;
+				expect_overlap(flat_fwd(dt, lo, hi, n), shared, "flat forward y above x", dt, n);
+				expect_overlap(flat_fwd(dt, hi, lo, n), shared, "flat forward y below x", dt, n);
+				/* backward: dx against dy, then dx against the saved input */
+				expect_overlap(flat_bwd(dt, lo, buf + 600 * es, hi, n), shared, "flat backward dx above dy", dt, n);
+				expect_overlap(flat_bwd(dt, hi, buf + 600 * es, lo, n), shared, "flat backward dx below dy", dt, n);
+				expect_overlap(flat_bwd(dt, buf + 600 * es, lo, hi, n), shared, "flat backward dx above a", dt, n);
+				expect_overlap(flat_bwd(dt, buf + 600 * es, hi, lo, n), shared, "flat backward dx below a", dt, n);
+				expect_overlap(lrelu_backward(LRELU_TORCH, 0.25, &tl, &tf, false, &th), shared, "tensor backward dx above dy", dt, n);
+				expect_overlap(lrelu_backward(LRELU_TORCH, 0.25, &tf, &tl, false, &th), shared, "tensor backward dx above saved", dt, n);
+				expect_overlap(lrelu_backward(LRELU_TORCH, 0.25, &th, &tf, false, &tl), shared, "tensor backward dx below dy", dt, n);
+				expect_overlap(lrelu_backward(LRELU_TORCH, 0.25, &tf, &th, false, &tl), shared, "tensor backward dx below saved", dt, n);
+			}
+		}
+		/* Strided: a (3,2) view with strides (1,3) reaches elements 0..5 of its buffer
+		 * (the last one, 5, at index [2][1]); with strides (-1,-3) from element 5 the same
+		 * six, 0 last.  A dense (3,2) tensor sharing that one element is refused, one
+		 * beside it accepted, whichever operand is strided and which is written. */
+		{
+			int64_t shape[2] = { 3, 2 }, st[2] = { 1, 3 }, nst[2] = { -1, -3 };
+			unsigned char *base = buf + 64 * es;
+			for (int neg = 0; neg < 2; neg++)
+			for (int shared = 0; shared < 2; shared++) {
+				/* the dense neighbour: above element 5, or (negative strides) below 0 */
+				unsigned char *d = neg ? base - (shared ? 5 : 6) * es : base + (shared ? 5 : 6) * es;
+				lrelu_tensor ts = pin_tensor(neg ? base + 5 * es : base, dt, 2, shape, neg ? nst : st);
+				lrelu_tensor td = pin_tensor(d, dt, 2, shape, NULL);
+				lrelu_tensor tf = pin_tensor(buf + 600 * es, dt, 2, shape, NULL);
+				const char *w = neg ? "strides (-1,-3)" : "strides (1,3)";
+				char what[96];
+				snprintf(what, sizeof what, "forward x %s, dense y", w);
+				expect_overlap(lrelu_forward(LRELU_TORCH, 0.25, &ts, &td), shared, what, dt, 6);
+				snprintf(what, sizeof what, "forward dense x, y %s", w);
+				expect_overlap(lrelu_forward(LRELU_TORCH, 0.25, &td, &ts), shared, what, dt, 6);
+				if (quant)
+					continue;
+				snprintf(what, sizeof what, "backward saved %s, dense dx", w);
+				expect_overlap(lrelu_backward(LRELU_TORCH, 0.25, &tf, &ts, false, &td), shared, what, dt, 6);
+				snprintf(what, sizeof what, "backward dy %s, dense dx", w);
+				expect_overlap(lrelu_backward(LRELU_TORCH, 0.25, &ts, &tf, false, &td), shared, what, dt, 6);
+				snprintf(what, sizeof what, "backward dense dy, dx %s", w);
+				expect_overlap(lrelu_backward(LRELU_TORCH, 0.25, &td, &tf, false, &ts), shared, what, dt, 6);
+			}
+		}
+	}
+}
+
+/*
+ * Broadcast (zero-stride) inputs: the inner dimension repeated (each row one value)
+ * or the outer one (every row the same), with the other stride positive or negative,
+ * forward and backward, on every ISA, against the oracle element by element.  A zero
+ * stride must never be merged with its neighbour as if the two were one run.
+ */
+static void test_broadcast_views(void)
+{
+	static const struct {
+		int64_t shape[2], xst[2];
+		int64_t xbase;
+	} views[] = {
+		{ { 2, 3 }, { 1, 0 }, 0 },   /* x[i][j] = b[i]: each row broadcast */
+		{ { 2, 3 }, { -1, 0 }, 1 },  /* the same, rows flipped */
+		{ { 2, 3 }, { 0, 1 }, 0 },   /* x[i][j] = b[j]: every row the same */
+		{ { 2, 3 }, { 0, -1 }, 2 },  /* the same, columns flipped */
+		{ { 5, 70 }, { 1, 0 }, 0 },  /* long runs (past a SIMD block) */
+		{ { 70, 5 }, { 0, -1 }, 4 },
+		{ { 3, 1 }, { 0, 7 }, 0 },   /* a size-1 dimension with a stride: mergeable */
+	};
+	enum { CAP = 512 };
+	for (int d = 0; d < 4; d++) {
+		size_t es = ESZ[d];
+		unsigned char xb[CAP * 8], yb[CAP * 8], gb[CAP * 8], ref[CAP * 8];
+		for (size_t i = 0; i < CAP; i++) {
+			store(DTS[d], xb, i, rng());
+			store(DTS[d], gb, i, rng());
+		}
+		for (size_t v = 0; v < sizeof views / sizeof views[0]; v++) {
+			int64_t shape[2] = { views[v].shape[0], views[v].shape[1] };
+			int64_t xst[2] = { views[v].xst[0], views[v].xst[1] };
+			int64_t yst[2] = { shape[1], 1 };
+			size_t n = (size_t)(shape[0] * shape[1]);
+			lrelu_tensor tx = lrelu_tensor_make(xb + views[v].xbase * (int64_t)es, LDT[d], 2, shape, xst);
+			lrelu_tensor ty = lrelu_tensor_make(yb, LDT[d], 2, shape, yst);
+			lrelu_tensor tg = lrelu_tensor_make(gb, LDT[d], 2, shape, NULL);
+			for (int k = 0; k < nisas; k++) {
+				lrelu_set_isa(isas[k]);
+				for (int fi = 0; fi < NFW; fi++) {
+					lrelu_framework fw = FWS[fi];
+					for (size_t i = 0; i < n; i++) {
+						size_t xo = view_offset(2, shape, xst, views[v].xbase, i);
+						struct o_exp e = o_fwd(DTS[d], fw, -0.25, load(DTS[d], xb, xo));
+						store(DTS[d], ref, i, e.any_nan ? o_default_nan(DTS[d]) : e.bits);
+					}
+					memset(yb, 0x5A, sizeof yb);
+					CHECK(lrelu_forward(fw, -0.25, &tx, &ty) == LRELU_OK, "broadcast view %zu: %s", v, lrelu_last_error());
+					size_t bad = count_diff(d, yb, ref, n);
+					CHECK(bad == 0, "%s broadcast view %zu (strides %lld,%lld) %s isa %s: %zu of %zu wrong",
+					      lrelu_dtype_name(LDT[d]), v, (long long)xst[0], (long long)xst[1],
+					      lrelu_framework_name(fw), lrelu_isa_name(isas[k]), bad, n);
+					if (fw == LRELU_ONNX)
+						continue;
+					/* backward: the broadcast tensor as the saved input, then as dy */
+					for (int as_g = 0; as_g < 2; as_g++) {
+						const lrelu_tensor *dy = as_g ? &tx : &tg, *sv = as_g ? &tg : &tx;
+						for (size_t i = 0; i < n; i++) {
+							size_t xo = view_offset(2, shape, xst, views[v].xbase, i);
+							uint64_t xv = load(DTS[d], xb, xo), gv = load(DTS[d], gb, i);
+							struct o_exp e = as_g ? o_bwd(DTS[d], fw, 0.2, gv, xv)
+							                      : o_bwd(DTS[d], fw, 0.2, xv, gv);
+							store(DTS[d], ref, i, e.any_nan ? o_default_nan(DTS[d]) : e.bits);
+						}
+						memset(yb, 0x5A, sizeof yb);
+						CHECK(lrelu_backward(fw, 0.2, dy, sv, false, &ty) == LRELU_OK, "broadcast bwd view %zu: %s", v, lrelu_last_error());
+						bad = count_diff(d, yb, ref, n);
+						CHECK(bad == 0, "%s broadcast view %zu as %s %s backward isa %s: %zu of %zu wrong",
+						      lrelu_dtype_name(LDT[d]), v, as_g ? "dy" : "saved", lrelu_framework_name(fw),
+						      lrelu_isa_name(isas[k]), bad, n);
+					}
+				}
+			}
+		}
+	}
+	lrelu_set_isa(LRELU_ISA_AUTO);
+	/* quantized: the same views of codes; each output is the code of its own input */
+	for (int q = 0; q < 2; q++) {
+		lrelu_dtype dt = q ? LRELU_QUINT8 : LRELU_QINT8;
+		uint8_t xb[CAP], yb[CAP], one[CAP];
+		for (size_t i = 0; i < CAP; i++)
+			xb[i] = (uint8_t)rng();
+		for (size_t v = 0; v < sizeof views / sizeof views[0]; v++) {
+			int64_t shape[2] = { views[v].shape[0], views[v].shape[1] };
+			int64_t xst[2] = { views[v].xst[0], views[v].xst[1] };
+			size_t n = (size_t)(shape[0] * shape[1]), bad = 0;
+			lrelu_tensor tx = pin_tensor(xb + views[v].xbase, dt, 2, shape, xst);
+			lrelu_tensor ty = pin_tensor(yb, dt, 2, shape, NULL);
+			for (int k = 0; k < nisas; k++) {
+				lrelu_set_isa(isas[k]);
+				memset(yb, 0x5A, sizeof yb);
+				CHECK(lrelu_forward(LRELU_TORCH, 0.25, &tx, &ty) == LRELU_OK, "%s broadcast view %zu: %s",
+				      lrelu_dtype_name(dt), v, lrelu_last_error());
+				for (size_t i = 0; i < n; i++) {
+					/* the element on its own (a 1-element call takes the scalar path,
+					 * as every strided element does) */
+					int64_t s1[1] = { 1 };
+					size_t xo = view_offset(2, shape, xst, views[v].xbase, i);
+					lrelu_tensor e = pin_tensor(xb + xo, dt, 1, s1, NULL);
+					lrelu_tensor o = pin_tensor(one + i, dt, 1, s1, NULL);
+					lrelu_forward(LRELU_TORCH, 0.25, &e, &o);
+					bad += yb[i] != one[i];
+				}
+				CHECK(bad == 0, "%s broadcast view %zu isa %s: %zu of %zu codes differ from the element's own",
+				      lrelu_dtype_name(dt), v, lrelu_isa_name(isas[k]), bad, n);
+			}
+		}
+	}
+	lrelu_set_isa(LRELU_ISA_AUTO);
+}
+
+/* MindSpore's backward at a tie: x = -0.0 and +0.0 compare equal to s * x whatever
+ * the signs, so each side gets g / 2: dx = g/2 + (g/2) * s.  Values worked by hand
+ * (g = 4: dx = 2 + 2s), not by the oracle, on every ISA, at sizes that reach the
+ * SIMD body and the tail. */
+static void test_mindspore_zero_tie(void)
+{
+	static const double alphas[] = { 0.2, -0.5, 1.5, 0.0, -2.0 };
+	enum { N = 67 };
+	for (int k = 0; k < nisas; k++) {
+		lrelu_set_isa(isas[k]);
+		for (size_t ai = 0; ai < sizeof alphas / sizeof alphas[0]; ai++) {
+			double s = alphas[ai];
+			float a32[N], g32[N], d32[N];
+			double a64[N], g64[N], d64[N];
+			int64_t shape[1] = { N };
+			size_t bad32 = 0, bad64 = 0;
+			for (int i = 0; i < N; i++) {
+				a32[i] = i % 2 ? -0.0f : 0.0f, g32[i] = 4.0f;
+				a64[i] = i % 2 ? -0.0 : 0.0, g64[i] = 4.0;
+			}
+			lrelu_tensor ta = lrelu_tensor_make(a32, LRELU_FLOAT32, 1, shape, NULL);
+			lrelu_tensor tg = lrelu_tensor_make(g32, LRELU_FLOAT32, 1, shape, NULL);
+			lrelu_tensor td = lrelu_tensor_make(d32, LRELU_FLOAT32, 1, shape, NULL);
+			CHECK(lrelu_backward(LRELU_MINDSPORE, s, &tg, &ta, false, &td) == LRELU_OK, "tie f32");
+			ta = lrelu_tensor_make(a64, LRELU_FLOAT64, 1, shape, NULL);
+			tg = lrelu_tensor_make(g64, LRELU_FLOAT64, 1, shape, NULL);
+			td = lrelu_tensor_make(d64, LRELU_FLOAT64, 1, shape, NULL);
+			CHECK(lrelu_backward(LRELU_MINDSPORE, s, &tg, &ta, false, &td) == LRELU_OK, "tie f64");
+			for (int i = 0; i < N; i++) {
+				bad32 += d32[i] != 2.0f + 2.0f * (float)s;
+				/* MindSpore casts alpha to float32 first, then to the tensor's type */
+				bad64 += d64[i] != 2.0 + 2.0 * (double)(float)s;
+			}
+			CHECK(bad32 == 0 && bad64 == 0,
+			      "mindspore backward at x = +-0, alpha %g, isa %s: %zu float32 and %zu float64 "
+			      "of %d not g/2 + g/2*alpha (first %g, %g)", s, lrelu_isa_name(isas[k]), bad32,
+			      bad64, N, d32[0], d64[1]);
+		}
+	}
+	lrelu_set_isa(LRELU_ISA_AUTO);
+}
+
+/* ---- names ------------------------------------------------------------------------ */
+
+static void test_names(void)
+{
+	static const struct {
+		const char *name;
+		int fw; /* -1: refused */
+	} cases[] = {
+		{ "torch", LRELU_TORCH },   { "mindspore", LRELU_MINDSPORE }, { "onnx", LRELU_ONNX },
+		{ "tensorflow", LRELU_TENSORFLOW }, { "pytorch", LRELU_TORCH }, { "tf", LRELU_TENSORFLOW },
+		{ "Torch", -1 }, { "TF", -1 }, { "torch ", -1 }, { "", -1 }, { "tfx", -1 },
+		{ "to", -1 }, { "ms", -1 }, { "mindspore\n", -1 }, { "jax", -1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		lrelu_framework fw = (lrelu_framework)77;
+		lrelu_status st = lrelu_framework_from_name(cases[i].name, &fw);
+		if (cases[i].fw >= 0)
+			CHECK(st == LRELU_OK && (int)fw == cases[i].fw, "framework name \"%s\": status %d, %d",
+			      cases[i].name, (int)st, (int)fw);
+		else
+			CHECK(st == LRELU_ERR_ARG && (int)fw == 77 &&
+			      strstr(lrelu_last_error(), "torch, mindspore, onnx, tensorflow") != NULL &&
+			      strstr(lrelu_last_error(), "pytorch") != NULL && strstr(lrelu_last_error(), "tf") != NULL,
+			      "framework name \"%s\" refused: status %d, out %d, message \"%s\"", cases[i].name,
+			      (int)st, (int)fw, lrelu_last_error());
+	}
+	/* every canonical name reads back to its framework */
+	for (int f = LRELU_TORCH; f <= LRELU_TENSORFLOW; f++) {
+		lrelu_framework fw;
+		CHECK(lrelu_framework_from_name(lrelu_framework_name((lrelu_framework)f), &fw) == LRELU_OK &&
+		      (int)fw == f, "round trip of %s", lrelu_framework_name((lrelu_framework)f));
+	}
+	lrelu_framework fw;
+	CHECK(lrelu_framework_from_name(NULL, &fw) == LRELU_ERR_ARG, "NULL name");
+	CHECK(lrelu_framework_from_name("torch", NULL) == LRELU_ERR_ARG, "NULL out");
+	CHECK(strcmp(lrelu_framework_name((lrelu_framework)9), "?") == 0, "unknown framework name");
+	CHECK(strcmp(lrelu_dtype_name(LRELU_QUINT8), "quint8") == 0 &&
+	      strcmp(lrelu_dtype_name((lrelu_dtype)9), "?") == 0, "dtype names");
 }
 
 /* ---- the module layer and its repr -------------------------------------------------- */
@@ -862,6 +1150,64 @@ static void test_fpenv(void)
 	}
 }
 
+#ifdef HAVE_FTZ
+/*
+ * The small flat calls run without the floating-point environment guard where the ISA
+ * has an unguarded kernel, and go on under the guard from the first element that
+ * kernel cannot vouch for.  Under a hostile environment (FTZ, DAZ, round to zero) every
+ * size up to the cut-off and past it, with one subnormal input (or a subnormal product)
+ * at the start, in the middle, at the end or nowhere, must give the default
+ * environment's bits, and leave the caller's environment as it was.
+ */
+static void test_unguarded_flat(void)
+{
+	enum { NMAX = 160 };
+	float x32[NMAX], y32[NMAX];
+	double x64[NMAX], y64[NMAX];
+	for (int k = 0; k < nisas; k++) {
+		lrelu_set_isa(isas[k]);
+		size_t bad = 0, calls = 0, env_bad = 0;
+		for (size_t n = 1; n <= NMAX; n++)
+		for (int where = 0; where < 4; where++)
+		for (int kind = 0; kind < 2; kind++) {
+			size_t at = where == 0 ? 0 : where == 1 ? n / 2 : where == 2 ? n - 1 : NMAX;
+			for (size_t i = 0; i < n; i++) {
+				uint64_t r = rng();
+				/* inexact products, so that round-to-zero would show */
+				x32[i] = (float)((int)(r % 2001) - 1000) * 0.0123f;
+				x64[i] = (double)((int)(r % 2001) - 1000) * 0.0123;
+			}
+			if (at < n) {
+				/* kind 0: a subnormal input of either sign; 1: a normal input whose
+				 * product is subnormal */
+				x32[at] = kind ? -1.5e-38f : (at % 2 ? -1e-40f : 1e-40f);
+				x64[at] = kind ? -3e-308 : (at % 2 ? -1e-310 : 1e-310);
+			}
+			__typeof__(env_get()) before = env_get();
+			env_hostile();
+			__typeof__(env_get()) hostile = env_get();
+			lrelu_status s1 = lrelu_f32(x32, y32, n, 0.3f);
+			lrelu_status s2 = lrelu_f64(x64, y64, n, 0.3);
+			__typeof__(env_get()) after = env_get();
+			env_set(before);
+			env_bad += s1 != LRELU_OK || s2 != LRELU_OK || after != hostile;
+			for (size_t i = 0; i < n; i++) {
+				struct o_exp e32 = o_fwd(O_F32, LRELU_TORCH, 0.3f, o_bits32(x32[i]));
+				struct o_exp e64 = o_fwd(O_F64, LRELU_TORCH, 0.3, o_bits64(x64[i]));
+				bad += !o_match(O_F32, e32, o_bits32(y32[i]));
+				bad += !o_match(O_F64, e64, o_bits64(y64[i]));
+			}
+			calls++;
+		}
+		CHECK(bad == 0 && env_bad == 0,
+		      "flat small calls under FTZ/DAZ/round-to-zero, isa %s: %zu elements wrong, %zu "
+		      "calls failed or changed the environment (of %zu)", lrelu_isa_name(isas[k]), bad,
+		      env_bad, calls);
+	}
+	lrelu_set_isa(LRELU_ISA_AUTO);
+}
+#endif
+
 int main(void)
 {
 	char names[128] = "";
@@ -876,10 +1222,17 @@ int main(void)
 	test_conversions();
 	test_hand();
 	test_errors();
+	test_names();
 	test_modules();
 	test_sizes();
 	test_strided();
+	test_overlap_edges();
+	test_broadcast_views();
+	test_mindspore_zero_tie();
 	test_fpenv();
+#ifdef HAVE_FTZ
+	test_unguarded_flat();
+#endif
 	test_wide();
 	test_exhaustive16();
 	return tu_finish("core");

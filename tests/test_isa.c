@@ -80,25 +80,9 @@ static uint64_t next64(void)
 	return rng;
 }
 
-static const uint32_t special32[] = {
-	0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000, 0x7FC12345,
-	0xFFD00001, 0x7F800001, 0xFFA5A5A5, /* signalling */
-	0x00000001, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x00800000, 0x80800000, 0x7F7FFFFF,
-	0xFF7FFFFF, 0x3F800000, 0xBF800000, 0x3F000000, 0xBF000000, 0x3C23D70A, 0xBC23D70A,
-	0x477FF000, 0xC77FF000, 0x477FEFFF, 0x38800000, 0xB87FFFFF, 0x33000000, 0xB3000001,
-	0x3F808000, 0xBF818000, 0x3F807FFF, 0x3F80C000, 0x0040A000, 0x80408000,
-};
-static const uint64_t special64[] = {
-	0x0000000000000000ull, 0x8000000000000000ull, 0x7FF0000000000000ull,
-	0xFFF0000000000000ull, 0x7FF8000000000000ull, 0xFFF8000000000000ull,
-	0x7FF8123456789ABCull, 0x7FF0000000000001ull, 0xFFF4000000000000ull,
-	0x0000000000000001ull, 0x8000000000000001ull, 0x000FFFFFFFFFFFFFull,
-	0x0010000000000000ull, 0x7FEFFFFFFFFFFFFFull, 0xFFEFFFFFFFFFFFFFull,
-	0x3FF0000000000000ull, 0xBFF0000000000000ull, 0x3F847AE147AE147Bull,
-	0xBFE0000000000000ull, 0x4000000000000000ull, 0xC010000000000000ull,
-};
-#define NSPEC32 (sizeof special32 / sizeof special32[0])
-#define NSPEC64 (sizeof special64 / sizeof special64[0])
+/* special values: tu_special32 / tu_special64 (testutil.h) */
+#define NSPEC32 TU_COUNT(tu_special32)
+#define NSPEC64 TU_COUNT(tu_special64)
 
 /* Mostly ordinary values of both signs, some specials, some raw bit patterns. */
 static void fill(int kt, void *buf, size_t n)
@@ -108,7 +92,7 @@ static void fill(int kt, void *buf, size_t n)
 		int kind = (int)(r & 7);
 		switch (kt) {
 		case KT_F32: {
-			float v = kind == 0   ? lrelu_bits_f32(special32[(r >> 8) % NSPEC32])
+			float v = kind == 0   ? lrelu_bits_f32(tu_special32[(r >> 8) % NSPEC32])
 			          : kind == 1 ? lrelu_bits_f32((uint32_t)(r >> 16))
 			                      : (float)((double)(int32_t)(r >> 32) / 65536.0);
 			memcpy((float *)buf + i, &v, 4);
@@ -119,7 +103,7 @@ static void fill(int kt, void *buf, size_t n)
 			double v = kind == 0 ? 0 : (double)(int32_t)(r >> 32) / 65536.0;
 			memcpy(&u, &v, 8);
 			if (kind == 0)
-				u = special64[(r >> 8) % NSPEC64];
+				u = tu_special64[(r >> 8) % NSPEC64];
 			else if (kind == 1)
 				u = next64();
 			memcpy((double *)buf + i, &u, 8);
@@ -290,12 +274,12 @@ static void pairs_float(void)
 	fill(KT_F64, a64, N);
 	fill(KT_F64, g64, N);
 	for (size_t i = 0; i < NSPEC32 * NSPEC32; i++) {
-		a32[i] = lrelu_bits_f32(special32[i % NSPEC32]);
-		g32[i] = lrelu_bits_f32(special32[i / NSPEC32]);
+		a32[i] = lrelu_bits_f32(tu_special32[i % NSPEC32]);
+		g32[i] = lrelu_bits_f32(tu_special32[i / NSPEC32]);
 	}
 	for (size_t i = 0; i < NSPEC64 * NSPEC64; i++) {
-		memcpy(&a64[i], &special64[i % NSPEC64], 8);
-		memcpy(&g64[i], &special64[i / NSPEC64], 8);
+		memcpy(&a64[i], &tu_special64[i % NSPEC64], 8);
+		memcpy(&g64[i], &tu_special64[i / NSPEC64], 8);
 	}
 	for (size_t si = 0; si < NSLOPES + 3; si++) {
 		/* and slopes that make subnormal or overflowing products */
@@ -364,7 +348,6 @@ static unsigned char *place(const struct guarded *g, size_t bytes, int where, si
 
 static void sizes_and_places(void)
 {
-	const size_t nt_default = lrelu_nt_bytes;
 	struct lrelu_kparams p;
 	params(&p, 0.2);
 	p.s32 = -0.3f;
@@ -402,14 +385,11 @@ static void sizes_and_places(void)
 								k->bwd[kt][op - RULE_COUNT](n, x, g, y, &p);
 							} else {
 								lrelu_kernels_scalar.fwd[kt][op](n, src_x, want, &p);
-								/* NT forced on: by the threshold on even
-								 * sizes, by kparams.nt (a chunk of a large
-								 * call) on odd ones */
-								lrelu_nt_bytes = mode == 2 && n % 2 == 0 ? 0 : SIZE_MAX;
-								p.nt = mode == 2 && n % 2 == 1;
+								/* NT forced on for every n: kparams.nt is
+								 * what the runner sets for a large call */
+								p.nt = mode == 2;
 								k->fwd[kt][op](n, x, y, &p);
 								p.nt = 0;
-								lrelu_nt_bytes = nt_default;
 							}
 							compare(isas[ii].name, kt,
 							        bwd ? bname[op - RULE_COUNT] : rname[op], n, y, want, how);
@@ -490,7 +470,7 @@ static void narrowing(void)
 					bad += got[h] != (which ? lrelu_f2h(in[h]) : lrelu_f2bf(in[h]));
 			}
 			/* ... and every third subnormal float of both signs, where vcvtneps2bf16
-			 * needs its fix-up (the full 2^32 sweep is scripts/narrow_exhaustive.c) */
+			 * needs its fix-up (the full 2^32 sweep is tools/narrow_exhaustive.c) */
 			for (uint32_t base = 0; base < (1u << 24); base += 3 * CH) {
 				for (uint32_t h = 0; h < CH; h++) {
 					uint32_t m = base + 3 * h;
@@ -727,7 +707,7 @@ static unsigned fp_worst(void)
 static unsigned fp_worst(void) { return fp_hostile(); }
 #endif
 
-static void envfree(void)
+static void fwdx(void)
 {
 	enum { N = 300, SENT = 0xA5 };
 	static const double sl[] = { 0.01, -0.5, 3.0, 0.0, -0.0, 1e-30, 7e30 };
@@ -858,7 +838,7 @@ int main(void)
 	hostile_env(64, 0); /* small calls: the fwdx path, where an ISA has one */
 	hostile_env(64, 1);
 	hostile_env(37, 0);
-	envfree();
+	fwdx();
 	subnormal_slope();
 	conversions64();
 	return tu_finish("test_isa");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "kernels/q8lut.h"
 #include "lrelu.h"
 #include "testutil.h"
@@ -273,7 +274,80 @@ static void check_kernels(void)
 	free(e);
 }
 
-/* ---- the table builders against the scalar one (quant.c, the specification) -------- */
+/* ---- the dispatch: each ISA's table names its lookup and builder ------------------- */
+
+/* The lookup each ISA must choose on this CPU: SSE2 keeps the scalar one (faster there
+ * than 16 pshufb per 16 bytes), AVX-512 takes VBMI where the CPU has it. */
+static const char *expected_q8(lrelu_isa isa)
+{
+	int vbmi = 0;
+	for (size_t v = 0; v < nvariants; v++)
+		if (strcmp(variants[v].name, "avx512vbmi") == 0)
+			vbmi = variants[v].available;
+	switch (isa) {
+	case LRELU_ISA_AVX2:
+		return "avx2";
+	case LRELU_ISA_AVX512:
+		return vbmi ? "avx512vbmi" : "avx512bw";
+	case LRELU_ISA_NEON:
+		return "neon";
+	default:
+		return "scalar";
+	}
+}
+
+static void check_dispatch(void)
+{
+	struct lrelu_q8tab body, tail;
+	uint8_t x[300], y[300];
+	for (int b = 0; b < 256; b++) {
+		body.plain[b] = (uint8_t)(b * 7 + 3);
+		tail.plain[b] = (uint8_t)(255 - b);
+	}
+	lrelu_q8tab_finish(&body);
+	lrelu_q8tab_finish(&tail);
+	for (int i = 0; i < 300; i++)
+		x[i] = (uint8_t)rng();
+	for (int k = 0; k < nisas; k++) {
+		const struct lrelu_kernels *t = lrelu_kernels_for(isas[k]);
+		lrelu_q8build_fn build;
+		const struct lrelu_q8kernel *q8 = lrelu_q8_choose(t, &build);
+		struct lrelu_kparams prm = { 0 };
+		CHECK(strcmp(q8->name, expected_q8(isas[k])) == 0, "isa %s chose lookup %s, want %s",
+		      lrelu_isa_name(isas[k]), q8->name, expected_q8(isas[k]));
+		/* the builder: AVX2+FMA's where the table and CPU have it (checked against the
+		 * scalar one by check_builders) */
+		int have = 0;
+		for (size_t b = 0; b < nbuilders; b++)
+			have |= builders[b] == build;
+		if (!have && build != lrelu_q8build__scalar)
+			builders[nbuilders++] = build;
+		/* lrelu_set_isa runs this table */
+		CHECK(lrelu_set_isa(isas[k]) == LRELU_OK && lrelu_kernels_for(lrelu_get_isa()) == t,
+		      "isa %s: set_isa runs another table", lrelu_isa_name(isas[k]));
+		/* every lookup the table lists that the CPU runs: body on the body table, tail
+		 * on the tail table */
+		prm.qtab_body = body.plain;
+		prm.qtab_tail = tail.plain;
+		for (int e = 0; e < 2 && t->q8[e].body != NULL; e++) {
+			size_t bad = 0;
+			if (t->q8[e].needs & ~lrelu_cpu_features())
+				continue;
+			for (int which = 0; which < 2; which++) {
+				const uint8_t *tab = which ? tail.plain : body.plain;
+				memset(y, 0, sizeof y);
+				(which ? t->q8[e].tail : t->q8[e].body)(300, x, y, &prm);
+				for (int i = 0; i < 300; i++)
+					bad += y[i] != tab[x[i]];
+			}
+			CHECK(bad == 0, "isa %s lookup %s: %zu of 600 codes differ from the tables",
+			      lrelu_isa_name(isas[k]), t->q8[e].name, bad);
+		}
+	}
+	lrelu_set_isa(LRELU_ISA_AUTO);
+}
+
+/* ---- the table builders against the scalar one (ref.c, the specification) -------- */
 
 static double wide(void)
 {
@@ -505,11 +579,7 @@ int main(int argc, char **argv)
 	for (size_t v = 0; v < nvariants; v++)
 		printf(" %s%s", variants[v].name, variants[v].available ? "" : "(absent)");
 	printf("\n");
-#ifdef LRELU_Q8LUT_X86
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-		builders[nbuilders++] = lrelu_q8build__avx2;
-#endif
+	check_dispatch();
 	check_kernels();
 	check_builders();
 	check_errors();

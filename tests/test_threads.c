@@ -1,4 +1,10 @@
 /* test_threads.c - the thread pool: same bits for every thread count, many callers, FP environment */
+
+/* The test knobs (lrelu_par_min_bytes, lrelu_par_adapt, lrelu_nt_bytes): the library
+ * this links must be built with -DLRELU_TEST_SUPPORT too (internal.h). */
+#ifndef LRELU_TEST_SUPPORT
+#define LRELU_TEST_SUPPORT 1
+#endif
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -10,7 +16,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "kernels/kernels.h" /* lrelu_nt_bytes */
 #include "lrelu.h"
 #include "testutil.h"
 
@@ -109,30 +114,12 @@ static const lrelu_dtype dtypes[] = { LRELU_FLOAT32, LRELU_FLOAT64, LRELU_BFLOAT
 
 static lrelu_status flat_fwd(lrelu_dtype dt, const void *x, void *y, size_t n)
 {
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return lrelu_f32(x, y, n, 0.01f);
-	case LRELU_FLOAT64:
-		return lrelu_f64(x, y, n, 0.01);
-	case LRELU_BFLOAT16:
-		return lrelu_bf16(x, y, n, 0.01f);
-	default:
-		return lrelu_f16(x, y, n, 0.01f);
-	}
+	return tu_flat_fwd(dt, x, y, n, 0.01);
 }
 
-static lrelu_status flat_bwd(lrelu_dtype dt, const void *g, const void *a, void *dx, size_t n)
+static lrelu_status flat_bwd(lrelu_dtype dt, const void *dy, const void *a, void *dx, size_t n)
 {
-	switch (dt) {
-	case LRELU_FLOAT32:
-		return lrelu_f32_backward(g, a, dx, n, 0.01f);
-	case LRELU_FLOAT64:
-		return lrelu_f64_backward(g, a, dx, n, 0.01);
-	case LRELU_BFLOAT16:
-		return lrelu_bf16_backward(g, a, dx, n, 0.01f);
-	default:
-		return lrelu_f16_backward(g, a, dx, n, 0.01f);
-	}
+	return tu_flat_bwd(dt, dy, a, dx, n, 0.01);
 }
 
 /* ---- the chunking, seen through lrelu_parallel_for ----------------------------------- */
@@ -452,6 +439,48 @@ static void test_tune(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
+/* The buffers of one case: x (xbytes), g, ref, bref and y (bytes each), x and g
+ * filled.  Returns 0 (after a failed CHECK) if memory ran out. */
+struct bufs {
+	unsigned char *x, *g, *ref, *bref, *y;
+};
+static int bufs_alloc(struct bufs *b, size_t xbytes, size_t bytes)
+{
+	b->x = malloc(xbytes);
+	b->g = malloc(bytes);
+	b->ref = malloc(bytes);
+	b->bref = malloc(bytes);
+	b->y = malloc(bytes);
+	CHECK(b->x && b->g && b->ref && b->bref && b->y, "allocation");
+	if (!(b->x && b->g && b->ref && b->bref && b->y))
+		return 0;
+	fill(b->x, xbytes);
+	fill(b->g, bytes);
+	return 1;
+}
+static void bufs_free(struct bufs *b)
+{
+	free(b->x);
+	free(b->g);
+	free(b->ref);
+	free(b->bref);
+	free(b->y);
+}
+
+/* bufs_alloc for BIG elements of dt, with the one-thread results of the flat forward
+ * (ref) and backward (bref) that every thread count must reproduce. */
+static int bufs_flat(struct bufs *b, lrelu_dtype dt)
+{
+	size_t bytes = BIG * lrelu_dtype_size(dt);
+	if (!bufs_alloc(b, bytes, bytes))
+		return 0;
+	lrelu_set_num_threads(1);
+	CHECK(flat_fwd(dt, b->x, b->ref, BIG) == LRELU_OK, "%s forward", lrelu_dtype_name(dt));
+	CHECK(flat_bwd(dt, b->g, b->x, b->bref, BIG) == LRELU_OK, "%s backward",
+	      lrelu_dtype_name(dt));
+	return 1;
+}
+
 /* ---- bit identity for thread counts 1..8 ------------------------------------------- */
 
 static void test_identity_flat(void)
@@ -459,16 +488,10 @@ static void test_identity_flat(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
-		unsigned char *x = malloc(bytes), *g = malloc(bytes), *ref = malloc(bytes),
-		              *bref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && g && ref && bref && y, "allocation");
-		if (!(x && g && ref && bref && y))
+		struct bufs b;
+		if (!bufs_flat(&b, dt))
 			return;
-		fill(x, bytes);
-		fill(g, bytes);
-		lrelu_set_num_threads(1);
-		CHECK(flat_fwd(dt, x, ref, n) == LRELU_OK, "%s forward", lrelu_dtype_name(dt));
-		CHECK(flat_bwd(dt, g, x, bref, n) == LRELU_OK, "%s backward", lrelu_dtype_name(dt));
+		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *bref = b.bref, *y = b.y;
 		for (int t = 2; t <= MAXT; t++) {
 			lrelu_set_num_threads(t);
 			memset(y, 0xA5, bytes);
@@ -487,11 +510,7 @@ static void test_identity_flat(void)
 			CHECK(memcmp(y, bref, bytes) == 0, "flat %s backward dx = dy, %d threads",
 			      lrelu_dtype_name(dt), t);
 		}
-		free(x);
-		free(g);
-		free(ref);
-		free(bref);
-		free(y);
+		bufs_free(&b);
 	}
 }
 
@@ -509,13 +528,10 @@ static void test_identity_tensor(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), bytes = n * es;
-		unsigned char *x = malloc(2 * bytes), *g = malloc(bytes), *ref = malloc(bytes),
-		              *iref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && g && ref && iref && y, "allocation");
-		if (!(x && g && ref && iref && y))
+		struct bufs b;
+		if (!bufs_alloc(&b, 2 * bytes, bytes))
 			return;
-		fill(x, 2 * bytes);
-		fill(g, bytes);
+		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *iref = b.bref, *y = b.y;
 		for (size_t f = 0; f < 2; f++) {
 			double slope = f == 0 ? 0.01 : 0.2;
 			lrelu_tensor tx = lrelu_tensor_make(x, dt, 2, shape, xs);
@@ -555,11 +571,7 @@ static void test_identity_tensor(void)
 					      lrelu_framework_name(fws[f]), lrelu_dtype_name(dt), t);
 			}
 		}
-		free(x);
-		free(g);
-		free(ref);
-		free(iref);
-		free(y);
+		bufs_free(&b);
 	}
 }
 
@@ -571,13 +583,10 @@ static void test_ftz_caller(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
-		unsigned char *x = malloc(bytes), *ref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && ref && y, "allocation");
-		if (!(x && ref && y))
+		struct bufs b;
+		if (!bufs_flat(&b, dt))
 			return;
-		fill(x, bytes);
-		lrelu_set_num_threads(1);
-		flat_fwd(dt, x, ref, n);
+		unsigned char *x = b.x, *ref = b.ref, *y = b.y;
 		unsigned long saved = fp_get();
 		for (int t = 1; t <= 4; t++) {
 			lrelu_set_num_threads(t);
@@ -589,9 +598,7 @@ static void test_ftz_caller(void)
 			CHECK(memcmp(y, ref, bytes) == 0, "%s with FTZ/DAZ in the caller, %d threads",
 			      lrelu_dtype_name(dt), t);
 		}
-		free(x);
-		free(ref);
-		free(y);
+		bufs_free(&b);
 	}
 }
 
@@ -717,16 +724,10 @@ static void test_user_parallel_for(void)
 	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
 		lrelu_dtype dt = dtypes[k];
 		size_t es = lrelu_dtype_size(dt), n = BIG, bytes = n * es;
-		unsigned char *x = malloc(bytes), *g = malloc(bytes), *ref = malloc(bytes),
-		              *bref = malloc(bytes), *y = malloc(bytes);
-		CHECK(x && g && ref && bref && y, "allocation");
-		if (!(x && g && ref && bref && y))
+		struct bufs b;
+		if (!bufs_flat(&b, dt))
 			return;
-		fill(x, bytes);
-		fill(g, bytes);
-		lrelu_set_num_threads(1);
-		flat_fwd(dt, x, ref, n);
-		flat_bwd(dt, g, x, bref, n);
+		unsigned char *x = b.x, *g = b.g, *ref = b.ref, *bref = b.bref, *y = b.y;
 
 		lrelu_set_parallel_for(user_pfor, &upfor_calls);
 		upfor_calls = 0;
@@ -756,11 +757,7 @@ static void test_user_parallel_for(void)
 		memset(y, 0, bytes);
 		flat_fwd(dt, x, y, n);
 		CHECK(upfor_calls == before && memcmp(y, ref, bytes) == 0, "NULL restores the pool");
-		free(x);
-		free(g);
-		free(ref);
-		free(bref);
-		free(y);
+		bufs_free(&b);
 	}
 	CHECK(upfor_bad_grain == 0, "grain 0 passed to the callback");
 }

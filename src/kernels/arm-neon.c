@@ -16,19 +16,7 @@ typedef uint64x2_t md;
 /* ---- float ------------------------------------------------------------------------ */
 static LK_INLINE vf f_load(const float *p) { return vld1q_f32(p); }
 static LK_INLINE void f_store(float *p, vf v) { vst1q_f32(p, v); }
-/* Tails go through a small buffer: the vector never touches memory past n. */
-static LK_INLINE vf f_load_n(const float *p, size_t r)
-{
-	float b[LANES_f] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return vld1q_f32(b);
-}
-static LK_INLINE void f_store_n(float *p, vf v, size_t r)
-{
-	float b[LANES_f];
-	vst1q_f32(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(f, float, vf, LANES_f)
 static LK_INLINE vf f_set1(float s) { return vdupq_n_f32(s); }
 static LK_INLINE vf f_zero(void) { return vdupq_n_f32(0.0f); }
 static LK_INLINE vf f_mul(vf a, vf b) { return vmulq_f32(a, b); }
@@ -45,18 +33,7 @@ static LK_INLINE vf f_sel_sign(vf x, vf a, vf b)
 /* ---- double ----------------------------------------------------------------------- */
 static LK_INLINE vd d_load(const double *p) { return vld1q_f64(p); }
 static LK_INLINE void d_store(double *p, vd v) { vst1q_f64(p, v); }
-static LK_INLINE vd d_load_n(const double *p, size_t r)
-{
-	double b[LANES_d] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return vld1q_f64(b);
-}
-static LK_INLINE void d_store_n(double *p, vd v, size_t r)
-{
-	double b[LANES_d];
-	vst1q_f64(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(d, double, vd, LANES_d)
 static LK_INLINE vd d_set1(double s) { return vdupq_n_f64(s); }
 static LK_INLINE vd d_zero(void) { return vdupq_n_f64(0.0); }
 static LK_INLINE vd d_mul(vd a, vd b) { return vmulq_f64(a, b); }
@@ -69,18 +46,7 @@ static LK_INLINE vd d_sel(md m, vd a, vd b) { return vbslq_f64(m, a, b); }
 /* ---- 16-bit storage --------------------------------------------------------------- */
 static LK_INLINE vh h_load(const uint16_t *p) { return vld1_u16(p); }
 static LK_INLINE void h_store(uint16_t *p, vh v) { vst1_u16(p, v); }
-static LK_INLINE vh h_load_n(const uint16_t *p, size_t r)
-{
-	uint16_t b[LANES_f] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return vld1_u16(b);
-}
-static LK_INLINE void h_store_n(uint16_t *p, vh v, size_t r)
-{
-	uint16_t b[LANES_f];
-	vst1_u16(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(h, uint16_t, vh, LANES_f)
 static LK_INLINE vh h_sel(mf m, vh a, vh b) { return vbsl_u16(vmovn_u32(m), a, b); }
 
 static LK_INLINE vf bf_widen(vh h) { return vreinterpretq_f32_u32(vshll_n_u16(h, 16)); }
@@ -114,6 +80,8 @@ const struct lrelu_kernels lrelu_kernels_neon = {
 	{ LK_BWD_ROW(f32, neon, u16), LK_BWD_ROW(f64, neon, u8), LK_BWD_ROW(bf16, neon, u16),
 	  LK_BWD_ROW(f16, neon, u16) },
 	{ { NULL } }, /* no fwdx: FPCR's rounding mode acts on every product */
+	{ LRELU_Q8_KERNEL(neon, 0, 0) },
+	LK_Q8BUILD_SCALAR,
 };
 
 const struct lrelu_narrow_fns lrelu_narrow_neon = {

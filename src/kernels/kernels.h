@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "internal.h"
+#include "q8lut.h"
 
 /* Helpers must be inlined into the kernels, which carry the ISA's target; a call
  * across targets would not compile (or would lose the constant rule). */
@@ -38,7 +40,7 @@ LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx512bf16;
 LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_neon;
 
 /* Each ISA's 16-bit rounding on its own (n floats in, n patterns out), so that tests
- * and scripts/ can check it against fp16.h over every float.  `name` as in the
+ * and tools/narrow_exhaustive.c can check it against fp16.h over every float.  `name` as in the
  * "isa: exercised" lines (avx512bf16 is the AVX-512 table using vcvtneps2bf16). */
 struct lrelu_narrow_fns {
 	const char *name;
@@ -51,10 +53,10 @@ LRELU_HIDDEN extern const struct lrelu_narrow_fns lrelu_narrow_sse2, lrelu_narro
  * Out of place, with y a little above x modulo 4 KiB (0 < (y - x) mod 4096 < 1024, as
  * two heap buffers often are): a load from x then has the same low 12 address bits as
  * a store to y issued a few blocks before, and the CPU's early store-to-load check,
- * which compares only those bits, holds the load until the store is done.  Measured
- * on Zen 4 at 16K float32 elements: 1.33-1.37 µs at offsets 64 and 256 against 1.13
- * at 0 or 1024 (memcpy avoids it the same way).  The forward loop then runs its blocks
- * from the top down, which turns the distance around.
+ * which compares only those bits, holds the load until the store is done (a
+ * measurable slowdown of mid-sized calls, docs/performance.md; memcpy avoids it the
+ * same way).  The forward loop then runs its blocks from the top down, which turns the
+ * distance around.
  */
 static inline int lk_store_ahead(const void *x, const void *y)
 {
@@ -62,13 +64,33 @@ static inline int lk_store_ahead(const void *x, const void *y)
 	return d != 0 && d < 1024;
 }
 
-/* Whether an x86 forward kernel streams its stores: out of place, and the whole call
- * asked for it (nt: lrelu_kparams.nt, a chunk of a large call) or this part alone is
- * at least lrelu_nt_bytes (internal.h). */
-static inline int lk_stream(const void *x, const void *y, size_t bytes, int nt)
+/* Whether an x86 forward kernel streams its stores: out of place, and the runner asked
+ * for it (lrelu_kparams.nt, decided from the whole call: internal.h, LRELU_NT_BYTES). */
+static inline int lk_stream(const void *x, const void *y, int nt)
 {
-	return x != y && (nt || bytes >= lrelu_nt_bytes);
+	return x != y && nt;
 }
+
+/*
+ * X_load_n / X_store_n (the first r < VL lanes) for the ISAs without masked loads and
+ * stores (SSE2, AVX2, NEON): through a small buffer, so that the vector never touches
+ * memory past n (AVX2's vmaskmov would do, but is slow for stores on some CPUs).  X is
+ * the family prefix (f, d, h), E the element, V the vector type, B the buffer's length
+ * (at least one X_load); X_load and X_store must be defined before.
+ */
+#define LK_BUFFERED_TAIL(X, E, V, B)                                                       \
+	static LK_INLINE V X##_load_n(const E *p, size_t r)                                    \
+	{                                                                                      \
+		E b[B] = { 0 };                                                                    \
+		memcpy(b, p, r * sizeof *p);                                                       \
+		return X##_load(b);                                                                \
+	}                                                                                      \
+	static LK_INLINE void X##_store_n(E *p, V v, size_t r)                                 \
+	{                                                                                      \
+		E b[B];                                                                            \
+		X##_store(b, v);                                                                   \
+		memcpy(p, b, r * sizeof *p);                                                       \
+	}
 
 /* The table rows of one ISA, in the order of enum lrelu_rule / lrelu_brule. */
 #define LK_FWD_ROW(t, isa, u)                                                              \
@@ -107,6 +129,11 @@ static inline int lk_stream(const void *x, const void *y, size_t bytes, int nt)
 	                                                   void *, const struct lrelu_kparams *); \
 	LRELU_HIDDEN void lrelu_##t##_bwd_min__##isa##_##u(size_t, const void *, const void *, \
 	                                                   void *, const struct lrelu_kparams *)
+
+/* The quantized table builders: PyTorch's own AVX2+FMA arithmetic builds the tables 8
+ * codes at a time where the CPU has FMA; the scalar builder everywhere else. */
+#define LK_Q8BUILD_SCALAR { { lrelu_q8build__scalar, 0 } }
+#define LK_Q8BUILD_AVX2 { { lrelu_q8build__avx2, LRELU_CPU_FMA }, { lrelu_q8build__scalar, 0 } }
 
 /* Target selection for a whole file, without global -m flags (GCC and clang). */
 #if defined(__clang__)

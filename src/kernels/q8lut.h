@@ -43,8 +43,8 @@ struct lrelu_q8params {
 };
 
 /* Fill the vector-body and scalar-path tables (plain[] only); every builder gives the
- * same bytes as the scalar one in quant.c, which is the specification. */
-typedef void (*lrelu_q8build_fn)(const struct lrelu_q8params *q, uint8_t *body, uint8_t *tail);
+ * same bytes as the scalar one in ref.c, which is the specification.  (The type,
+ * lrelu_q8build_fn, is in internal.h.) */
 LRELU_HIDDEN void lrelu_q8build__scalar(const struct lrelu_q8params *q, uint8_t *body,
                                         uint8_t *tail);
 #ifdef LRELU_Q8LUT_X86
@@ -70,6 +70,40 @@ LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__avx512vbmi_u128;
 #endif
 #ifdef LRELU_Q8LUT_NEON
 LRELU_HIDDEN lrelu_q8lut_kernel lrelu_q8lut__neon_u32;
+#endif
+
+/*
+ * The walk's forward kernels over one lookup kernel: body on lrelu_kparams.qtab_body,
+ * tail on .qtab_tail (both struct lrelu_q8tab).  Each kernel file defines its pair with
+ * LRELU_Q8_WRAPPERS; the ISA tables name them with LRELU_Q8_KERNEL.
+ */
+#define LRELU_Q8_WRAPPERS(name, fn)                                                      \
+	void lrelu_q8_body__##name(size_t n, const void *x, void *y,                         \
+	                           const struct lrelu_kparams *p)                            \
+	{                                                                                    \
+		fn(n, x, y, (const struct lrelu_q8tab *)(const void *)p->qtab_body);             \
+	}                                                                                    \
+	void lrelu_q8_tail__##name(size_t n, const void *x, void *y,                         \
+	                           const struct lrelu_kparams *p)                            \
+	{                                                                                    \
+		fn(n, x, y, (const struct lrelu_q8tab *)(const void *)p->qtab_tail);             \
+	}
+#define LRELU_Q8_DECLARE(name)                                                           \
+	LRELU_HIDDEN void lrelu_q8_body__##name(size_t, const void *, void *,                \
+	                                        const struct lrelu_kparams *);               \
+	LRELU_HIDDEN void lrelu_q8_tail__##name(size_t, const void *, void *,                \
+	                                        const struct lrelu_kparams *)
+/* A table entry: name, the pair, whether it reads the shuffle rows, what it needs. */
+#define LRELU_Q8_KERNEL(name, tele, needs)                                               \
+	{ #name, lrelu_q8_body__##name, lrelu_q8_tail__##name, tele, needs }
+LRELU_Q8_DECLARE(scalar);
+#ifdef LRELU_Q8LUT_X86
+LRELU_Q8_DECLARE(avx2);
+LRELU_Q8_DECLARE(avx512bw);
+LRELU_Q8_DECLARE(avx512vbmi);
+#endif
+#ifdef LRELU_Q8LUT_NEON
+LRELU_Q8_DECLARE(neon);
 #endif
 
 /* Every kernel this build has, for tests and benchmarks. */

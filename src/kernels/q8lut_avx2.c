@@ -62,4 +62,5 @@ TARGET void lrelu_q8lut__avx2_u32(size_t n, const uint8_t *x, uint8_t *y,
 	if (i < n)
 		lrelu_q8lut__scalar(n - i, x + i, y + i, t);
 }
+LRELU_Q8_WRAPPERS(avx2, lrelu_q8lut__avx2_u32)
 #endif

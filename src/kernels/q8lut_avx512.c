@@ -67,4 +67,7 @@ TARGET_BW void lrelu_q8lut__avx512bw_u64(size_t n, const uint8_t *x, uint8_t *y,
 		i += k;
 	}
 }
+
+LRELU_Q8_WRAPPERS(avx512vbmi, lrelu_q8lut__avx512vbmi_u128)
+LRELU_Q8_WRAPPERS(avx512bw, lrelu_q8lut__avx512bw_u64)
 #endif

@@ -34,4 +34,6 @@ void lrelu_q8lut__neon_u32(size_t n, const uint8_t *x, uint8_t *y, const struct 
 	if (i < n)
 		lrelu_q8lut__scalar(n - i, x + i, y + i, t);
 }
+
+LRELU_Q8_WRAPPERS(neon, lrelu_q8lut__neon_u32)
 #endif

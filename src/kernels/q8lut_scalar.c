@@ -16,6 +16,8 @@ void lrelu_q8tab_finish(struct lrelu_q8tab *t)
 	}
 }
 
+LRELU_Q8_WRAPPERS(scalar, lrelu_q8lut__scalar)
+
 void lrelu_q8lut__scalar(size_t n, const uint8_t *x, uint8_t *y, const struct lrelu_q8tab *t)
 {
 	const uint8_t *tab = t->plain;

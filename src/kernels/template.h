@@ -13,8 +13,8 @@
  *   LK_S     storage family: f, d, or h (VL 16-bit values in vh)
  *   LK_CV    conversion family for 16-bit types (bf, hf, bfne); absent for float types
  *   LK_SLOPE the parameter field: s32 or s64
- *   LK_ENVFREE (optional, float types) also define the fwdx kernels, which need no
- *            floating-point environment guard (the family provides envfree_*)
+ *   LK_FWDX (optional, float types) also define the fwdx kernels, which need no
+ *            floating-point environment guard (the family provides fwdx_min, fwdx_ok1, fwdx_ok4)
  *   LK_GTS_DELEGATE (optional, 16-bit types) a kernel to call for RULE_GTS instead
  *
  * Families provide: X_load/X_store (one vector), X_load_n/X_store_n (the first r < VL
@@ -206,7 +206,7 @@ static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y,
 
 #ifdef LK_NT
 /*
- * Out of place and at least lrelu_nt_bytes: non-temporal stores, which skip the read
+ * Out of place and asked for (lrelu_kparams.nt): non-temporal stores, which skip the read
  * for ownership of y's lines (see docs/kernels.md for when this wins).  They need y
  * aligned to the vector; a y that is not even element-aligned keeps ordinary stores.
  */
@@ -233,7 +233,7 @@ static LK_INLINE void LK_ID(fwd_go)(int rule, int nt, size_t n, const LK_E *x, L
                                     LK_V s, uint32_t thr)
 {
 #ifdef LK_NT
-	if (lk_stream(x, y, n * sizeof(LK_E), nt)) {
+	if (lk_stream(x, y, nt)) {
 		LK_ID(fwd_nt)(rule, n, x, y, s, thr);
 		return;
 	}
@@ -274,12 +274,12 @@ static LK_INLINE void LK_ID(fwd)(int rule, size_t n, const void *xv, void *yv,
 	LK_ID(fwd_go)(rule, p->nt, n, x, y, LK_OP(set1)(p->LK_SLOPE), thr);
 }
 
-#ifdef LK_ENVFREE
+#ifdef LK_FWDX
 /*
  * The forward for small calls that skip the floating-point environment guard (api.c):
  * the family's arithmetic ignores MXCSR's rounding mode and traps by construction,
  * and the values FTZ/DAZ could change are ruled out block by block before anything
- * is stored (LK_OP(envfree_min) and _ok, in the family header).  Returns how many
+ * is stored (LK_OP(fwdx_min) and _ok, in the family header).  Returns how many
  * elements it finished: n, or the start of the first block it cannot vouch for,
  * from which the caller goes on under the guard.  Nothing at or past that point is
  * written.
@@ -289,7 +289,7 @@ static LK_INLINE size_t LK_ID(fwdx)(int rule, size_t n, const void *xv, void *yv
 {
 	const LK_E *x = xv;
 	LK_E *y = yv;
-	const LK_CAT2(u, LK_C) min = LK_OP(envfree_min)(p->LK_SLOPE);
+	const LK_CAT2(u, LK_C) min = LK_OP(fwdx_min)(p->LK_SLOPE);
 	const LK_V s = LK_OP(set1)(p->LK_SLOPE);
 	size_t i = 0;
 	if (min == 0)
@@ -297,7 +297,7 @@ static LK_INLINE size_t LK_ID(fwdx)(int rule, size_t n, const void *xv, void *yv
 	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
 		LK_W x0 = LK_SOP(load)(x + i), x1 = LK_SOP(load)(x + i + LK_WL);
 		LK_W x2 = LK_SOP(load)(x + i + 2 * LK_WL), x3 = LK_SOP(load)(x + i + 3 * LK_WL);
-		if (!LK_OP(envfree_ok4)(x0, x1, x2, x3, min))
+		if (!LK_OP(fwdx_ok4)(x0, x1, x2, x3, min))
 			return i;
 		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, 0, x0, s));
 		LK_SOP(store)(y + i + LK_WL, LK_ID(fwd1)(rule, 0, x1, s));
@@ -307,7 +307,7 @@ static LK_INLINE size_t LK_ID(fwdx)(int rule, size_t n, const void *xv, void *yv
 	for (; i < n; i += LK_WL) {
 		size_t r = n - i < LK_WL ? n - i : LK_WL;
 		LK_W v = LK_SOP(load_n)(x + i, r); /* lanes past r read as zero, which passes */
-		if (!LK_OP(envfree_ok1)(v, min))
+		if (!LK_OP(fwdx_ok1)(v, min))
 			return i;
 		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, 0, v, s), r);
 	}
@@ -370,7 +370,7 @@ static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void
 		LK_ID(bwd)(brule, n, a, g, dx, p);                                               \
 	}
 
-#ifdef LK_ENVFREE
+#ifdef LK_FWDX
 #define LK_DEF_FWDX(name, rule)                                                           \
 	LK_LINKAGE size_t LK_FN(LK_T, fwdx_##name, LK_ISA, LK_U)(size_t n, const void *x,    \
 	                                                     void *y,                      \
@@ -398,7 +398,7 @@ LK_DEF_BWD(min, BRULE_MIN)
 
 #ifdef LK_CV
 /* The 16-bit rounding alone, n floats to n patterns: for the exhaustive checks of
- * each ISA's conversion against fp16.h (tests/test_isa.c, scripts/). */
+ * each ISA's conversion against fp16.h (tests/test_isa.c, tools/narrow_exhaustive.c). */
 static void LK_FN(LK_T, narrow, LK_ISA, LK_U)(size_t n, const void *xv, void *yv,
                                              const struct lrelu_kparams *p)
 {
@@ -434,5 +434,5 @@ static void LK_FN(LK_T, narrow, LK_ISA, LK_U)(size_t n, const void *xv, void *yv
 #undef LK_CVF
 #undef LK_NARROW_F
 #undef LK_SLOPE
-#undef LK_ENVFREE
+#undef LK_FWDX
 #undef LK_GTS_DELEGATE

@@ -23,19 +23,7 @@ static LK_INLINE void lk_sfence(void)
 static LK_INLINE vf f_load(const float *p) { return _mm256_loadu_ps(p); }
 static LK_INLINE void f_store(float *p, vf v) { _mm256_storeu_ps(p, v); }
 static LK_INLINE void f_stream(float *p, vf v) { _mm256_stream_ps(p, v); }
-/* Tails through a buffer (vmaskmov would do, but is slow on some CPUs for stores). */
-static LK_INLINE vf f_load_n(const float *p, size_t r)
-{
-	float b[LANES_f] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm256_loadu_ps(b);
-}
-static LK_INLINE void f_store_n(float *p, vf v, size_t r)
-{
-	float b[LANES_f];
-	_mm256_storeu_ps(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(f, float, vf, LANES_f)
 static LK_INLINE vf f_set1(float s) { return _mm256_set1_ps(s); }
 static LK_INLINE vf f_zero(void) { return _mm256_setzero_ps(); }
 static LK_INLINE vf f_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
@@ -50,18 +38,7 @@ static LK_INLINE vf f_sel_sign(vf x, vf a, vf b) { return _mm256_blendv_ps(b, a,
 static LK_INLINE vd d_load(const double *p) { return _mm256_loadu_pd(p); }
 static LK_INLINE void d_store(double *p, vd v) { _mm256_storeu_pd(p, v); }
 static LK_INLINE void d_stream(double *p, vd v) { _mm256_stream_pd(p, v); }
-static LK_INLINE vd d_load_n(const double *p, size_t r)
-{
-	double b[LANES_d] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm256_loadu_pd(b);
-}
-static LK_INLINE void d_store_n(double *p, vd v, size_t r)
-{
-	double b[LANES_d];
-	_mm256_storeu_pd(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(d, double, vd, LANES_d)
 static LK_INLINE vd d_set1(double s) { return _mm256_set1_pd(s); }
 static LK_INLINE vd d_zero(void) { return _mm256_setzero_pd(); }
 static LK_INLINE vd d_mul(vd a, vd b) { return _mm256_mul_pd(a, b); }
@@ -75,18 +52,7 @@ static LK_INLINE vd d_sel(md m, vd a, vd b) { return _mm256_blendv_pd(b, a, m); 
 static LK_INLINE vh h_load(const uint16_t *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
 static LK_INLINE void h_store(uint16_t *p, vh v) { _mm_storeu_si128((__m128i *)(void *)p, v); }
 static LK_INLINE void h_stream(uint16_t *p, vh v) { _mm_stream_si128((__m128i *)(void *)p, v); }
-static LK_INLINE vh h_load_n(const uint16_t *p, size_t r)
-{
-	uint16_t b[LANES_f] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm_loadu_si128((const __m128i *)(const void *)b);
-}
-static LK_INLINE void h_store_n(uint16_t *p, vh v, size_t r)
-{
-	uint16_t b[LANES_f];
-	_mm_storeu_si128((__m128i *)(void *)b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(h, uint16_t, vh, LANES_f)
 /* 32-bit all-ones/all-zeros lanes narrow to 16-bit lanes by signed saturation. */
 static LK_INLINE vh h_sel(mf m, vh a, vh b)
 {
@@ -128,8 +94,8 @@ static LK_INLINE vh hf_narrow(vf v) { return _mm256_cvtps_ph(v, 0); }
 
 /* The float16 forward for PyTorch's rule with a finite slope of clear sign (RULE_GTS
  * in template.h): the AVX-512 table calls this one instead of its own, because on
- * AMD Zen 4 256-bit F16C conversions with vblendvps run 1.35x faster than the 512-bit
- * ones with a mask register (docs/kernels.md). */
+ * AMD Zen 4 256-bit F16C conversions with vblendvps run faster than the 512-bit ones
+ * with a mask register (docs/kernels.md, docs/performance.md). */
 LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t n, const void *x, void *y,
                                               const struct lrelu_kparams *p);
 void lrelu_f16_fwd_gts__avx2_u32(size_t n, const void *x, void *y, const struct lrelu_kparams *p)
@@ -146,6 +112,8 @@ const struct lrelu_kernels lrelu_kernels_avx2 = {
 	{ LK_BWD_ROW(f32, avx2, u32), LK_BWD_ROW(f64, avx2, u16), LK_BWD_ROW(bf16, avx2, u32),
 	  LK_BWD_ROW(f16, avx2, u32) },
 	{ { NULL } }, /* no fwdx: without embedded rounding, MXCSR.RC acts */
+	{ LRELU_Q8_KERNEL(avx2, 1, 0) },
+	LK_Q8BUILD_AVX2,
 };
 const struct lrelu_narrow_fns lrelu_narrow_avx2 = {
 	"avx2", lrelu_bf16_narrow__avx2_u32, lrelu_f16_narrow__avx2_u32

@@ -24,7 +24,7 @@ LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
 #define LK_C f
 #define LK_S f
 #define LK_SLOPE s32
-#define LK_ENVFREE 1
+#define LK_FWDX 1
 #include "template.h"
 
 #define LK_T f64
@@ -34,7 +34,7 @@ LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
 #define LK_C d
 #define LK_S d
 #define LK_SLOPE s64
-#define LK_ENVFREE 1
+#define LK_FWDX 1
 #include "template.h"
 
 #define LK_T f16
@@ -61,14 +61,7 @@ LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
 
 LK_TARGET_POP()
 
-const struct lrelu_kernels lrelu_kernels_avx512 = {
-	LRELU_ISA_AVX512,
-	{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),
-	  LK_FWD_ROW(bf16, avx512, u64), LK_FWD_ROW(f16, avx512, u64) },
-	{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),
-	  LK_BWD_ROW(bf16, avx512, u64), LK_BWD_ROW(f16, avx512, u64) },
-	{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },
-};
+const struct lrelu_kernels lrelu_kernels_avx512 = LK_AVX512_TABLE(avx512);
 
 const struct lrelu_narrow_fns lrelu_narrow_avx512 = {
 	"avx512", lrelu_bf16_narrow__avx512_u64, lrelu_f16_narrow__avx512_u64

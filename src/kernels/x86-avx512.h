@@ -27,7 +27,7 @@ static LK_INLINE __mmask8 k8(size_t r) { return (__mmask8)((1u << r) - 1u); }
  * Arithmetic and compares carry their rounding and exception control in the
  * instruction (EVEX embedded rounding: {rn-sae}, compares {sae}), so MXCSR's rounding
  * mode and exception masks cannot change a result or raise SIGFPE here.  Only FTZ
- * and DAZ still act, and only on subnormal operands or results: see the envfree
+ * and DAZ still act, and only on subnormal operands or results: see the fwdx
  * helpers at the end, which let small calls skip the MXCSR guard.
  */
 #define LK_RN (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
@@ -104,7 +104,7 @@ static LK_INLINE vh hf_narrow(vf v) { return _mm512_cvtps_ph(v, 0); }
  * only through a subnormal operand (x, or the slope) or a subnormal product.  For a
  * normal slope s with biased exponent es, a normal x with biased exponent ex >=
  * 128 - es gives |x * s| >= 2^(ex-127) * 2^(es-127) >= 2^-126: normal before and
- * after rounding.  So envfree_min(s) is the smallest magnitude pattern a non-zero x
+ * after rounding.  So fwdx_min(s) is the smallest magnitude pattern a non-zero x
  * may have (zero x is fine: 0 * s is an exact zero); 0 means no x is safe (a
  * subnormal, infinite or NaN slope; a zero slope only needs x normal).
  *
@@ -120,7 +120,7 @@ static LK_INLINE vh hf_narrow(vf v) { return _mm512_cvtps_ph(v, 0); }
  */
 typedef uint32_t uf; /* the magnitude patterns of vf and vd lanes */
 typedef uint64_t ud;
-static LK_INLINE uint32_t f_envfree_min(float s)
+static LK_INLINE uint32_t f_fwdx_min(float s)
 {
 	uint32_t u;
 	memcpy(&u, &s, sizeof u);
@@ -132,7 +132,7 @@ static LK_INLINE uint32_t f_envfree_min(float s)
 	u >>= 23;
 	return (u >= 127 ? 1u : 128u - u) << 23;
 }
-static LK_INLINE int f_envfree_okv(__m512i lo, __m512i hi, uint32_t min)
+static LK_INLINE int f_fwdx_okv(__m512i lo, __m512i hi, uint32_t min)
 {
 	return (_mm512_cmplt_epu32_mask(lo, _mm512_set1_epi32((int)(min - 1))) |
 	        _mm512_cmpge_epu32_mask(hi, _mm512_set1_epi32(0x7F800000))) == 0;
@@ -145,22 +145,22 @@ static LK_INLINE __m512i f_mag1(__m512i m)
 {
 	return _mm512_sub_epi32(m, _mm512_set1_epi32(1));
 }
-static LK_INLINE int f_envfree_ok1(vf a, uint32_t min)
+static LK_INLINE int f_fwdx_ok1(vf a, uint32_t min)
 {
 	__m512i m = f_mag(a);
-	return f_envfree_okv(f_mag1(m), m, min);
+	return f_fwdx_okv(f_mag1(m), m, min);
 }
-static LK_INLINE int f_envfree_ok4(vf a, vf b, vf c, vf d, uint32_t min)
+static LK_INLINE int f_fwdx_ok4(vf a, vf b, vf c, vf d, uint32_t min)
 {
 	__m512i ma = f_mag(a), mb = f_mag(b), mc = f_mag(c), md_ = f_mag(d);
 	__m512i lo = _mm512_min_epu32(_mm512_min_epu32(f_mag1(ma), f_mag1(mb)),
 	                              _mm512_min_epu32(f_mag1(mc), f_mag1(md_)));
 	__m512i hi = _mm512_max_epu32(_mm512_max_epu32(ma, mb), _mm512_max_epu32(mc, md_));
-	return f_envfree_okv(lo, hi, min);
+	return f_fwdx_okv(lo, hi, min);
 }
 
 /* The same for double: biased exponents ex + es >= 1024 give |x * s| >= 2^-1022. */
-static LK_INLINE uint64_t d_envfree_min(double s)
+static LK_INLINE uint64_t d_fwdx_min(double s)
 {
 	uint64_t u;
 	memcpy(&u, &s, sizeof u);
@@ -172,7 +172,7 @@ static LK_INLINE uint64_t d_envfree_min(double s)
 	u >>= 52;
 	return (u >= 1023 ? 1ull : 1024ull - u) << 52;
 }
-static LK_INLINE int d_envfree_okv(__m512i lo, __m512i hi, uint64_t min)
+static LK_INLINE int d_fwdx_okv(__m512i lo, __m512i hi, uint64_t min)
 {
 	return (_mm512_cmplt_epu64_mask(lo, _mm512_set1_epi64((long long)(min - 1))) |
 	        _mm512_cmpge_epu64_mask(hi, _mm512_set1_epi64(0x7FF0000000000000ll))) == 0;
@@ -185,18 +185,36 @@ static LK_INLINE __m512i d_mag1(__m512i m)
 {
 	return _mm512_sub_epi64(m, _mm512_set1_epi64(1));
 }
-static LK_INLINE int d_envfree_ok1(vd a, uint64_t min)
+static LK_INLINE int d_fwdx_ok1(vd a, uint64_t min)
 {
 	__m512i m = d_mag(a);
-	return d_envfree_okv(d_mag1(m), m, min);
+	return d_fwdx_okv(d_mag1(m), m, min);
 }
-static LK_INLINE int d_envfree_ok4(vd a, vd b, vd c, vd d, uint64_t min)
+static LK_INLINE int d_fwdx_ok4(vd a, vd b, vd c, vd d, uint64_t min)
 {
 	__m512i ma = d_mag(a), mb = d_mag(b), mc = d_mag(c), md_ = d_mag(d);
 	__m512i lo = _mm512_min_epu64(_mm512_min_epu64(d_mag1(ma), d_mag1(mb)),
 	                              _mm512_min_epu64(d_mag1(mc), d_mag1(md_)));
 	__m512i hi = _mm512_max_epu64(_mm512_max_epu64(ma, mb), _mm512_max_epu64(mc, md_));
-	return d_envfree_okv(lo, hi, min);
+	return d_fwdx_okv(lo, hi, min);
 }
+
+/*
+ * The AVX-512 table.  The AVX512-BF16 one (x86-avx512bf16.c) is the same but for its
+ * bfloat16 rows (bf = avx512bf16).  The quantized lookup is VBMI's two vpermi2b where
+ * the CPU has them, else the BW shuffles.
+ */
+#define LK_AVX512_TABLE(bf)                                                              \
+	{                                                                                    \
+		LRELU_ISA_AVX512,                                                                \
+		{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),                    \
+		  LK_FWD_ROW(bf16, bf, u64), LK_FWD_ROW(f16, avx512, u64) },                     \
+		{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),                    \
+		  LK_BWD_ROW(bf16, bf, u64), LK_BWD_ROW(f16, avx512, u64) },                     \
+		{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },                \
+		{ LRELU_Q8_KERNEL(avx512vbmi, 0, LRELU_CPU_AVX512VBMI),                          \
+		  LRELU_Q8_KERNEL(avx512bw, 1, 0) },                                             \
+		LK_Q8BUILD_AVX2,                                                                 \
+	}
 
 #endif /* LRELU_X86_AVX512_H */

@@ -20,7 +20,7 @@ static LK_INLINE __mmask16 f_signs(__m512 v)
  * mantissa is not (vfpclassps' "denormal" class, AVX512DQ) get the integer rounding
  * instead; zeros are already right.  The fix-up is skipped when no lane needs it (the
  * usual case).  Checked against
- * lrelu_f2bf over all 2^32 floats: scripts/narrow_exhaustive.c, docs/kernels.md.
+ * lrelu_f2bf over all 2^32 floats: tools/narrow_exhaustive.c, docs/kernels.md.
  */
 static LK_INLINE vf bfne_widen(vh h)
 {
@@ -116,8 +116,8 @@ static void bf16_gts_eo(size_t n, const void *xv, void *yv, const struct lrelu_k
  * 0xFFFF0000` the odd one.  Both are multiplied in the lanes whose sign is set (a
  * masked multiply: no select, and no need to hide the product from the optimizer,
  * since a NaN comes out quiet either way), one vcvtne2ps2bf16 rounds all 32, and one
- * vpermw puts them back in order.  On AMD Zen 4
- * that is 1.9x faster than widening with vpmovzxwd (docs/kernels.md).  Blocks of 64
+ * vpermw puts them back in order, faster on AMD Zen 4 than widening with vpmovzxwd
+ * (docs/kernels.md, docs/performance.md).  Blocks of 64
  * that the threshold check cannot clear (a subnormal x or product, which the
  * instruction would flush) and the tail take the template's exact loop.
  */
@@ -132,7 +132,7 @@ static void bf16_gts_eo(size_t n, const void *xv, void *yv, const struct lrelu_k
 	                                       9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2,
 	                                       17, 1, 16, 0);
 	uint32_t thr = bfeo_threshold(p->s32);
-	int nt = lk_stream(x, y, n * sizeof *x, p->nt);
+	int nt = lk_stream(x, y, p->nt);
 	size_t i = 0;
 	if (nt) { /* peel to y's 64-byte alignment for the streaming stores */
 		size_t head = (size_t)((64 - (uintptr_t)y % 64) % 64) / 2;
@@ -181,14 +181,7 @@ LK_DECLARE_ROWS(f16, avx512, u64);
 LK_DECLARE_FWDX(f32, avx512, u64);
 LK_DECLARE_FWDX(f64, avx512, u32);
 
-const struct lrelu_kernels lrelu_kernels_avx512bf16 = {
-	LRELU_ISA_AVX512,
-	{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),
-	  LK_FWD_ROW(bf16, avx512bf16, u64), LK_FWD_ROW(f16, avx512, u64) },
-	{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),
-	  LK_BWD_ROW(bf16, avx512bf16, u64), LK_BWD_ROW(f16, avx512, u64) },
-	{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },
-};
+const struct lrelu_kernels lrelu_kernels_avx512bf16 = LK_AVX512_TABLE(avx512bf16);
 
 const struct lrelu_narrow_fns lrelu_narrow_avx512bf16 = {
 	"avx512bf16", lrelu_bf16_narrow__avx512bf16_u64, NULL

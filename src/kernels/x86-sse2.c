@@ -23,19 +23,7 @@ static LK_INLINE void lk_sfence(void)
 static LK_INLINE vf f_load(const float *p) { return _mm_loadu_ps(p); }
 static LK_INLINE void f_store(float *p, vf v) { _mm_storeu_ps(p, v); }
 static LK_INLINE void f_stream(float *p, vf v) { _mm_stream_ps(p, v); }
-/* Tails go through a small buffer: the vector never touches memory past n. */
-static LK_INLINE vf f_load_n(const float *p, size_t r)
-{
-	float b[LANES_f] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm_loadu_ps(b);
-}
-static LK_INLINE void f_store_n(float *p, vf v, size_t r)
-{
-	float b[LANES_f];
-	_mm_storeu_ps(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(f, float, vf, LANES_f)
 static LK_INLINE vf f_set1(float s) { return _mm_set1_ps(s); }
 static LK_INLINE vf f_zero(void) { return _mm_setzero_ps(); }
 static LK_INLINE vf f_mul(vf a, vf b) { return _mm_mul_ps(a, b); }
@@ -56,18 +44,7 @@ static LK_INLINE vf f_sel_sign(vf x, vf a, vf b)
 static LK_INLINE vd d_load(const double *p) { return _mm_loadu_pd(p); }
 static LK_INLINE void d_store(double *p, vd v) { _mm_storeu_pd(p, v); }
 static LK_INLINE void d_stream(double *p, vd v) { _mm_stream_pd(p, v); }
-static LK_INLINE vd d_load_n(const double *p, size_t r)
-{
-	double b[LANES_d] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm_loadu_pd(b);
-}
-static LK_INLINE void d_store_n(double *p, vd v, size_t r)
-{
-	double b[LANES_d];
-	_mm_storeu_pd(b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(d, double, vd, LANES_d)
 static LK_INLINE vd d_set1(double s) { return _mm_set1_pd(s); }
 static LK_INLINE vd d_zero(void) { return _mm_setzero_pd(); }
 static LK_INLINE vd d_mul(vd a, vd b) { return _mm_mul_pd(a, b); }
@@ -87,18 +64,7 @@ static LK_INLINE void h_stream(uint16_t *p, vh v)
 {
 	_mm_stream_si64((long long *)(void *)p, _mm_cvtsi128_si64(v));
 }
-static LK_INLINE vh h_load_n(const uint16_t *p, size_t r)
-{
-	uint16_t b[8] = { 0 };
-	memcpy(b, p, r * sizeof *p);
-	return _mm_loadu_si128((const __m128i *)(const void *)b);
-}
-static LK_INLINE void h_store_n(uint16_t *p, vh v, size_t r)
-{
-	uint16_t b[8];
-	_mm_storeu_si128((__m128i *)(void *)b, v);
-	memcpy(p, b, r * sizeof *p);
-}
+LK_BUFFERED_TAIL(h, uint16_t, vh, LANES_f)
 /* The float compare gives all-ones / all-zeros 32-bit lanes; signed saturation
  * narrows them to 16-bit lanes unchanged. */
 static LK_INLINE vh h_sel(mf m, vh a, vh b)
@@ -187,6 +153,10 @@ const struct lrelu_kernels lrelu_kernels_sse2 = {
 	{ LK_BWD_ROW(f32, sse2, u16), LK_BWD_ROW(f64, sse2, u8), LK_BWD_ROW(bf16, sse2, u16),
 	  LK_BWD_ROW(f16, sse2, u16) },
 	{ { NULL } }, /* no fwdx: without embedded rounding, MXCSR.RC acts */
+	/* the SSSE3 lookup (16 pshufb per 16 bytes) measures slower than the scalar one,
+	 * so this level keeps the scalar lookup; the kernel stays for tests and benches */
+	{ LRELU_Q8_KERNEL(scalar, 0, 0) },
+	LK_Q8BUILD_SCALAR,
 };
 const struct lrelu_narrow_fns lrelu_narrow_sse2 = {
 	"sse2", lrelu_bf16_narrow__sse2_u16, lrelu_f16_narrow__sse2_u16

@@ -449,6 +449,78 @@ def check_layouts():
                           None, dtype_name == "bfloat16")
 
 
+def check_expanded():
+    """torch.expand'ed inputs (a zero stride, inner or outer, beside a positive or a
+    negative one), forward and backward, on every ISA, against PyTorch on the same
+    expanded tensor.  PyTorch has no negative strides: there the expected values come
+    from the contiguous copy, which holds the same elements."""
+    cases = [((2, 1), (2, 3), False), ((1, 3), (2, 3), False), ((5, 1), (5, 70), False),
+             ((1, 70), (9, 70), False), ((2, 1), (2, 3), True), ((1, 3), (2, 3), True),
+             ((1, 70), (9, 70), True), ((3, 1, 4), (3, 5, 4), False)]
+    for isa in L.available_isas():
+        L.LIB.lrelu_set_isa(isa)
+        for dtype_name in ("float32", "float64", "bfloat16"):
+            store = L.DTYPES[dtype_name][1]
+            for small, big, flip in cases:
+                n = int(np.prod(small))
+                if store == np.uint16:
+                    raw = RNG.choice(ALL16, n).astype(np.uint16).reshape(small)
+                else:
+                    raw = random_values(dtype_name, n + 64)[-n:].reshape(small)
+                base = raw[::-1] if flip else raw  # a negative stride on the kept axis
+                x = np.broadcast_to(base, big)
+                lab = "torch isa=%s %s expand %s -> %s%s" % (L.ISA_NAMES[isa], dtype_name, small,
+                                                          big, " flipped" if flip else "")
+                if flip:
+                    exp = torch_forward(np.array(x), 0.2, dtype_name)
+                else:
+                    t = to_torch(raw, dtype_name).expand(*big)
+                    C.ok(t.stride() == tuple(s // raw.itemsize for s in x.strides),
+                         lab + " strides as torch's", "%s vs %s" % (t.stride(), x.strides))
+                    exp = from_torch(F.leaky_relu(t, 0.2), dtype_name)
+                y = np.zeros(big, dtype=store)
+                st = L.LIB.lrelu_forward(L.TORCH, 0.2, L.View(x, dtype_name).ref,
+                                         L.View(y, dtype_name).ref)
+                C.ok(st == L.OK, lab + " status", L.last_error())
+                C.compare(lab + " forward", y, exp, dtype_name, None, dtype_name == "bfloat16")
+                # backward with the expanded tensor as saved input, then as grad_output
+                other = np.array(RNG.permutation(np.array(x).ravel()).reshape(big))
+                for name, g, a in (("saved", other, x), ("grad_output", x, other)):
+                    expg = torch_backward(np.array(g), np.array(a), 0.2, dtype_name)
+                    dx = np.zeros(big, dtype=store)
+                    st = L.LIB.lrelu_backward(L.TORCH, 0.2, L.View(g, dtype_name).ref,
+                                              L.View(a, dtype_name).ref, False,
+                                              L.View(dx, dtype_name).ref)
+                    C.ok(st == L.OK, lab + " backward status", L.last_error())
+                    C.compare(lab + " backward, expanded " + name, dx, expg, dtype_name, None,
+                              dtype_name == "bfloat16", np.array(a),
+                              passthrough_alts(np.array(g), np.array(a), expg, dtype_name))
+    L.LIB.lrelu_set_isa(L.ISA_AUTO)
+
+
+def check_mindspore_zero_tie():
+    """MindSpore's backward where s*x ties with x: x = -0.0 and +0.0 (equal whatever the
+    slope's sign), on every ISA, every dtype, slopes of both signs and above one."""
+    zeros = {"float32": np.array([0.0, -0.0] * 40, np.float32),
+             "float64": np.array([0.0, -0.0] * 40, np.float64),
+             "float16": np.array([0x0000, 0x8000] * 40, np.uint16),
+             "bfloat16": np.array([0x0000, 0x8000] * 40, np.uint16)}
+    for isa in L.available_isas():
+        L.LIB.lrelu_set_isa(isa)
+        for dtype_name, x in zeros.items():
+            if x.dtype == np.uint16:
+                g = RNG.choice(ALL16, x.size).astype(np.uint16)
+            else:
+                g = random_values(dtype_name, x.size + 64)[-x.size:]
+            for a in (0.2, -0.5, 1.5, -2.0, 0.0):
+                lab = "mindspore isa=%s %s alpha=%r backward at +-0" % (L.ISA_NAMES[isa], dtype_name, a)
+                st, dx = L.backward(L.MINDSPORE, a, g, x, dtype_name)
+                C.ok(st == L.OK, lab + " status", L.last_error())
+                exp, nan_any = M.mindspore_backward(g, x, a, dtype_name, nan_mask=True)
+                C.compare(lab, dx, exp, dtype_name, nan_any, inputs=x)
+    L.LIB.lrelu_set_isa(L.ISA_AUTO)
+
+
 def check_aliasing():
     """Backward writing over its own gradient or saved input (allowed: full overlap), and
     a partially overlapping grad_input (refused by both)."""
@@ -747,7 +819,9 @@ def main():
         ("layouts", check_layouts),
         ("sizes", check_sizes),
         ("aliasing", check_aliasing),
+        ("expanded inputs", check_expanded),
         ("MindSpore (from source)", check_mindspore),
+        ("MindSpore tie at +-0, every ISA", check_mindspore_zero_tie),
         ("seed examples", check_seed_examples),
         ("ONNX", check_onnx),
         ("TensorFlow", check_tensorflow),
