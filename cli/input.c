@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "literal.h"
+#include "npz.h"
 
 bool host_little(void)
 {
@@ -20,6 +21,8 @@ bool host_little(void)
 /* Reads up to n bytes; returns the count (short only at end of input). */
 size_t src_read(struct source *s, void *buf, size_t n)
 {
+	if (s->read)
+		return s->read(s, buf, n);
 	if (s->fd < 0) {
 		size_t k = s->mem_len - s->mem_pos;
 		if (k > n)
@@ -124,6 +127,8 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 		a->src.mem_len = a->info.data_bytes;
 		return;
 	}
+	if (npz_open_array(spec, o, a))
+		return;
 	struct source *s = &a->src;
 	if (strcmp(spec, "-") == 0) {
 		s->fd = STDIN_FILENO;
@@ -144,6 +149,10 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 	size_t got = src_read(s, pre, 10);
 	if (got == 0)
 		data_error("%s: empty file, not a .npy file", s->name);
+	if (got >= 4 && memcmp(pre, "PK", 2) == 0 && ((pre[2] == 3 && pre[3] == 4) ||
+	                                              (pre[2] == 5 && pre[3] == 6)))
+		data_error("%s: a zip archive (.npz) cannot be read from a stream: its directory "
+		           "is at its end; give the archive's file name", s->name);
 	int major, minor;
 	uint32_t hlen;
 	size_t plen;
@@ -182,15 +191,20 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 			           "bytes of data, the file has %llu", s->name,
 			           (unsigned long long)a->info.data_bytes, (unsigned long long)have);
 	}
-	a->dtype = header_dtype(&a->info, o, s->name);
+	set_array_dtype(a, o);
+	(void)role;
+}
+
+void set_array_dtype(struct array *a, const struct opts *o)
+{
+	a->dtype = header_dtype(&a->info, o, a->src.name);
 	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) &&
 	    !(o->have_scale && o->have_zp))
-		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s", s->name,
-		            a->dtype == LRELU_QINT8 ? "int8" : "uint8", a->info.descr,
+		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s",
+		            a->src.name, a->dtype == LRELU_QINT8 ? "int8" : "uint8", a->info.descr,
 		            o->have_scale ? "" : "--scale S",
 		            (!o->have_scale && !o->have_zp) ? " and " : "",
 		            o->have_zp ? "" : "--zero-point Z");
-	(void)role;
 }
 
 void swap_bytes(void *buf, size_t n, size_t size)
