@@ -76,10 +76,12 @@ static lrelu_dtype header_dtype(const struct npy_info *in, const struct opts *o,
 		     : in->itemsize == 8 ? LRELU_FLOAT64
 		                         : LRELU_FLOAT16;
 	else if (in->itemsize == 2) {
+		/* PyTorch 1.13 has no uint16: bfloat16 leaves it as t.view(torch.int16). */
 		if (!(o->have_dtype && o->dtype == LRELU_BFLOAT16))
-			data_error("%s: unsupported dtype '%s' (uint16 / raw 2-byte data); pass "
-			           "--dtype bfloat16 to read it as bfloat16 bit patterns",
-			           name, in->descr);
+			data_error("%s: unsupported dtype '%s' (%s); if it holds bfloat16 bit patterns "
+			           "(as t.view(torch.int16).numpy() saves them), pass --dtype bfloat16",
+			           name, in->descr, in->kind == 'i' ? "int16" : in->kind == 'u'
+			           ? "uint16" : "raw 2-byte data");
 		return LRELU_BFLOAT16;
 	} else if (in->kind == 'i')
 		dt = LRELU_QINT8;
@@ -87,8 +89,8 @@ static lrelu_dtype header_dtype(const struct npy_info *in, const struct opts *o,
 		dt = LRELU_QUINT8;
 	if (o->have_dtype && o->dtype != dt) {
 		if (o->dtype == LRELU_BFLOAT16)
-			usage_error("--dtype bfloat16: %s holds '%s' data, not '<u2' or '|V2' bit "
-			            "patterns", name, in->descr);
+			usage_error("--dtype bfloat16: %s holds '%s' data, not '<u2', '<i2' or '|V2' "
+			            "bit patterns", name, in->descr);
 		usage_error("--dtype %s: %s holds '%s' (%s) data; --dtype converts literals only",
 		            lrelu_dtype_name(o->dtype), name, in->descr, lrelu_dtype_name(dt));
 	}

@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"  --inplace            PyTorch only: replace INPUT's data with the result\n"
 	"  --dtype float32|float64|float16|bfloat16\n"
 	"                       dtype of a literal (default float32); for a .npy file,\n"
-	"                       read '<u2' or '|V2' data as bfloat16 bit patterns\n"
+	"                       read '<u2', '<i2' or '|V2' data as bfloat16 bit patterns\n"
 	"  --grad GRAD.npy      backward: OUTPUT is dL/dx for INPUT given dL/dy = GRAD\n"
 	"  --threads N          worker threads (default 1; 0 = automatic)\n"
 	"  --scale S --zero-point Z          quantization of int8 ('|i1') / uint8 ('|u1')\n"
