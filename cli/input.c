@@ -151,6 +151,10 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 	size_t got = src_read(s, pre, 10);
 	if (got == 0)
 		data_error("%s: empty file, not a .npy file", s->name);
+	/* torch.save's legacy format and pickle.dump start with a pickle's protocol opcode. */
+	if (got >= 2 && pre[0] == 0x80 && pre[1] >= 2 && pre[1] <= 5)
+		data_error("%s: a Python pickle (torch.save's legacy format?), not a .npy file; "
+		           "save arrays with numpy.save / numpy.savez", s->name);
 	if (got >= 4 && memcmp(pre, "PK", 2) == 0 && ((pre[2] == 3 && pre[3] == 4) ||
 	                                              (pre[2] == 5 && pre[3] == 6)))
 		data_error("%s: a zip archive (.npz) cannot be read from a stream: its directory "

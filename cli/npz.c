@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,7 +220,32 @@ static size_t member_read(struct source *src, void *buf, size_t n)
 	return got;
 }
 
-void npz_member(const struct npz *z, size_t i, const struct opts *o, struct array *a)
+/* A member whose .npy header is wrong may be a damaged member: its CRC-32 or deflate
+ * stream, checked to the end, then names the cause; else the header's message stands. */
+static _Noreturn void member_error(struct member_src *ms, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static _Noreturn void member_error(struct member_src *ms, const char *fmt, ...)
+{
+	const char *label = ms->text;
+	char msg[512], err[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	unsigned char *buf = xmalloc((size_t)1 << 16);
+	long r;
+	while ((r = zip_stream_read(&ms->s, buf, (size_t)1 << 16, err, sizeof err)) > 0)
+		continue;
+	if (r < 0)
+		data_error("%s: %s", label, err);
+	data_error("%s: %s", label, msg);
+}
+
+/* whole: the archive is run as a whole, where --dtype bfloat16 names how its 2-byte
+ * integer members are read, not what its float members hold. */
+static void open_member(const struct npz *z, size_t i, const struct opts *o, bool whole,
+                        struct array *a)
 {
 	const struct zip_member *zm = &z->zip.m[i];
 	size_t plen = strlen(z->path), klen = strlen(z->keys[i]);
@@ -252,36 +278,43 @@ void npz_member(const struct npz *z, size_t i, const struct opts *o, struct arra
 	unsigned char pre[NPY_PREFIX_MAX];
 	size_t got = src_read(s, pre, 10);
 	if (got < 6 || memcmp(pre, "\x93NUMPY", 6) != 0)
-		data_error("%s: not a .npy array (no \\x93NUMPY magic)", label);
+		member_error(ms, "not a .npy array (no \\x93NUMPY magic)");
 	if (got == 10 && pre[6] >= 2 && pre[6] <= 3) {
 		got += src_read(s, pre + 10, 2);
 		if (got != 12)
-			data_error("%s: truncated .npy header", label);
+			member_error(ms, "truncated .npy header");
 	}
 	int major, minor;
 	uint32_t hlen;
 	size_t pl;
 	if (npy_prefix(pre, got, &major, &minor, &hlen, &pl, err, sizeof err) != 0)
-		data_error("%s: %s", label, err);
+		member_error(ms, "%s", err);
 	if ((uint64_t)pl + hlen > zm->usize)
-		data_error("%s: truncated .npy header (header says %lu bytes, the member holds "
-		           "%llu)", label, (unsigned long)(pl + hlen),
-		           (unsigned long long)zm->usize);
+		member_error(ms, "truncated .npy header (header says %lu bytes, the member holds "
+		             "%llu)", (unsigned long)(pl + hlen), (unsigned long long)zm->usize);
 	unsigned char *hdr = xmalloc(pl + hlen);
 	memcpy(hdr, pre, pl);
 	if (src_read(s, hdr + pl, hlen) != hlen)
-		data_error("%s: truncated .npy header", label);
+		member_error(ms, "truncated .npy header");
 	if (npy_parse_header(hdr, pl + hlen, &a->info, err, sizeof err) != 0)
-		data_error("%s: %s", label, err);
+		member_error(ms, "%s", err);
 	free(hdr);
 	/* The declared header bounds what inflate may produce: the member must hold the
 	 * header and exactly the data its shape needs. */
 	uint64_t have = zm->usize - a->info.data_offset;
 	if (have != a->info.data_bytes)
-		data_error("%s: the .npy header's shape needs %llu bytes of data, the member "
-		           "holds %llu", label, (unsigned long long)a->info.data_bytes,
-		           (unsigned long long)have);
-	set_array_dtype(a, o);
+		member_error(ms, "the .npy header's shape needs %llu bytes of data, the member "
+		             "holds %llu", (unsigned long long)a->info.data_bytes,
+		             (unsigned long long)have);
+	struct opts oo = *o;
+	if (whole && a->info.kind == 'f')
+		oo.have_dtype = false;
+	set_array_dtype(a, &oo);
+}
+
+void npz_member(const struct npz *z, size_t i, const struct opts *o, struct array *a)
+{
+	open_member(z, i, o, false, a);
 }
 
 bool npz_open_array(const char *spec, const struct opts *o, struct array *a)
@@ -377,7 +410,7 @@ int npz_main(struct opts *o, struct npz *z, const char *out)
 	}
 	for (size_t i = 0; i < z->count; i++) {
 		struct array x, g;
-		npz_member(z, i, o, &x);
+		open_member(z, i, o, true, &x);
 		if ((o->have_scale || o->have_zp) && x.dtype != LRELU_QINT8 &&
 		    x.dtype != LRELU_QUINT8)
 			usage_error("--scale/--zero-point apply to int8/uint8 data; %s holds %s",
@@ -385,7 +418,7 @@ int npz_main(struct opts *o, struct npz *z, const char *out)
 		j.x = &x;
 		j.g = NULL;
 		if (have_g) {
-			npz_member(&gz, npz_find(&gz, z->keys[i]), o, &g);
+			open_member(&gz, npz_find(&gz, z->keys[i]), o, true, &g);
 			check_grad(&x, &g);
 			j.g = &g;
 		}
