@@ -571,12 +571,12 @@ def test_corpus():
 
 def main():
     try:
-        test_archives()
-        test_pytorch_model()
-        test_not_npz()
-        test_hostile()
-        test_memory()
-        test_corpus()
+        for t in (test_archives, test_pytorch_model, test_not_npz, test_hostile, test_memory,
+                  test_corpus):
+            try:
+                t()
+            except Exception as e:  # a missing output file, say: counted, the rest run
+                check(False, "%s raised %r" % (t.__name__, e))
     finally:
         subprocess.run(["rm", "-rf", TMP])
     print("npz: %d passed, %d failed" % (passed, failed))
