@@ -336,23 +336,7 @@ bool npz_open_array(const char *spec, const struct opts *o, struct array *a)
 
 /* ---- the whole archive ---------------------------------------------------------------- */
 
-static int write_fd(void *ctx, const void *buf, size_t n)
-{
-	int fd = *(const int *)ctx;
-	const unsigned char *p = buf;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int patch_fd(void *ctx, uint64_t off, const void *buf, size_t n)
+static int write_fd(void *ctx, uint64_t off, const void *buf, size_t n)
 {
 	int fd = *(const int *)ctx;
 	const unsigned char *p = buf;
@@ -406,7 +390,7 @@ int npz_main(struct opts *o, struct npz *z, const char *out)
 	if (to_file) {
 		resolve_target(o->inplace ? z->path : out, &t);
 		fd = open_tmp(&t);
-		zip_writer_init(&w, write_fd, patch_fd, &fd, z->compressed);
+		zip_writer_init(&w, write_fd, &fd, z->compressed);
 	}
 	for (size_t i = 0; i < z->count; i++) {
 		struct array x, g;

@@ -563,12 +563,10 @@ long zip_stream_read(struct zip_stream *s, void *buf, size_t n, char *err, size_
 
 /* ---- writing -------------------------------------------------------------------------- */
 
-void zip_writer_init(struct zip_writer *w, zip_write_fn wr, zip_patch_fn patch, void *ctx,
-                     bool deflate)
+void zip_writer_init(struct zip_writer *w, zip_write_fn wr, void *ctx, bool deflate)
 {
 	memset(w, 0, sizeof *w);
 	w->write = wr;
-	w->patch = patch;
 	w->ctx = ctx;
 	w->deflate = deflate;
 	w->zip64_limit = 0x7fffffff;
@@ -588,7 +586,7 @@ void zip_writer_free(struct zip_writer *w)
 
 static int emit(struct zip_writer *w, const void *buf, size_t n, char *err, size_t errsz)
 {
-	if (n && w->write(w->ctx, buf, n) != 0)
+	if (n && w->write(w->ctx, w->pos, buf, n) != 0)
 		return fail(err, errsz, "%s", strerror(errno));
 	w->pos += n;
 	return 0;
@@ -711,7 +709,7 @@ int zip_writer_end(struct zip_writer *w, char *err, size_t errsz)
 	w->in_member = false;
 	unsigned char h[LOCAL_LEN + 65535 + 20];
 	size_t n = local_header(w, e, h);
-	if (w->patch(w->ctx, e->off, h, n) != 0)
+	if (w->write(w->ctx, e->off, h, n) != 0)
 		return fail(err, errsz, "%s", strerror(errno));
 	return 0;
 }

@@ -71,10 +71,9 @@ void zip_stream_close(struct zip_stream *s);
 
 /* ---- writing ------------------------------------------------------------------------ */
 
-/* Appends n bytes at the end of the output; rewrites n bytes at off (a local header,
- * once its member is complete).  Each returns 0, or -1 with errno set. */
-typedef int (*zip_write_fn)(void *ctx, const void *buf, size_t n);
-typedef int (*zip_patch_fn)(void *ctx, uint64_t off, const void *buf, size_t n);
+/* Writes n bytes at off: at the output's end, or over a local header once its member is
+ * complete.  Returns 0, or -1 with errno set. */
+typedef int (*zip_write_fn)(void *ctx, uint64_t off, const void *buf, size_t n);
 
 struct zip_written {
 	char *name;
@@ -86,7 +85,6 @@ struct zip_written {
 
 struct zip_writer {
 	zip_write_fn write;
-	zip_patch_fn patch;
 	void *ctx;
 	bool deflate;
 	/* Sizes and offsets above this get ZIP64 fields: Python's zipfile limit (2^31 - 1,
@@ -102,8 +100,7 @@ struct zip_writer {
 
 /* Members as numpy.savez (deflate false) or numpy.savez_compressed writes them: a ZIP64
  * extra field in every local header, 1980-01-01 00:00, mode 0600, zlib's default level. */
-void zip_writer_init(struct zip_writer *w, zip_write_fn wr, zip_patch_fn patch, void *ctx,
-                     bool deflate);
+void zip_writer_init(struct zip_writer *w, zip_write_fn wr, void *ctx, bool deflate);
 int zip_writer_begin(struct zip_writer *w, const char *name, char *err, size_t errsz);
 int zip_writer_data(struct zip_writer *w, const void *buf, size_t n, char *err, size_t errsz);
 int zip_writer_end(struct zip_writer *w, char *err, size_t errsz);
