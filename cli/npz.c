@@ -181,10 +181,14 @@ static void list_keys(const struct npz *z, char *buf, size_t n)
 
 size_t npz_find(const struct npz *z, const char *key)
 {
+	char keys[512];
+	if (!key[0]) {
+		list_keys(z, keys, sizeof keys);
+		usage_error("%s: no array name after ':' (it holds: %s)", z->path, keys);
+	}
 	for (size_t i = 0; i < z->count; i++)
 		if (strcmp(z->keys[i], key) == 0)
 			return i;
-	char keys[512];
 	list_keys(z, keys, sizeof keys);
 	data_error("%s: no array '%s' in the archive (it holds: %s)", z->path, key, keys);
 }

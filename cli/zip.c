@@ -563,13 +563,19 @@ long zip_stream_read(struct zip_stream *s, void *buf, size_t n, char *err, size_
 
 /* ---- writing -------------------------------------------------------------------------- */
 
+/* Python's zipfile limit; a test build sets 0 to write every ZIP64 field for NumPy to
+ * read back. */
+#ifndef ZIP_ZIP64_LIMIT
+#define ZIP_ZIP64_LIMIT 0x7fffffff
+#endif
+
 void zip_writer_init(struct zip_writer *w, zip_write_fn wr, void *ctx, bool deflate)
 {
 	memset(w, 0, sizeof *w);
 	w->write = wr;
 	w->ctx = ctx;
 	w->deflate = deflate;
-	w->zip64_limit = 0x7fffffff;
+	w->zip64_limit = ZIP_ZIP64_LIMIT;
 }
 
 void zip_writer_free(struct zip_writer *w)

@@ -88,7 +88,8 @@ struct zip_writer {
 	void *ctx;
 	bool deflate;
 	/* Sizes and offsets above this get ZIP64 fields: Python's zipfile limit (2^31 - 1,
-	 * for readers that take the 32-bit fields as signed); lowered by the fuzzer. */
+	 * for readers that take the 32-bit fields as signed); lowered by the fuzzer and by
+	 * a test build. */
 	uint64_t zip64_limit;
 	uint64_t pos;
 	struct zip_written *w;

@@ -3,7 +3,7 @@
 # member, printing, output read back by numpy.load bit for bit, compression kept, a real
 # PyTorch model's dumps (float32/float16/bfloat16), bfloat16 saved as int16, PyTorch .pt
 # files and other zips refused with what to do, damaged and hostile archives refused with
-# nothing written.  Usage: test_npz.py path/to/lrelu
+# nothing written.  Usage: test_npz.py path/to/lrelu [path/to/lrelu-zip64]
 import io
 import os
 import stat
@@ -23,6 +23,8 @@ except ImportError:  # the PyTorch checks are then counted as failed
     torch = None
 
 LRELU = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/lrelu")
+# The command built with every ZIP64 field written (mk/cli.mk: lrelu-zip64).
+LRELU64 = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 passed = 0
 failed = 0
 
@@ -274,6 +276,31 @@ def test_archives():
     check(rc == 0 and bits_equal(z["a"], torch_forward(src["conv1"], 0.1)) and
           bits_equal(z["b"], torch_forward(src["fc"], 0.1)), "ZIP64 archive: %s" % err)
     check(methods(path("z64_out.npz")) == [8, 8], "mixed methods: output deflated")
+    # Every ZIP64 field written (sizes and offsets in the central directory, the ZIP64
+    # end records), read back by zipfile and numpy.load.
+    if LRELU64:
+        for tag in ("stored", "compressed"):
+            o64 = path("w64_%s.npz" % tag)
+            p = subprocess.run([LRELU64, "--negative-slope", "0.1", path("in_%s.npz" % tag),
+                                o64], capture_output=True)
+            ok = p.returncode == 0
+            if ok:
+                raw = open(o64, "rb").read()
+                with zipfile.ZipFile(o64) as zz:
+                    ok = zz.testzip() is None and b"PK\x06\x06" in raw
+                    ok = ok and all(len(i.extra) >= 12 for i in zz.infolist()[1:])
+                z = np.load(o64)
+                plain = path("w32.npz")
+                rc = run(["--negative-slope", "0.1", path("in_%s.npz" % tag), plain])[0]
+                ok = ok and rc == 0
+                ok = ok and z.files == list(src) and all(
+                    bits_equal(z[k], np.load(plain)[k]) for k in src)
+                r2 = run(["--negative-slope", "1", o64, path("w64_back.npz")])
+                ok = ok and r2[0] == 0 and all(bits_equal(np.load(path("w64_back.npz"))[k],
+                                                          z[k]) for k in src)
+            check(ok, "ZIP64 fields written (%s): %s" % (tag, p.stderr))
+    else:
+        check(False, "the ZIP64 test build was not given")
     # lrelu diff and --grad take one member like a .npy file.
     rc, so, err = run(["diff", "%s:conv1" % path("in_compressed.npz")])
     check(rc in (0, 1) and b"elements" in so, "diff on a member: %d %r %s" % (rc, so, err))
@@ -383,6 +410,7 @@ def test_not_npz():
     with zipfile.ZipFile(z, "w") as zz:
         zz.writestr("notes.txt", "hello")
     expect_error([z, out], 1, ["not an .npz", "notes.txt", "numpy.savez"], "other zip refused")
+    expect_error([good + ":", out], 2, ["no array name", "w"], "empty NAME")
     expect_error([good + ":nope", out], 1, ["no array 'nope'", "w"], "missing member")
     expect_error([good, "-"], 2, ["standard output"], "whole archive to -")
     expect_error(["-"], 1, ["standard input", "file name"], ".npz on stdin",
