@@ -179,6 +179,14 @@ static void list_keys(const struct npz *z, char *buf, size_t n)
 		snprintf(buf, n, "no arrays");
 }
 
+size_t npz_index(const struct npz *z, const char *key)
+{
+	for (size_t i = 0; i < z->count; i++)
+		if (strcmp(z->keys[i], key) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
 size_t npz_find(const struct npz *z, const char *key)
 {
 	char keys[512];
@@ -186,9 +194,9 @@ size_t npz_find(const struct npz *z, const char *key)
 		list_keys(z, keys, sizeof keys);
 		usage_error("%s: no array name after ':' (it holds: %s)", z->path, keys);
 	}
-	for (size_t i = 0; i < z->count; i++)
-		if (strcmp(z->keys[i], key) == 0)
-			return i;
+	size_t i = npz_index(z, key);
+	if (i != SIZE_MAX)
+		return i;
 	list_keys(z, keys, sizeof keys);
 	data_error("%s: no array '%s' in the archive (it holds: %s)", z->path, key, keys);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cli.h"
 #include "zip.h"
@@ -28,6 +29,9 @@ struct npz {
  * (a .npy file, '-', a missing file): false, nothing opened. */
 bool npz_open(const char *spec, struct npz *z, const char **name);
 void npz_close(struct npz *z);
+
+/* The index of the member whose key is key, or SIZE_MAX if there is none. */
+size_t npz_index(const struct npz *z, const char *key);
 
 /* The index of the member whose key is key; exits (listing the keys) if there is none. */
 size_t npz_find(const struct npz *z, const char *key);
