@@ -329,6 +329,15 @@ void npz_member(const struct npz *z, size_t i, const struct opts *o, struct arra
 	open_member(z, i, o, false, a);
 }
 
+void npz_member_free(struct array *a)
+{
+	struct member_src *ms = a->owned;
+	if (ms)
+		zip_stream_close(&ms->s);
+	free(ms);
+	a->owned = NULL;
+}
+
 bool npz_open_array(const char *spec, const struct opts *o, struct array *a)
 {
 	struct npz z;
@@ -437,9 +446,9 @@ int npz_main(struct opts *o, struct npz *z, const char *out)
 				data_error("%s: cannot write: %s (nothing was written; INPUT is "
 				           "untouched)", t.path, err);
 		}
-		free(x.owned);
+		npz_member_free(&x);
 		if (have_g)
-			free(g.owned);
+			npz_member_free(&g);
 	}
 	if (to_file) {
 		if (zip_writer_finish(&w, err, sizeof err) != 0)

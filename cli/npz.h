@@ -39,8 +39,12 @@ size_t npz_find(const struct npz *z, const char *key);
 /* Opens member i as open_array opens a .npy file: a's header read and checked against
  * the member's size, dtype set from --dtype as for a file, and a's source streaming the
  * member's data (inflated, CRC-checked before its last bytes are handed out) in chunks.
- * a->owned holds the stream (free() it when done; z must stay open until then). */
+ * a->owned holds the stream (z must stay open until npz_member_free).  A member read to
+ * its end has released its inflate state, so free(a->owned) is then enough. */
 void npz_member(const struct npz *z, size_t i, const struct opts *o, struct array *a);
+
+/* Releases a member opened by npz_member, read to its end or not. */
+void npz_member_free(struct array *a);
 
 /* For open_array: if spec is ARCHIVE:NAME, opens that member into a (the archive stays
  * open until exit) and returns true; a whole archive where one array is wanted is a
