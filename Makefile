@@ -248,7 +248,7 @@ install: all $(BUILD)/lrelu.pc
 # ---- dependencies (Debian 12) --------------------------------------------------------
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PKGS := build-essential pkgconf binutils cmake clang libclang-rt-14-dev python3 python3-numpy python3-torch \
-               python3-onnx gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+               python3-onnx zlib1g-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PKGS)

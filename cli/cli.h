@@ -10,6 +10,8 @@
  *   output.c    the output file replaced atomically; signals that clean it up
  *   diff.c      lrelu diff
  *   msg.c       "lrelu: WHAT: WHY" messages and the error exits
+ *   npz.c       .npz archives: ARCHIVE:NAME operands, members as arrays, .npz output
+ *               (over zip.c, the zip container: no exits, shared with the fuzzers)
  *   demo.c      the seed page's examples (lrelu demo, examples/seed.c)
  *   npy.c literal.c npyprint.c fmtfloat.c   the .npy header, array literals, NumPy's
  *               print() layout and its float digits: no exits, shared with the fuzzers
@@ -88,6 +90,9 @@ struct source {
 	size_t mem_len, mem_pos;
 	bool regular;     /* a regular file whose size was checked */
 	struct stat st;
+	/* Where set, the bytes come from here (an .npz member, inflated and checked). */
+	size_t (*read)(struct source *s, void *buf, size_t n);
+	void *ctx;
 };
 
 struct array {
@@ -100,6 +105,10 @@ struct array {
 /* Opens spec (a literal, '-', or a path) for role ("INPUT", "GRAD") and reads its
  * header: a's info, dtype and source are set, the source positioned at the data. */
 void open_array(const char *spec, const struct opts *o, const char *role, struct array *a);
+
+/* Sets a's dtype from its header and --dtype, and checks int8/uint8 data has its
+ * quantization parameters (exits otherwise). */
+void set_array_dtype(struct array *a, const struct opts *o);
 
 /* Reads up to n bytes; returns the count (short only at end of input). */
 size_t src_read(struct source *s, void *buf, size_t n);
@@ -128,6 +137,9 @@ struct sink {
 	 * (struct shown_pos: stream.c). */
 	const struct shown_pos *pos;
 	size_t npos, next, isz;
+	/* Where set, every byte goes here instead (an .npz member being written). */
+	void (*put)(struct sink *k, const void *buf, size_t n);
+	void *ctx;
 };
 
 /* What to compute: one framework's rule, forward or (g set) backward. */

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "literal.h"
+#include "npz.h"
 
 bool host_little(void)
 {
@@ -20,6 +21,8 @@ bool host_little(void)
 /* Reads up to n bytes; returns the count (short only at end of input). */
 size_t src_read(struct source *s, void *buf, size_t n)
 {
+	if (s->read)
+		return s->read(s, buf, n);
 	if (s->fd < 0) {
 		size_t k = s->mem_len - s->mem_pos;
 		if (k > n)
@@ -73,10 +76,12 @@ static lrelu_dtype header_dtype(const struct npy_info *in, const struct opts *o,
 		     : in->itemsize == 8 ? LRELU_FLOAT64
 		                         : LRELU_FLOAT16;
 	else if (in->itemsize == 2) {
+		/* PyTorch 1.13 has no uint16: bfloat16 leaves it as t.view(torch.int16). */
 		if (!(o->have_dtype && o->dtype == LRELU_BFLOAT16))
-			data_error("%s: unsupported dtype '%s' (uint16 / raw 2-byte data); pass "
-			           "--dtype bfloat16 to read it as bfloat16 bit patterns",
-			           name, in->descr);
+			data_error("%s: unsupported dtype '%s' (%s); if it holds bfloat16 bit patterns "
+			           "(as t.view(torch.int16).numpy() saves them), pass --dtype bfloat16",
+			           name, in->descr, in->kind == 'i' ? "int16" : in->kind == 'u'
+			           ? "uint16" : "raw 2-byte data");
 		return LRELU_BFLOAT16;
 	} else if (in->kind == 'i')
 		dt = LRELU_QINT8;
@@ -84,8 +89,8 @@ static lrelu_dtype header_dtype(const struct npy_info *in, const struct opts *o,
 		dt = LRELU_QUINT8;
 	if (o->have_dtype && o->dtype != dt) {
 		if (o->dtype == LRELU_BFLOAT16)
-			usage_error("--dtype bfloat16: %s holds '%s' data, not '<u2' or '|V2' bit "
-			            "patterns", name, in->descr);
+			usage_error("--dtype bfloat16: %s holds '%s' data, not '<u2', '<i2' or '|V2' "
+			            "bit patterns", name, in->descr);
 		usage_error("--dtype %s: %s holds '%s' (%s) data; --dtype converts literals only",
 		            lrelu_dtype_name(o->dtype), name, in->descr, lrelu_dtype_name(dt));
 	}
@@ -124,6 +129,8 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 		a->src.mem_len = a->info.data_bytes;
 		return;
 	}
+	if (npz_open_array(spec, o, a))
+		return;
 	struct source *s = &a->src;
 	if (strcmp(spec, "-") == 0) {
 		s->fd = STDIN_FILENO;
@@ -144,6 +151,14 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 	size_t got = src_read(s, pre, 10);
 	if (got == 0)
 		data_error("%s: empty file, not a .npy file", s->name);
+	/* torch.save's legacy format and pickle.dump start with a pickle's protocol opcode. */
+	if (got >= 2 && pre[0] == 0x80 && pre[1] >= 2 && pre[1] <= 5)
+		data_error("%s: a Python pickle (torch.save's legacy format?), not a .npy file; "
+		           "save arrays with numpy.save / numpy.savez", s->name);
+	if (got >= 4 && memcmp(pre, "PK", 2) == 0 && ((pre[2] == 3 && pre[3] == 4) ||
+	                                              (pre[2] == 5 && pre[3] == 6)))
+		data_error("%s: a zip archive (.npz) cannot be read from a stream: its directory "
+		           "is at its end; give the archive's file name", s->name);
 	int major, minor;
 	uint32_t hlen;
 	size_t plen;
@@ -182,15 +197,20 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 			           "bytes of data, the file has %llu", s->name,
 			           (unsigned long long)a->info.data_bytes, (unsigned long long)have);
 	}
-	a->dtype = header_dtype(&a->info, o, s->name);
+	set_array_dtype(a, o);
+	(void)role;
+}
+
+void set_array_dtype(struct array *a, const struct opts *o)
+{
+	a->dtype = header_dtype(&a->info, o, a->src.name);
 	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) &&
 	    !(o->have_scale && o->have_zp))
-		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s", s->name,
-		            a->dtype == LRELU_QINT8 ? "int8" : "uint8", a->info.descr,
+		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s",
+		            a->src.name, a->dtype == LRELU_QINT8 ? "int8" : "uint8", a->info.descr,
 		            o->have_scale ? "" : "--scale S",
 		            (!o->have_scale && !o->have_zp) ? " and " : "",
 		            o->have_zp ? "" : "--zero-point Z");
-	(void)role;
 }
 
 void swap_bytes(void *buf, size_t n, size_t size)

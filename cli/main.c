@@ -12,6 +12,7 @@
 #include "demo.h"
 #include "literal.h"
 #include "npy.h"
+#include "npz.h"
 
 /* ---- the main command ----------------------------------------------------------------- */
 
@@ -39,6 +40,16 @@ static int cmd_main(struct opts *o)
 	bool literal_in = strcmp(in, "-") != 0 && literal_looks_like(in);
 	if (o->inplace && literal_in)
 		out = NULL; /* a literal has no file to replace: print the result */
+	struct npz z;
+	const char *member;
+	if (!literal_in && npz_open(in, &z, &member)) {
+		if (!member)
+			return npz_main(o, &z, out);
+		if (o->inplace)
+			usage_error("--inplace: %s is one array of the archive %s; run on the whole "
+			            "archive, or give OUTPUT", in, z.path);
+		npz_close(&z);
+	}
 	open_array(in, o, "INPUT", &x);
 	if ((o->have_scale || o->have_zp) && x.dtype != LRELU_QINT8 && x.dtype != LRELU_QUINT8)
 		usage_error("--scale/--zero-point apply to int8/uint8 data; %s holds %s",

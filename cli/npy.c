@@ -127,7 +127,7 @@ static int parse_descr(const char *d, struct npy_info *info, char *err, size_t e
 	size_t n = strlen(d);
 	if (n < 2 || n > 3 || strchr("<>|=", d[0]) == NULL) {
 		snprintf(err, errsz, "unsupported dtype '%s' (float32/64/16, int8/uint8, bfloat16 "
-		         "as <u2 or |V2 are)", d);
+		         "as <u2, <i2 or |V2 are)", d);
 		return -1;
 	}
 	char order = d[0], kind = d[1];
@@ -135,12 +135,12 @@ static int parse_descr(const char *d, struct npy_info *info, char *err, size_t e
 	if (n == 3 && d[2] >= '1' && d[2] <= '9')
 		size = d[2] - '0';
 	bool ok = (kind == 'f' && (size == 2 || size == 4 || size == 8)) ||
-	          ((kind == 'i' || kind == 'u') && size == 1) || (kind == 'u' && size == 2) ||
+	          ((kind == 'i' || kind == 'u') && (size == 1 || size == 2)) ||
 	          (kind == 'V' && size == 2);
 	if (!ok) {
 		const char *what = kind == 'O' ? "object arrays" : "dtype";
 		snprintf(err, errsz, "unsupported %s '%s' (float32/64/16, int8/uint8, bfloat16 as "
-		         "<u2 or |V2 are)", what, d);
+		         "<u2, <i2 or |V2 are)", what, d);
 		return -1;
 	}
 	memcpy(info->descr, d, n + 1); /* n <= 3 */

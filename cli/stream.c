@@ -29,6 +29,11 @@ struct shown_pos {
 
 void sink_write(struct sink *k, const void *buf, size_t n)
 {
+	if (k->put) {
+		k->put(k, buf, n);
+		k->written += n;
+		return;
+	}
 	if (k->fd < 0 && k->pos) {
 		uint64_t first = k->written / k->isz, end = (k->written + n) / k->isz;
 		const unsigned char *p = buf;

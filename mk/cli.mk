@@ -3,38 +3,50 @@
 #   build/lrelu           the command (public header and liblrelu.a only)
 #   make test-cli         end-to-end tests of the command against NumPy (part of make test)
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
-#   make fuzz             libFuzzer + ASan/UBSan on the .npy header, the literal parser and
-#                         the printer,
+#   make fuzz             libFuzzer + ASan/UBSan on the .npy header, the literal parser,
+#                         the printer and the .npz (zip) reader and writer,
 #                         FUZZ_SECONDS (60) each, fixed seed, memory limit (part of make test)
 
 CLI_SRCS := cli/main.c cli/options.c cli/input.c cli/stream.c cli/output.c cli/diff.c \
-            cli/msg.c cli/demo.c cli/npy.c cli/literal.c cli/npyprint.c cli/fmtfloat.c
+            cli/msg.c cli/demo.c cli/npy.c cli/literal.c cli/npyprint.c cli/fmtfloat.c \
+            cli/npz.c cli/zip.c
 CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtfloat.h \
-            include/lrelu.h
+            cli/npz.h cli/zip.h include/lrelu.h
+# zlib (Debian's zlib1g-dev) inflates, deflates and computes CRC-32 for .npz files.
+CLI_LIBS := -lz
 PROGRAMS += $(BUILD)/lrelu
 TEST_CMDS += "$(MAKE) --no-print-directory test-cli" "$(MAKE) --no-print-directory fuzz"
 
 $(BUILD)/lrelu: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLFLAGS) -Icli $(CLI_SRCS) -o $@ $(STATIC) $(LDLIBS)
+	$(CC) $(TOOLFLAGS) -Icli $(CLI_SRCS) -o $@ $(STATIC) $(CLI_LIBS) $(LDLIBS)
 
 .PHONY: test-cli fuzz fuzz-replay
 
 # Replay: each fuzz target linked with a small main() that feeds it files.
-FUZZ_TARGETS := npy literal print
+FUZZ_TARGETS := npy literal print npz
 FUZZ_SRCS_npy := cli/npy.c
+FUZZ_SRCS_npz := cli/zip.c cli/npy.c
 FUZZ_SRCS_literal := cli/literal.c
 FUZZ_SRCS_print := cli/npyprint.c cli/fmtfloat.c
 
 $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLFLAGS) -Icli $< fuzz/replay.c $(FUZZ_SRCS_$*) -o $@ $(STATIC) $(LDLIBS)
+	$(CC) $(TOOLFLAGS) -Icli $< fuzz/replay.c $(FUZZ_SRCS_$*) -o $@ $(STATIC) $(CLI_LIBS) \
+	  $(LDLIBS)
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 	@set -e; for t in $(FUZZ_TARGETS); do $(BUILD)/fuzz/replay_$$t fuzz/corpus/$$t; done
 
-test-cli: $(BUILD)/lrelu fuzz-replay
+# The command built to write every ZIP64 field, for NumPy to read back (test_npz.py).
+$(BUILD)/tests/lrelu-zip64: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) -DZIP_ZIP64_LIMIT=0 -Icli $(CLI_SRCS) -o $@ $(STATIC) $(CLI_LIBS) \
+	  $(LDLIBS)
+
+test-cli: $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64 fuzz-replay
 	@$(PYTHON) tests/cli/test_cli.py $(BUILD)/lrelu
+	@$(PYTHON) tests/cli/test_npz.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64
 
 # libFuzzer needs clang and Debian's libclang-rt-14-dev.
 FUZZ_CC ?= clang-14
@@ -44,7 +56,7 @@ FUZZ_FLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -Iinclude -Icli -fno-omit-frame-poin
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_SRCS_$*) -o $@ $(STATIC) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_SRCS_$*) -o $@ $(STATIC) $(CLI_LIBS) $(LDLIBS)
 
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	@set -e; for t in $(FUZZ_TARGETS); do \
