@@ -167,5 +167,6 @@ int cmd_diff(struct opts *o)
 	free(xb);
 	free(ya);
 	free(yb);
+	free(x.owned);
 	return 0;
 }

@@ -634,7 +634,7 @@ def test_errors():
         (["--threads", "-1", good], ["integer"], "bad threads"),
         (["--scale", "0.1", "--zero-point", "0", good], ["int8/uint8"], "scale on float"),
         (["--from", "torch", good], ["lrelu diff"], "--from outside diff"),
-        (["diff", "--inplace", good], ["unknown option"], "diff --inplace"),
+        (["diff", "--inplace", good], ["not an option of lrelu diff"], "diff --inplace"),
         (["diff", "--alpha", "0.1", "--negative-slope", "0.2", good], ["differ"], "diff two slopes"),
         (["diff"], ["INPUT missing"], "diff no input"),
         (["demo", "x"], ["no arguments"], "demo args"),
