@@ -139,6 +139,15 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 	if (S_ISDIR(s->st.st_mode))
 		data_error("%s: is a directory, not a .npy file", s->name);
 	s->regular = S_ISREG(s->st.st_mode);
+	/* Standard input may be a file already partly read ({ head -c N; lrelu -; } < f):
+	 * the array starts where it stands, and the sizes below count from there. */
+	off_t start = 0;
+	if (s->regular) {
+		start = lseek(s->fd, 0, SEEK_CUR);
+		if (start < 0 || start > s->st.st_size)
+			start = 0;
+	}
+	uint64_t avail = s->regular ? (uint64_t)(s->st.st_size - start) : 0;
 
 	unsigned char pre[NPY_PREFIX_MAX];
 	size_t got = src_read(s, pre, 10);
@@ -161,9 +170,9 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 	if (npy_prefix(pre, got, &major, &minor, &hlen, &plen, err, sizeof err) != 0)
 		data_error("%s: %s", s->name, err);
 	/* Check the header length against the file before allocating for it. */
-	if (s->regular && (uint64_t)plen + hlen > (uint64_t)s->st.st_size)
-		data_error("%s: truncated .npy header (header says %lu bytes, file has %lld)",
-		           s->name, (unsigned long)(plen + hlen), (long long)s->st.st_size);
+	if (s->regular && (uint64_t)plen + hlen > avail)
+		data_error("%s: truncated .npy header (header says %lu bytes, file has %llu)",
+		           s->name, (unsigned long)(plen + hlen), (unsigned long long)avail);
 	unsigned char *hdr = xmalloc(plen + hlen);
 	memcpy(hdr, pre, plen);
 	if (src_read(s, hdr + plen, hlen) != hlen)
@@ -172,7 +181,7 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 		data_error("%s: %s", s->name, err);
 	free(hdr);
 	if (s->regular) {
-		uint64_t have = (uint64_t)s->st.st_size - a->info.data_offset;
+		uint64_t have = avail - a->info.data_offset;
 		if (have < a->info.data_bytes)
 			data_error("%s: truncated data: the header's shape needs %llu bytes, the file "
 			           "has %llu", s->name, (unsigned long long)a->info.data_bytes,
