@@ -2,6 +2,8 @@
 #
 #   build/lrelu           the command (public header and liblrelu.a only)
 #   make test-cli         end-to-end tests of the command against NumPy (part of make test)
+#   make test-cli-asan    the same tests on a build of the command and library with
+#                         ASan (leak detection on) + UBSan, in build-asan (part of make test)
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
 #   make fuzz             libFuzzer + ASan/UBSan on the .npy header, the literal parser and
 #                         the printer,
@@ -12,13 +14,21 @@ CLI_SRCS := cli/main.c cli/options.c cli/input.c cli/stream.c cli/output.c cli/d
 CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtfloat.h \
             include/lrelu.h
 PROGRAMS += $(BUILD)/lrelu
-TEST_CMDS += "$(MAKE) --no-print-directory test-cli" "$(MAKE) --no-print-directory fuzz"
+TEST_CMDS += "$(MAKE) --no-print-directory test-cli" "$(MAKE) --no-print-directory fuzz" \
+             "$(MAKE) --no-print-directory test-cli-asan"
 
 $(BUILD)/lrelu: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) -Icli $(CLI_SRCS) -o $@ $(STATIC) $(LDLIBS)
 
-.PHONY: test-cli fuzz fuzz-replay
+# The command with its test switches (LRELU_TEST_KNOBS: environment variables that take
+# paths the tests cannot reach otherwise, such as the named temporary file where the
+# file system has O_TMPFILE).  Never installed.
+$(BUILD)/tests/lrelu-knobs: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) -DLRELU_TEST_KNOBS -Icli $(CLI_SRCS) -o $@ $(STATIC) $(LDLIBS)
+
+.PHONY: test-cli test-cli-asan fuzz fuzz-replay
 
 # Replay: each fuzz target linked with a small main() that feeds it files.
 FUZZ_TARGETS := npy literal print
@@ -33,8 +43,19 @@ $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(CLI_SRCS) $(CLI_HDRS) $(ST
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 	@set -e; for t in $(FUZZ_TARGETS); do $(BUILD)/fuzz/replay_$$t fuzz/corpus/$$t; done
 
-test-cli: $(BUILD)/lrelu fuzz-replay
+test-cli: $(BUILD)/lrelu $(BUILD)/tests/lrelu-knobs fuzz-replay
 	@$(PYTHON) tests/cli/test_cli.py $(BUILD)/lrelu
+	@$(PYTHON) tests/cli/test_edges.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-knobs
+
+# Leaks fail the run (LeakSanitizer's exit status), as does any ASan/UBSan report.
+CLI_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-cli-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="$(CLI_ASAN)" \
+	  build-asan/tests/lrelu-knobs
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(PYTHON) tests/cli/test_cli.py build-asan/tests/lrelu-knobs
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LRELU_TEST_ASAN=1 \
+	  $(PYTHON) tests/cli/test_edges.py build-asan/tests/lrelu-knobs build-asan/tests/lrelu-knobs
 
 # libFuzzer needs clang and Debian's libclang-rt-14-dev.
 FUZZ_CC ?= clang-14
