@@ -552,9 +552,8 @@ def test_stdin_offset():
         r = subprocess.run("{ head -c %d >/dev/null; %s - -; } < %s" % (skip, LRELU, p),
                            shell=True, capture_output=True)
         if code == 0:
-            got = np.load(io.BytesIO(r.stdout))
-            check(r.returncode == 0 and bits_equal(got, want), "stdin at offset %d: %d %r"
-                  % (skip, r.returncode, r.stderr))
+            ok = r.returncode == 0 and bits_equal(np.load(io.BytesIO(r.stdout)), want)
+            check(ok, "stdin at offset %d: %d %r" % (skip, r.returncode, r.stderr))
         else:
             check(r.returncode == code, "stdin at offset %d refused: %d" % (skip, r.returncode))
     # The first array alone, standard input at offset 0 of a file that holds only it.
@@ -611,15 +610,13 @@ def test_help_man():
 
 
 def main():
+    tests = [test_print_options, test_from_result, test_messages, test_output_names,
+             test_signals, test_pipe_memory, test_stdin_offset, test_help_man]
+    only = sys.argv[3:]  # names of tests to run (all by default)
     try:
-        test_print_options()
-        test_from_result()
-        test_messages()
-        test_output_names()
-        test_signals()
-        test_pipe_memory()
-        test_stdin_offset()
-        test_help_man()
+        for t in tests:
+            if not only or t.__name__ in only:
+                t()
     finally:
         subprocess.run(["rm", "-rf", TMP])
     print("cli edges: %d passed, %d failed" % (passed, failed))
