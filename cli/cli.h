@@ -61,6 +61,7 @@ struct opts {
 	int32_t zp, ozp;
 	bool have_from, have_to;
 	lrelu_framework from, to;
+	bool diff;                 /* parsed for lrelu diff */
 	bool from_result;          /* --from-result: INPUT is an in-place forward's result */
 	bool have_print;           /* a printing option was given */
 	int precision;             /* --precision (print options, npyprint.h) */

@@ -192,6 +192,9 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 			           (unsigned long long)a->info.data_bytes, (unsigned long long)have);
 	}
 	a->dtype = header_dtype(&a->info, o, s->name);
+	if (o->diff && (a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8))
+		usage_error("diff compares float data; %s holds %s ('%s')", s->name,
+		            lrelu_dtype_name(a->dtype), a->info.descr);
 	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) &&
 	    !(o->have_scale && o->have_zp))
 		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s", s->name,

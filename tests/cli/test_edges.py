@@ -332,6 +332,15 @@ def test_messages():
         check(rc == code, "--threads %s: exit %d %s" % (n, rc, err))
         if code:
             check("[0, 1024]" in err, "--threads range stated: %s" % err)
+    # lrelu diff: int8 data is refused as diff's own limit (not by asking for --scale,
+    # which diff does not take); a NaN slope given twice is one slope.
+    q = save("q.npy", np.array([1, -2], np.int8))
+    rc, out, err = run(["diff", q])
+    check(rc == 2 and "float data" in err and "--scale" not in err, "diff int8: %d %s" % (rc, err))
+    rc, out, err = run(["--scale", "0.5", "--zero-point", "0", q])
+    check(rc == 0, "the main command still takes int8 with --scale: %s" % err)
+    rc, out, err = run(["diff", "--negative-slope", "nan", "--alpha", "nan", "[-1.0, 0.0, 2.0]"])
+    check(rc in (0, 1) and err == "", "diff nan nan is one slope: %d %s" % (rc, err))
     # Empty names: usage errors, nothing written.
     before = listing()
     for args, what in [([""], "INPUT is an empty name"), (["diff", ""], "INPUT is an empty name"),
