@@ -55,7 +55,8 @@ static void gather_advance(struct gather *g)
 	g->next = UINT64_MAX;
 }
 
-static void gather_take(struct gather *g, const unsigned char *p, size_t n)
+/* Keeps the element at p. */
+static void gather_take(struct gather *g, const unsigned char *p)
 {
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 4096;
@@ -65,7 +66,7 @@ static void gather_take(struct gather *g, const unsigned char *p, size_t n)
 		g->mem = m;
 		g->cap = cap;
 	}
-	memcpy(g->mem + g->n * g->isz, p, n);
+	memcpy(g->mem + g->n * g->isz, p, g->isz);
 	g->n++;
 }
 
@@ -80,7 +81,7 @@ void sink_write(struct sink *k, const void *buf, size_t n)
 		uint64_t first = k->written / g->isz, end = (k->written + n) / g->isz;
 		const unsigned char *p = buf;
 		for (; g->next < end; gather_advance(g))
-			gather_take(g, p + (g->next - first) * g->isz, g->isz);
+			gather_take(g, p + (g->next - first) * g->isz);
 		k->written += n;
 		return;
 	}
