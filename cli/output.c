@@ -201,12 +201,23 @@ int open_tmp(const struct target *t)
 	for (int tries = 0;; tries++) {
 		char name[sizeof g_tmp];
 		tmp_name(name, sizeof name, t);
+#ifdef LRELU_TEST_KNOBS
+		/* Test builds only: a name taken by another file, and a signal arriving while
+		 * we try it. */
+		const char *taken = getenv("LRELU_TEST_TMP_NAME");
+		if (taken)
+			snprintf(name, sizeof name, "%s/%s", t->dir, taken);
+#endif
 		sigset_t old;
 		block_signals(&old);
 		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		int e = errno;
 		if (fd >= 0)
 			strcpy(g_tmp, name);
+#ifdef LRELU_TEST_KNOBS
+		if (taken && getenv("LRELU_TEST_SIGNAL_IN_CREATE"))
+			raise(SIGTERM); /* delivered at the restore below */
+#endif
 		restore_signals(&old);
 		if (fd >= 0)
 			return fd;

@@ -485,6 +485,23 @@ def test_signals():
                   % (signal.Signals(s).name, how, rc, listing(d), err[-200:]))
             for f in listing(d):
                 os.unlink(os.path.join(d, f))
+    # The temporary name is recorded for cleanup only once the file is ours: a name
+    # taken by another file, and a signal while we try it, leave that file alone.
+    other = os.path.join(d, ".out.npy.lrelu-000000000000")
+    open(other, "w").write("someone else's")
+    taken = dict(named, LRELU_TEST_TMP_NAME=os.path.basename(other))
+    rc, _, err = run(["[1.0]", out], exe=KNOBS, env=dict(taken, LRELU_TEST_SIGNAL_IN_CREATE="1"))
+    check(rc == -signal.SIGTERM and os.path.exists(other) and open(other).read() == "someone else's",
+          "a signal while creating the temporary file: %s %s" % (rc, listing(d)))
+    rc, _, err = run(["[1.0]", out], exe=KNOBS, env=taken)
+    check(rc == 1 and "File exists" in err and listing(d) == [os.path.basename(other)],
+          "a taken temporary name: %s %s" % (rc, err))
+    if os.path.exists(other):
+        os.unlink(other)
+    rc, _, err = run(["[1.0]", out], exe=KNOBS, env=taken)
+    check(rc == 0 and listing(d) == ["out.npy"], "the name once free: %s %s" % (rc, err))
+    for f in listing(d):
+        os.unlink(os.path.join(d, f))
     # Signals ignored at start stay ignored (nohup, a script's background job): the run
     # completes; not ignored, the same signal ends it.
     for s in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGUSR1):
