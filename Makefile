@@ -30,6 +30,7 @@ PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
 INCDIR   ?= $(PREFIX)/include
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
 BUILD    ?= build
 SAN      ?=
 WERROR   ?=
@@ -244,11 +245,13 @@ install: all $(BUILD)/lrelu.pc
 	ln -sf liblrelu.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblrelu.so
 	install -m 644 $(BUILD)/lrelu.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	$(if $(PROGRAMS),install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/)
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/lrelu.1 $(DESTDIR)$(MANDIR)/man1/
 
 # ---- dependencies (Debian 12) --------------------------------------------------------
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PKGS := build-essential pkgconf binutils cmake clang libclang-rt-14-dev python3 python3-numpy python3-torch \
-               python3-onnx zlib1g-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+               python3-onnx zlib1g-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user man-db
 deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PKGS)

@@ -63,11 +63,20 @@ struct opts {
 	int32_t zp, ozp;
 	bool have_from, have_to;
 	lrelu_framework from, to;
+	bool diff;                 /* parsed for lrelu diff */
+	bool from_result;          /* --from-result: INPUT is an in-place forward's result */
+	bool have_print;           /* a printing option was given */
+	int precision;             /* --precision (print options, npyprint.h) */
+	uint64_t threshold;        /* --threshold */
+	bool bits;                 /* --bits */
 	const char *pos[3];
 	int npos;
 };
 
-/* Parses argv[first..] into o (zeroed, o->fw set to the default, by the caller); diff
+/* Sets o to the defaults: no option given. */
+void init_opts(struct opts *o);
+
+/* Parses argv[first..] into o (set by init_opts); diff
  * selects lrelu diff's options.  --help and --version print and exit here. */
 void parse_args(int argc, char **argv, int first, bool diff, struct opts *o);
 
@@ -123,7 +132,8 @@ bool host_little(void);
 
 /* ---- stream.c: the computation over chunks, into a sink ------------------------------ */
 
-struct shown_pos;
+struct gather;
+struct npyprint_opts;
 
 /* Where results go: a file (the temporary file or standard output) or memory. */
 struct sink {
@@ -133,10 +143,8 @@ struct sink {
 	size_t mem_len, mem_cap;
 	bool is_stdout;
 	uint64_t written, flushed; /* file sinks: bytes written, bytes sent to the disk */
-	/* Gathering sinks (printing a large array): keep only the displayed elements
-	 * (struct shown_pos: stream.c). */
-	const struct shown_pos *pos;
-	size_t npos, next, isz;
+	/* Printing: keep only the displayed elements (struct gather: stream.c). */
+	struct gather *gather;
 	/* Where set, every byte goes here instead (an .npz member being written). */
 	void (*put)(struct sink *k, const void *buf, size_t n);
 	void *ctx;
@@ -161,9 +169,9 @@ void compute_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
 /* Streams j's x (and g) through the computation into k, chunk by chunk. */
 void run_stream(const struct job *j, struct sink *k);
 
-/* Prints the result of j as NumPy's print() shows it, keeping in memory only the
- * elements it shows. */
-void print_streamed(const struct job *j);
+/* Prints the result of j as NumPy's print() shows it under the print options po,
+ * keeping in memory only the elements it shows, as they arrive. */
+void print_streamed(const struct job *j, const struct npyprint_opts *po);
 
 /* ---- diff.c: lrelu diff --------------------------------------------------------------- */
 

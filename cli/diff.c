@@ -1,6 +1,7 @@
 /* diff.c - lrelu diff: two frameworks' rules on one INPUT, the elements whose bits
  * differ counted, measured and listed */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,8 @@ int cmd_diff(struct opts *o)
 {
 	if (o->npos < 1)
 		usage_error("diff: INPUT missing");
-	if (o->have_ns && o->have_alpha && !(o->ns == o->alpha))
+	if (o->have_ns && o->have_alpha &&
+	    !(o->ns == o->alpha || (isnan(o->ns) && isnan(o->alpha))))
 		usage_error("diff: --negative-slope %g and --alpha %g differ; diff runs both "
 		            "semantics with one slope", o->ns, o->alpha);
 	set_threads(o);
@@ -167,5 +169,6 @@ int cmd_diff(struct opts *o)
 	free(xb);
 	free(ya);
 	free(yb);
+	free(x.owned);
 	return 0;
 }

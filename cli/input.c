@@ -146,6 +146,15 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 	if (S_ISDIR(s->st.st_mode))
 		data_error("%s: is a directory, not a .npy file", s->name);
 	s->regular = S_ISREG(s->st.st_mode);
+	/* Standard input may be a file already partly read ({ head -c N; lrelu -; } < f):
+	 * the array starts where it stands, and the sizes below count from there. */
+	off_t start = 0;
+	if (s->regular) {
+		start = lseek(s->fd, 0, SEEK_CUR);
+		if (start < 0 || start > s->st.st_size)
+			start = 0;
+	}
+	uint64_t avail = s->regular ? (uint64_t)(s->st.st_size - start) : 0;
 
 	unsigned char pre[NPY_PREFIX_MAX];
 	size_t got = src_read(s, pre, 10);
@@ -176,9 +185,9 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 	if (npy_prefix(pre, got, &major, &minor, &hlen, &plen, err, sizeof err) != 0)
 		data_error("%s: %s", s->name, err);
 	/* Check the header length against the file before allocating for it. */
-	if (s->regular && (uint64_t)plen + hlen > (uint64_t)s->st.st_size)
-		data_error("%s: truncated .npy header (header says %lu bytes, file has %lld)",
-		           s->name, (unsigned long)(plen + hlen), (long long)s->st.st_size);
+	if (s->regular && (uint64_t)plen + hlen > avail)
+		data_error("%s: truncated .npy header (header says %lu bytes, file has %llu)",
+		           s->name, (unsigned long)(plen + hlen), (unsigned long long)avail);
 	unsigned char *hdr = xmalloc(plen + hlen);
 	memcpy(hdr, pre, plen);
 	if (src_read(s, hdr + plen, hlen) != hlen)
@@ -187,7 +196,7 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 		data_error("%s: %s", s->name, err);
 	free(hdr);
 	if (s->regular) {
-		uint64_t have = (uint64_t)s->st.st_size - a->info.data_offset;
+		uint64_t have = avail - a->info.data_offset;
 		if (have < a->info.data_bytes)
 			data_error("%s: truncated data: the header's shape needs %llu bytes, the file "
 			           "has %llu", s->name, (unsigned long long)a->info.data_bytes,
@@ -204,6 +213,9 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 void set_array_dtype(struct array *a, const struct opts *o)
 {
 	a->dtype = header_dtype(&a->info, o, a->src.name);
+	if (o->diff && (a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8))
+		usage_error("diff compares float data; %s holds %s ('%s')", a->src.name,
+		            lrelu_dtype_name(a->dtype), a->info.descr);
 	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) &&
 	    !(o->have_scale && o->have_zp))
 		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s",

@@ -146,6 +146,18 @@ static int value(struct lp *l, int d)
 	return 0;
 }
 
+int literal_number(const char *s, double *v)
+{
+	/* Python strips the ASCII whitespace str.isspace() knows. */
+	static const char blanks[] = " \t\n\r\v\f";
+	s += strspn(s, blanks);
+	size_t n = number_len(s);
+	if (n == 0 || s[n + strspn(s + n, blanks)] != '\0')
+		return -1;
+	*v = strtod(s, NULL); /* it reads exactly the n characters number_len accepted */
+	return 0;
+}
+
 bool literal_looks_like(const char *s)
 {
 	if (s[0] == '[')

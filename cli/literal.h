@@ -22,6 +22,11 @@ struct literal {
 /* Whether s reads as a literal: it starts with '[' or is one number. */
 bool literal_looks_like(const char *s);
 
+/* Reads s as Python's float() does: one number (the syntax of literal numbers), with
+ * blanks around it allowed; a magnitude too large is an infinity, one too small a zero.
+ * Returns 0 and sets *v, or -1. */
+int literal_number(const char *s, double *v);
+
 /* Parses s: nested lists of numbers (Python syntax, trailing commas allowed; nan, inf,
  * -inf accepted), all rows of one length.  Returns 0, or -1 with a message naming the
  * position in err. */

@@ -12,9 +12,28 @@
 #include "demo.h"
 #include "literal.h"
 #include "npy.h"
+#include "npyprint.h"
 #include "npz.h"
 
 /* ---- the main command ----------------------------------------------------------------- */
+
+/* --from-result: PyTorch refuses the backward of an in-place forward whose slope is
+ * negative or NaN, whatever the data; ask the library, before any work, with PyTorch's
+ * message. */
+static void check_from_result(const struct opts *o, double slope)
+{
+	if (!o->grad)
+		usage_error("--from-result needs --grad (it says what INPUT holds for the "
+		            "backward)");
+	if (o->fw != LRELU_TORCH)
+		usage_error("--from-result: %s's LeakyReLU has no in-place forward", fw_title(o->fw));
+	float one = 1.0f, dx;
+	int64_t n = 1;
+	lrelu_tensor t = lrelu_tensor_make(&one, LRELU_FLOAT32, 1, &n, NULL);
+	lrelu_tensor d = lrelu_tensor_make(&dx, LRELU_FLOAT32, 1, &n, NULL);
+	if (lrelu_backward(LRELU_TORCH, slope, &t, &t, true, &d) != LRELU_OK)
+		usage_error("--from-result with --negative-slope %g: %s", slope, lrelu_last_error());
+}
 
 static int cmd_main(struct opts *o)
 {
@@ -34,6 +53,14 @@ static int cmd_main(struct opts *o)
 		usage_error("--out-scale/--out-zero-point need --scale and --zero-point");
 	if (o->grad && strcmp(o->grad, "-") == 0 && strcmp(in, "-") == 0)
 		usage_error("INPUT and GRAD cannot both be standard input");
+	if (o->inplace && o->grad)
+		usage_error("--inplace with --grad: the gradient is not INPUT's new value; give "
+		            "OUTPUT for dL/dx (and --from-result if INPUT holds the result of an "
+		            "in-place forward)");
+	if (o->from_result)
+		check_from_result(o, j.slope);
+	if (o->have_print && out)
+		usage_error("--precision/--threshold/--bits apply to printing; OUTPUT was given");
 	set_threads(o);
 
 	struct array x, g;
@@ -71,23 +98,24 @@ static int cmd_main(struct opts *o)
 
 	bool to_file = (out && strcmp(out, "-") != 0) || (o->inplace && !literal_in);
 	if (!out && !to_file) {
-		print_streamed(&j);
-		free(x.owned);
-		return 0;
-	}
-	if (!to_file) {
+		struct npyprint_opts po = {o->precision, o->threshold, o->bits};
+		print_streamed(&j, &po);
+	} else if (!to_file) {
 		struct sink k = {.fd = STDOUT_FILENO, .name = "standard output", .is_stdout = true};
 		sink_write(&k, hdr, hn);
 		run_stream(&j, &k);
-		return 0;
+	} else {
+		struct target t;
+		resolve_target(o->inplace ? in : out, &t);
+		int fd = open_tmp(&t);
+		struct sink k = {.fd = fd, .name = t.path};
+		sink_write(&k, hdr, hn);
+		run_stream(&j, &k);
+		commit_tmp(fd, &t);
 	}
-	struct target t;
-	resolve_target(o->inplace ? in : out, &t);
-	int fd = open_tmp(&t);
-	struct sink k = {.fd = fd, .name = t.path};
-	sink_write(&k, hdr, hn);
-	run_stream(&j, &k);
-	commit_tmp(fd, &t);
+	free(x.owned);
+	if (j.g)
+		free(g.owned);
 	return 0;
 }
 
@@ -122,8 +150,7 @@ static int cmd_demo(void)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	memset(&o, 0, sizeof o);
-	o.fw = LRELU_TORCH;
+	init_opts(&o);
 	install_signals();
 	if (argc >= 2 && strcmp(argv[1], "demo") == 0) {
 		if (argc > 2)

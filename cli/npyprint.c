@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* NumPy's default print options. */
-enum { NP_PRECISION = 8, NP_LINEWIDTH = 75, NP_THRESHOLD = 1000, NP_EDGEITEMS = 3 };
+/* NumPy's print options that the command does not change. */
+enum { NP_LINEWIDTH = 75, NP_EDGEITEMS = 3 };
+
+const struct npyprint_opts npyprint_defaults = {8, 1000, false};
 
 /* ---- element access ----------------------------------------------------------------- */
 
@@ -23,6 +25,7 @@ struct elem {
 	struct fparts f; /* float kinds */
 	double v;        /* the value, for the magnitude tests */
 	long iv;         /* integer kinds */
+	uint64_t bits;   /* the stored bit pattern (npyprint_opts.bits) */
 };
 
 static struct elem load(const lrelu_tensor *t, int64_t off)
@@ -35,6 +38,7 @@ static struct elem load(const lrelu_tensor *t, int64_t off)
 		uint64_t b;
 		memcpy(&b, p + off * 8, 8);
 		memcpy(&e.v, &b, 8);
+		e.bits = b;
 		e.f = fmt_decompose(b, 11, 52);
 		break;
 	}
@@ -43,6 +47,7 @@ static struct elem load(const lrelu_tensor *t, int64_t off)
 		float x;
 		memcpy(&b, p + off * 4, 4);
 		memcpy(&x, &b, 4);
+		e.bits = b;
 		e.v = x;
 		e.f = fmt_decompose(b, 8, 23);
 		break;
@@ -50,6 +55,7 @@ static struct elem load(const lrelu_tensor *t, int64_t off)
 	case LRELU_BFLOAT16: {
 		uint16_t b;
 		memcpy(&b, p + off * 2, 2);
+		e.bits = b;
 		e.v = lrelu_bf16_to_f32(b);
 		e.f = fmt_decompose((uint32_t)b << 16, 8, 23);
 		break;
@@ -57,15 +63,18 @@ static struct elem load(const lrelu_tensor *t, int64_t off)
 	case LRELU_FLOAT16: {
 		uint16_t b;
 		memcpy(&b, p + off * 2, 2);
+		e.bits = b;
 		e.v = lrelu_f16_to_f32(b);
 		e.f = fmt_decompose(b, 5, 10);
 		break;
 	}
 	case LRELU_QINT8:
 		e.iv = (int8_t)p[off];
+		e.bits = p[off];
 		break;
 	case LRELU_QUINT8:
 		e.iv = p[off];
+		e.bits = p[off];
 		break;
 	}
 	return e;
@@ -91,6 +100,7 @@ static enum pkind kind_of(lrelu_dtype dt)
 
 struct ffmt {
 	enum pkind kind;
+	int bits_digits; /* > 0: print the bit patterns in hex, this many digits */
 	bool exp_format;
 	int precision, min_digits, pad_left, pad_right, exp_size;
 	enum trim trim;
@@ -99,6 +109,14 @@ struct ffmt {
 
 static void format_elem(struct sbuf *out, const struct ffmt *ff, const struct elem *e)
 {
+	if (ff->bits_digits > 0) {
+		char tmp[24];
+		snprintf(tmp, sizeof tmp, "0x%0*llx", ff->bits_digits, (unsigned long long)e->bits);
+		out->n = 0;
+		for (const char *c = tmp; *c; c++)
+			fmt_putc(out, *c);
+		return;
+	}
 	if (ff->kind == PK_I8 || ff->kind == PK_U8) {
 		char tmp[16];
 		int n = snprintf(tmp, sizeof tmp, "%ld", e->iv);
@@ -138,10 +156,12 @@ static double ratio_in_dtype(enum pkind k, double mx, double mn)
 	return r;
 }
 
-static void fill_format(struct ffmt *ff, const struct elem *v, size_t n)
+static void fill_format(struct ffmt *ff, const struct elem *v, size_t n, int precision)
 {
+	enum pkind kind = ff->kind;
 	memset(ff, 0, sizeof *ff);
-	if (ff->kind == PK_I8 || ff->kind == PK_U8)
+	ff->kind = kind;
+	if (kind == PK_I8 || kind == PK_U8)
 		return;
 	bool any_finite = false, any_nonfinite = false, any_neginf = false, any_nz = false;
 	double mx = 0, mn = 0;
@@ -162,7 +182,7 @@ static void fill_format(struct ffmt *ff, const struct elem *v, size_t n)
 			mn = a;
 		any_nz = true;
 	}
-	ff->precision = NP_PRECISION;
+	ff->precision = precision;
 	if (any_nz && (mx >= 1e8 || mn < 0.0001 || ratio_in_dtype(ff->kind, mx, mn) > 1000.))
 		ff->exp_format = true;
 	if (!any_finite) {
@@ -177,7 +197,7 @@ static void fill_format(struct ffmt *ff, const struct elem *v, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			if (v[i].f.kind != 0)
 				continue;
-			fmt_scientific(&s, &v[i].f, NP_PRECISION, -1, TRIM_ZEROS, -1, -1);
+			fmt_scientific(&s, &v[i].f, precision, -1, TRIM_ZEROS, -1, -1);
 			char *dot = strchr(s.s, '.'), *ep = strchr(s.s, 'e');
 			int ni = (int)(dot - s.s), nf = (int)(ep - dot - 1);
 			int ne = (int)strlen(ep + 2);
@@ -200,7 +220,7 @@ static void fill_format(struct ffmt *ff, const struct elem *v, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			if (v[i].f.kind != 0)
 				continue;
-			fmt_positional(&s, &v[i].f, NP_PRECISION, -1, TRIM_ZEROS, -1, -1);
+			fmt_positional(&s, &v[i].f, precision, -1, TRIM_ZEROS, -1, -1);
 			char *dot = strchr(s.s, '.');
 			int ni = (int)(dot - s.s), nf = (int)strlen(dot + 1);
 			if (ni > maxint)
@@ -415,52 +435,56 @@ static int collect_one(void *ctx, int64_t off)
 	return 0;
 }
 
-/* Whether print() summarises shape (more than NP_THRESHOLD elements), and whether it
- * is empty; the product saturates, so any shape is safe. */
-static void size_class(int ndim, const int64_t *shape, bool *summary, bool *empty)
+/* Whether print() summarises shape (more than threshold elements), and whether it is
+ * empty; the product saturates, so any shape is safe. */
+static void size_class(int ndim, const int64_t *shape, uint64_t threshold, bool *summary,
+                       bool *empty)
 {
 	uint64_t size = 1;
 	*empty = false;
 	for (int d = 0; d < ndim; d++) {
 		if (shape[d] <= 0)
 			*empty = true;
-		else if (size <= NP_THRESHOLD)
-			size *= (uint64_t)shape[d];
+		else if (size <= threshold && __builtin_mul_overflow(size, (uint64_t)shape[d], &size))
+			size = UINT64_MAX;
 	}
-	*summary = !*empty && size > NP_THRESHOLD;
+	*summary = !*empty && size > threshold;
 }
 
-bool npyprint_summarises(int ndim, const int64_t *shape)
+bool npyprint_summarises(int ndim, const int64_t *shape, uint64_t threshold)
 {
 	bool summary, empty;
-	size_class(ndim, shape, &summary, &empty);
+	size_class(ndim, shape, threshold, &summary, &empty);
 	return summary;
 }
 
-int npyprint_visit_shown(int ndim, const int64_t *shape, const int64_t *strides,
-                         int (*fn)(void *ctx, int64_t off), void *ctx)
+int64_t npyprint_axis_gap(int64_t n, bool summary)
 {
-	bool summary, empty;
-	size_class(ndim, shape, &summary, &empty);
-	return empty ? 0 : visit(ndim, shape, strides, summary, fn, ctx);
+	return summary && n > 2 * NP_EDGEITEMS ? NP_EDGEITEMS : n;
 }
 
-size_t npyprint_shown_count(int ndim, const int64_t *shape)
+int64_t npyprint_axis_shown(int64_t n, bool summary)
+{
+	return summary && n > 2 * NP_EDGEITEMS ? 2 * NP_EDGEITEMS : n;
+}
+
+size_t npyprint_shown_count(int ndim, const int64_t *shape, uint64_t threshold)
 {
 	bool summary, empty;
-	size_class(ndim, shape, &summary, &empty);
+	size_class(ndim, shape, threshold, &summary, &empty);
 	if (empty)
 		return 0;
 	size_t count = 1;
-	for (int d = 0; d < ndim; d++) {
-		int64_t n = shape[d];
-		count *= (size_t)((summary && n > 2 * NP_EDGEITEMS) ? 2 * NP_EDGEITEMS : n);
-	}
+	for (int d = 0; d < ndim; d++)
+		if (__builtin_mul_overflow(count, (size_t)npyprint_axis_shown(shape[d], summary),
+		                           &count))
+			return SIZE_MAX;
 	return count;
 }
 
 /* compact: t->data holds only the displayed elements, in order (npyprint_shown). */
-static int print_impl(FILE *out, const lrelu_tensor *t, bool compact)
+static int print_impl(FILE *out, const lrelu_tensor *t, const struct npyprint_opts *o,
+                      bool compact)
 {
 	int64_t strides[LRELU_MAX_DIMS];
 	int64_t step = 1;
@@ -473,12 +497,22 @@ static int print_impl(FILE *out, const lrelu_tensor *t, bool compact)
 		step *= t->shape[d] > 0 ? t->shape[d] : 1;
 	}
 	bool summary, empty;
-	size_class(t->ndim, t->shape, &summary, &empty);
+	size_class(t->ndim, t->shape, o->threshold, &summary, &empty);
 	enum pkind kind = kind_of(t->dtype);
+	struct ffmt ff;
+	memset(&ff, 0, sizeof ff);
+	ff.kind = kind;
+	if (o->bits)
+		ff.bits_digits = 2 * (int)lrelu_dtype_size(t->dtype);
 
 	if (t->ndim == 0) {
 		struct elem e = load(t, 0);
-		if (kind == PK_I8 || kind == PK_U8) {
+		if (o->bits) {
+			struct sbuf s;
+			format_elem(&s, &ff, &e);
+			if (fprintf(out, "%s\n", s.s) < 0)
+				return -1;
+		} else if (kind == PK_I8 || kind == PK_U8) {
 			if (fprintf(out, "%ld\n", e.iv) < 0)
 				return -1;
 		} else {
@@ -495,7 +529,11 @@ static int print_impl(FILE *out, const lrelu_tensor *t, bool compact)
 		return ferror(out) ? -1 : 0;
 	}
 
-	size_t count = npyprint_shown_count(t->ndim, t->shape);
+	size_t count = npyprint_shown_count(t->ndim, t->shape, o->threshold);
+	if (count > SIZE_MAX / sizeof(struct elem)) {
+		errno = ENOMEM;
+		return -1;
+	}
 	struct collect c = {t, malloc(count * sizeof(struct elem)), 0};
 	char **words = calloc(count, sizeof(char *));
 	int rc = -1;
@@ -507,11 +545,9 @@ static int print_impl(FILE *out, const lrelu_tensor *t, bool compact)
 	else
 		visit(t->ndim, t->shape, strides, summary, collect_one, &c);
 
-	struct ffmt ff;
-	ff.kind = kind;
-	fill_format(&ff, c.v, count);
-	ff.kind = kind;
-	if (kind == PK_I8 || kind == PK_U8) {
+	if (o->bits) {
+		/* The hex words are all one width: no format to fit to the values. */
+	} else if (kind == PK_I8 || kind == PK_U8) {
 		long mx = c.v[0].iv, mn = c.v[0].iv;
 		for (size_t i = 0; i < count; i++) {
 			if (c.v[i].iv > mx)
@@ -522,6 +558,8 @@ static int print_impl(FILE *out, const lrelu_tensor *t, bool compact)
 		char a[16], b[16];
 		int la = snprintf(a, sizeof a, "%ld", mx), lb = snprintf(b, sizeof b, "%ld", mn);
 		ff.int_width = la > lb ? la : lb;
+	} else {
+		fill_format(&ff, c.v, count, o->precision);
 	}
 	for (size_t i = 0; i < count; i++) {
 		struct sbuf s;
@@ -551,10 +589,15 @@ done:
 
 int npyprint_tensor(FILE *out, const lrelu_tensor *t)
 {
-	return print_impl(out, t, false);
+	return print_impl(out, t, &npyprint_defaults, false);
 }
 
-int npyprint_shown(FILE *out, const lrelu_tensor *t)
+int npyprint_tensor_opts(FILE *out, const lrelu_tensor *t, const struct npyprint_opts *o)
 {
-	return print_impl(out, t, true);
+	return print_impl(out, t, o, false);
+}
+
+int npyprint_shown(FILE *out, const lrelu_tensor *t, const struct npyprint_opts *o)
+{
+	return print_impl(out, t, o, true);
 }

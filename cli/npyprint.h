@@ -3,6 +3,7 @@
 #define LRELU_NPYPRINT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lrelu.h"
@@ -18,31 +19,44 @@
  */
 int npyprint_tensor(FILE *out, const lrelu_tensor *t);
 
-/*
- * The number of elements print() displays for a shape: all of them up to 1000, above
- * that the first and last 3 along every axis longer than 6 (0 for an empty shape, 1
- * for 0-d).
- */
-size_t npyprint_shown_count(int ndim, const int64_t *shape);
+/* The print options the command sets (numpy.set_printoptions' names): digits after the
+ * point (precision; 8 by default), the size above which print() summarises
+ * (threshold; 1000), and bits: print each element's stored bit pattern in hex, as
+ * numpy.array2string(a.view(np.uintN), formatter={'int': lambda v: '0x%0Nx' % v})
+ * shows it, N = twice the element size (precision has no effect then). */
+struct npyprint_opts {
+	int precision;
+	uint64_t threshold;
+	bool bits;
+};
 
-/* Whether print() summarises an array of this shape (more than 1000 elements). */
-bool npyprint_summarises(int ndim, const int64_t *shape);
+extern const struct npyprint_opts npyprint_defaults;
+
+/* npyprint_tensor with other print options. */
+int npyprint_tensor_opts(FILE *out, const lrelu_tensor *t, const struct npyprint_opts *o);
+
+/* Whether print() summarises an array of this shape (more than threshold elements). */
+bool npyprint_summarises(int ndim, const int64_t *shape, uint64_t threshold);
 
 /*
- * Calls fn(ctx, offset) for each of the npyprint_shown_count() elements print()
- * displays, in display order, offset being the sum of index * strides[d]: what a caller
- * that streams an array too large to hold keeps for npyprint_shown().  Stops when fn
- * returns non-zero, and returns -1 then; 0 otherwise.
+ * The number of elements print() displays for a shape: all of them up to threshold,
+ * above it the first and last 3 along every axis longer than 6 (0 for an empty shape, 1
+ * for 0-d; SIZE_MAX where the count does not fit).
  */
-int npyprint_visit_shown(int ndim, const int64_t *shape, const int64_t *strides,
-                         int (*fn)(void *ctx, int64_t off), void *ctx);
+size_t npyprint_shown_count(int ndim, const int64_t *shape, uint64_t threshold);
+
+/* Along an axis of length n (of an array print() summarises, or not), the number of
+ * indices displayed, and where the gap starts: shown are [0, gap) and
+ * [n - (shown - gap), n); gap == n where nothing is left out. */
+int64_t npyprint_axis_shown(int64_t n, bool summary);
+int64_t npyprint_axis_gap(int64_t n, bool summary);
 
 /*
- * As npyprint_tensor for an array too large to hold: t->shape is the array's shape,
- * and t->data holds only the npyprint_shown_count() displayed elements, contiguous, in
- * C order of their indices (t->strides is ignored).
+ * As npyprint_tensor_opts for an array too large to hold: t->shape is the array's
+ * shape, and t->data holds only the npyprint_shown_count() displayed elements,
+ * contiguous, in C order of their indices (t->strides is ignored).
  */
-int npyprint_shown(FILE *out, const lrelu_tensor *t);
+int npyprint_shown(FILE *out, const lrelu_tensor *t, const struct npyprint_opts *o);
 
 /*
  * The text of one value as str() of a NumPy scalar of that dtype shows it

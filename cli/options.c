@@ -8,18 +8,21 @@
 
 #include "cli.h"
 #include "literal.h"
+#include "npyprint.h"
 
 static const char usage_text[] =
 	"usage: lrelu [OPTIONS] INPUT [OUTPUT]\n"
 	"       lrelu demo\n"
-	"       lrelu diff [--negative-slope S] [--alpha A] [--from FW --to FW] INPUT\n"
+	"       lrelu diff [--from FW] [--to FW] [--negative-slope S] [--alpha A]\n"
+	"                  [--dtype D] [--threads N] INPUT\n"
 	"\n"
 	"LeakyReLU, bit for bit as PyTorch, MindSpore, ONNX or TensorFlow computes it.\n"
 	"\n"
 	"  INPUT    a .npy file; an .npz archive (every array) or ARCHIVE.npz:NAME (one);\n"
 	"           '-' for .npy bytes on standard input; or an array literal\n"
 	"           such as '[[-1.0, 4.0, -8.0], [2.0, -5.0, 9.0]]' or a bare number\n"
-	"           (a path that starts with '[' is reached as './[x].npy')\n"
+	"           (a path that starts with '[' is reached as './[x].npy'); a literal\n"
+	"           works wherever a file is named: INPUT, GRAD, diff's INPUT\n"
 	"  OUTPUT   a .npy file to write (atomically); '-' for .npy bytes on standard\n"
 	"           output; omitted: print the result as NumPy's print() shows it\n"
 	"\n"
@@ -31,18 +34,32 @@ static const char usage_text[] =
 	"  --dtype float32|float64|float16|bfloat16\n"
 	"                       dtype of a literal (default float32); for a .npy file,\n"
 	"                       read '<u2', '<i2' or '|V2' data as bfloat16 bit patterns\n"
-	"  --grad GRAD.npy      backward: OUTPUT is dL/dx for INPUT given dL/dy = GRAD\n"
+	"  --grad GRAD          backward: OUTPUT is dL/dx for INPUT given dL/dy = GRAD\n"
+	"                       (a .npy file, '-' or a literal)\n"
+	"  --from-result        with --grad: INPUT holds the result of an in-place forward\n"
+	"                       (PyTorch's backward after inplace=True; refused, as there,\n"
+	"                       for a negative or NaN slope)\n"
 	"  --threads N          worker threads (default 1; 0 = automatic)\n"
 	"  --scale S --zero-point Z          quantization of int8 ('|i1') / uint8 ('|u1')\n"
 	"  --out-scale S --out-zero-point Z  output quantization (default: the input's)\n"
+	"  --precision N        printing: digits after the point (default 8), as\n"
+	"                       numpy.set_printoptions(precision=N)\n"
+	"  --threshold N|all    printing: summarise arrays of more than N elements\n"
+	"                       (default 1000); all: never (threshold=sys.maxsize)\n"
+	"  --bits               printing: each value's bit pattern in hex, as NumPy\n"
+	"                       prints x.view(np.uint32) etc. with a '0x%08x' formatter\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"\n"
 	"diff runs two semantics (default --from torch --to mindspore) with the same\n"
-	"slope (default 0.2) and reports the elements whose bits differ.\n"
+	"slope (default 0.2) and reports the elements whose bits differ; its options:\n"
+	"  --from FW, --to FW   the two frameworks' rules (names as for --framework)\n"
+	"  --negative-slope S, --alpha A   the slope (one value: both sides use it)\n"
+	"  --dtype D            dtype of a literal INPUT (default float32)\n"
+	"  --threads N          worker threads, as above\n"
 	"\n"
 	"Exit status: 0 success, 1 bad data or I/O error (INPUT untouched, no OUTPUT\n"
-	"left behind), 2 bad command line.\n";
+	"left behind), 2 bad command line.  The manual: man lrelu.\n";
 
 /*
  * The framework names the command accepts (--framework, --from, --to): the one table of
@@ -87,12 +104,12 @@ const char *fw_title(lrelu_framework fw)
 	return "?";
 }
 
+/* A number as Python's float() reads it (the frameworks take their slopes through it):
+ * blanks around it, inf and nan in any case, overflow to infinity. */
 static double parse_double(const char *opt, const char *s)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || (errno == ERANGE && fabs(v) > 1))
+	double v;
+	if (literal_number(s, &v) != 0)
 		usage_error("%s: '%s' is not a number", opt, s);
 	return v;
 }
@@ -128,7 +145,20 @@ static const struct {
 	{"--out-zero-point", IN_MAIN},
 	{"--from", IN_DIFF},
 	{"--to", IN_DIFF},
+	{"--precision", IN_MAIN},
+	{"--threshold", IN_MAIN},
 };
+
+/* The main command's flags (options without a value). */
+static const char *const flags[] = {"--inplace", "--from-result", "--bits"};
+
+void init_opts(struct opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->fw = LRELU_TORCH;
+	o->precision = npyprint_defaults.precision;
+	o->threshold = npyprint_defaults.threshold;
+}
 
 /* IN_MAIN and/or IN_DIFF for a known option, 0 for an unknown one. */
 static unsigned option_where(const char *name)
@@ -147,12 +177,15 @@ static bool is_negative_number(const char *s)
 
 void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 {
+	o->diff = diff;
 	bool no_more = false;
 	for (int i = first; i < argc; i++) {
 		const char *a = argv[i];
 		if (no_more || a[0] != '-' || strcmp(a, "-") == 0 || is_negative_number(a)) {
 			if (o->npos >= (diff ? 1 : 2))
 				usage_error("unexpected argument '%s'", a);
+			if (a[0] == '\0')
+				usage_error("%s is an empty name", o->npos ? "OUTPUT" : "INPUT");
 			o->pos[o->npos++] = a;
 			continue;
 		}
@@ -184,10 +217,20 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 		}
 		if (strcmp(name, "-f") == 0)
 			snprintf(name, sizeof name, "--framework");
-		if (!diff && strcmp(name, "--inplace") == 0) {
+		size_t fk = 0;
+		while (fk < sizeof flags / sizeof flags[0] && strcmp(name, flags[fk]) != 0)
+			fk++;
+		if (fk < sizeof flags / sizeof flags[0]) {
+			if (diff)
+				usage_error("%s is not an option of lrelu diff", name);
 			if (val)
-				usage_error("--inplace takes no value");
-			o->inplace = true;
+				usage_error("%s takes no value", name);
+			if (fk == 0)
+				o->inplace = true;
+			else if (fk == 1)
+				o->from_result = true;
+			else
+				o->bits = o->have_print = true;
 			continue;
 		}
 		unsigned where = option_where(name);
@@ -235,9 +278,22 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 			o->dtype = dts[k].d;
 			o->have_dtype = true;
 		} else if (strcmp(name, "--grad") == 0) {
+			if (val[0] == '\0')
+				usage_error("--grad: GRAD is an empty name");
 			o->grad = val;
+		} else if (strcmp(name, "--precision") == 0) {
+			/* NumPy takes any precision; past 17 digits every float is already shown
+			 * in full, so the bound only keeps the number an int. */
+			o->precision = (int)parse_long(name, val, 0, 1000000);
+			o->have_print = true;
+		} else if (strcmp(name, "--threshold") == 0) {
+			o->threshold = strcmp(val, "all") == 0
+			                   ? UINT64_MAX
+			                   : (uint64_t)parse_long(name, val, 0, LONG_MAX);
+			o->have_print = true;
 		} else if (strcmp(name, "--threads") == 0) {
-			o->threads = (int)parse_long(name, val, 0, 4096);
+			/* lrelu_set_num_threads' range. */
+			o->threads = (int)parse_long(name, val, 0, 1024);
 			o->have_threads = true;
 		} else if (strcmp(name, "--scale") == 0) {
 			o->scale = parse_double(name, val);

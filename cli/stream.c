@@ -17,11 +17,58 @@
 
 /* ---- sinks: the temporary file, standard output, or memory --------------------------- */
 
-/* A displayed element: its index in the file's element order and in display order. */
-struct shown_pos {
-	uint64_t file;
-	size_t shown;
+/* Printing gathers the displayed elements as the data streams past, in the file's
+ * order: an odometer over the displayed indices gives the next one's position, and the
+ * buffer grows with what arrives, so a header cannot make us allocate for data that
+ * never comes. */
+struct gather {
+	int nd;
+	/* Per axis, slowest-varying in the file first. */
+	int64_t len[LRELU_MAX_DIMS], gap[LRELU_MAX_DIMS], tail[LRELU_MAX_DIMS];
+	uint64_t step[LRELU_MAX_DIMS];
+	int64_t idx[LRELU_MAX_DIMS];
+	uint64_t next; /* file position (in elements) of the next displayed one; UINT64_MAX: none */
+	unsigned char *mem;
+	size_t n, cap, isz;
 };
+
+static void gather_locate(struct gather *g)
+{
+	g->next = 0;
+	for (int k = 0; k < g->nd; k++)
+		g->next += (uint64_t)g->idx[k] * g->step[k];
+}
+
+/* Moves to the next displayed element in file order. */
+static void gather_advance(struct gather *g)
+{
+	for (int k = g->nd - 1; k >= 0; k--) {
+		g->idx[k]++;
+		if (g->idx[k] == g->gap[k])
+			g->idx[k] = g->len[k] - g->tail[k];
+		if (g->idx[k] < g->len[k]) {
+			gather_locate(g);
+			return;
+		}
+		g->idx[k] = 0;
+	}
+	g->next = UINT64_MAX;
+}
+
+/* Keeps the element at p. */
+static void gather_take(struct gather *g, const unsigned char *p)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 4096;
+		unsigned char *m = realloc(g->mem, cap * g->isz);
+		if (!m)
+			data_error("out of memory (%zu bytes)", cap * g->isz);
+		g->mem = m;
+		g->cap = cap;
+	}
+	memcpy(g->mem + g->n * g->isz, p, g->isz);
+	g->n++;
+}
 
 /* Start writing a file's pages to the disk every FLUSH_STEP bytes, so that the disk
  * works while we read and compute and the final fsync has little left to do. */
@@ -34,12 +81,12 @@ void sink_write(struct sink *k, const void *buf, size_t n)
 		k->written += n;
 		return;
 	}
-	if (k->fd < 0 && k->pos) {
-		uint64_t first = k->written / k->isz, end = (k->written + n) / k->isz;
+	if (k->gather) {
+		struct gather *g = k->gather;
+		uint64_t first = k->written / g->isz, end = (k->written + n) / g->isz;
 		const unsigned char *p = buf;
-		for (; k->next < k->npos && k->pos[k->next].file < end; k->next++)
-			memcpy(k->mem + k->pos[k->next].shown * k->isz,
-			       p + (k->pos[k->next].file - first) * k->isz, k->isz);
+		for (; g->next < end; gather_advance(g))
+			gather_take(g, p + (g->next - first) * g->isz);
 		k->written += n;
 		return;
 	}
@@ -102,7 +149,7 @@ void compute_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
 		make_1d(&g, gb, dt, shape);
 		g.scale = x.scale;
 		g.zero_point = x.zero_point;
-		st = lrelu_backward(j->fw, j->slope, &g, &x, false, &y);
+		st = lrelu_backward(j->fw, j->slope, &g, &x, j->o->from_result, &y);
 	} else {
 		st = lrelu_forward(j->fw, j->slope, &x, &y);
 	}
@@ -164,85 +211,60 @@ void run_stream(const struct job *j, struct sink *k)
 
 /* ---- printing ------------------------------------------------------------------------ */
 
-static void print_array(const struct array *x, unsigned char *data)
-{
-	int64_t strides[LRELU_MAX_DIMS];
-	int nd = x->info.ndim;
-	if (x->info.fortran) {
-		int64_t s = 1;
-		for (int d = 0; d < nd; d++) {
-			strides[d] = s;
-			s *= x->info.shape[d];
-		}
-	}
-	lrelu_tensor t = lrelu_tensor_make(data, x->dtype, nd, x->info.shape,
-	                                   x->info.fortran ? strides : NULL);
-	if (npyprint_tensor(stdout, &t) != 0 || fflush(stdout) != 0)
-		data_error("standard output: write error: %s", strerror(errno));
-}
-
-static int cmp_pos(const void *a, const void *b)
-{
-	uint64_t x = ((const struct shown_pos *)a)->file, y = ((const struct shown_pos *)b)->file;
-	return x < y ? -1 : x > y;
-}
-
-struct gather {
-	struct shown_pos *pos;
-	size_t n;
-};
-
-static int gather_one(void *ctx, int64_t off)
-{
-	struct gather *g = ctx;
-	g->pos[g->n].file = (uint64_t)off;
-	g->pos[g->n].shown = g->n;
-	g->n++;
-	return 0;
-}
-
-/* Prints the result of j.  Where print() shows every element (up to 1000) the whole
- * result is kept; above, it shows at most the first and last 3 along each axis, so only
- * those elements are kept as the data streams past: printing needs no more memory than
- * writing a file. */
-void print_streamed(const struct job *j)
+/* Prints the result of j as print() shows it under the print options, keeping only
+ * the elements shown: printing needs no more memory than writing a file (plus the
+ * shown elements, which grow only as the data arrives). */
+void print_streamed(const struct job *j, const struct npyprint_opts *po)
 {
 	const struct npy_info *in = &j->x->info;
-	size_t isz = in->itemsize;
-	if (!npyprint_summarises(in->ndim, in->shape)) {
-		struct sink k = {.fd = -1, .name = "memory", .mem = xmalloc(in->data_bytes),
-		                 .mem_cap = in->data_bytes};
-		run_stream(j, &k);
-		if (in->swap)
-			swap_bytes(k.mem, in->count, isz);
-		print_array(j->x, k.mem);
-		free(k.mem);
-		return;
-	}
-	size_t n = npyprint_shown_count(in->ndim, in->shape);
-	if (n > PRINT_MAX_SHOWN)
-		data_error("%s: too many elements to print (%zu shown); give an OUTPUT file",
-		           j->x->src.name, n);
-	/* The displayed elements in display order, with their positions in the file. */
-	int64_t step[LRELU_MAX_DIMS], s = 1;
 	int nd = in->ndim;
-	for (int d = 0; d < nd; d++) {
-		int dd = in->fortran ? d : nd - 1 - d;
-		step[dd] = s;
-		s *= in->shape[dd];
+	bool summary = npyprint_summarises(nd, in->shape, po->threshold);
+	size_t n = npyprint_shown_count(nd, in->shape, po->threshold);
+	if (n > PRINT_MAX_SHOWN)
+		data_error("%s: too many elements to print (%s%zu shown); give an OUTPUT file",
+		           j->x->src.name, n == SIZE_MAX ? "over " : "",
+		           n == SIZE_MAX ? PRINT_MAX_SHOWN : n);
+	struct gather g = {.nd = nd, .isz = in->itemsize};
+	uint64_t s = 1;
+	for (int k = nd - 1; k >= 0; k--) {
+		int d = in->fortran ? nd - 1 - k : k; /* the array axis at file position k */
+		g.len[k] = in->shape[d];
+		g.gap[k] = npyprint_axis_gap(in->shape[d], summary);
+		g.tail[k] = npyprint_axis_shown(in->shape[d], summary) - g.gap[k];
+		g.step[k] = s;
+		s *= (uint64_t)(in->shape[d] > 0 ? in->shape[d] : 1);
 	}
-	struct gather g = {xmalloc(n * sizeof *g.pos), 0};
-	npyprint_visit_shown(nd, in->shape, step, gather_one, &g);
-	struct shown_pos *pos = g.pos;
-	qsort(pos, n, sizeof *pos, cmp_pos);
-	struct sink k = {.fd = -1, .name = "memory", .mem = xmalloc(n * isz), .mem_cap = n * isz,
-	                 .pos = pos, .npos = n, .isz = isz};
+	if (n == 0)
+		g.next = UINT64_MAX;
+	else
+		gather_locate(&g);
+	struct sink k = {.fd = -1, .name = "memory", .gather = &g};
 	run_stream(j, &k);
+	unsigned char *shown = g.mem;
+	if (in->fortran && nd > 1 && n > 0) {
+		/* Gathered with the first axis fastest; print() wants the last one fastest. */
+		shown = xmalloc(n * g.isz);
+		int64_t r[LRELU_MAX_DIMS] = {0}, cnt[LRELU_MAX_DIMS];
+		uint64_t fstep[LRELU_MAX_DIMS], f = 1;
+		for (int d = 0; d < nd; d++) {
+			cnt[d] = npyprint_axis_shown(in->shape[d], summary);
+			fstep[d] = f;
+			f *= (uint64_t)cnt[d];
+		}
+		for (size_t c = 0; c < n; c++) {
+			uint64_t fr = 0;
+			for (int d = 0; d < nd; d++)
+				fr += (uint64_t)r[d] * fstep[d];
+			memcpy(shown + c * g.isz, g.mem + fr * g.isz, g.isz);
+			for (int d = nd - 1; d >= 0 && ++r[d] == cnt[d]; d--)
+				r[d] = 0;
+		}
+		free(g.mem);
+	}
 	if (in->swap)
-		swap_bytes(k.mem, n, isz);
-	lrelu_tensor t = lrelu_tensor_make(k.mem, j->x->dtype, nd, in->shape, NULL);
-	if (npyprint_shown(stdout, &t) != 0 || fflush(stdout) != 0)
+		swap_bytes(shown, n, g.isz);
+	lrelu_tensor t = lrelu_tensor_make(shown, j->x->dtype, nd, in->shape, NULL);
+	if (npyprint_shown(stdout, &t, po) != 0 || fflush(stdout) != 0)
 		data_error("standard output: write error: %s", strerror(errno));
-	free(k.mem);
-	free(pos);
+	free(shown);
 }

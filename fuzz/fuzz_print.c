@@ -42,6 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf[i] = n ? src[i % n] : 0;
 	lrelu_tensor t = lrelu_tensor_make(buf, dt, nd, shape, NULL);
 	npyprint_tensor(sink, &t);
+	/* The print options too, from the size (the input's layout stays as it was). */
+	struct npyprint_opts o = {(int)(size % 19), size % 97, (size >> 1) & 1};
+	npyprint_tensor_opts(sink, &t, &o);
 	char s[64];
 	double v;
 	memcpy(&v, buf, bytes >= 8 ? 8 : 0);

@@ -2,6 +2,8 @@
 #
 #   build/lrelu           the command (public header and liblrelu.a only)
 #   make test-cli         end-to-end tests of the command against NumPy (part of make test)
+#   make test-cli-asan    the same tests on a build of the command and library with
+#                         ASan (leak detection on) + UBSan, in build-asan (part of make test)
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
 #   make fuzz             libFuzzer + ASan/UBSan on the .npy header, the literal parser,
 #                         the printer and the .npz (zip) reader and writer,
@@ -15,13 +17,21 @@ CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtf
 # zlib (Debian's zlib1g-dev) inflates, deflates and computes CRC-32 for .npz files.
 CLI_LIBS := -lz
 PROGRAMS += $(BUILD)/lrelu
-TEST_CMDS += "$(MAKE) --no-print-directory test-cli" "$(MAKE) --no-print-directory fuzz"
+TEST_CMDS += "$(MAKE) --no-print-directory test-cli" "$(MAKE) --no-print-directory fuzz" \
+             "$(MAKE) --no-print-directory test-cli-asan"
 
 $(BUILD)/lrelu: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) -Icli $(CLI_SRCS) -o $@ $(STATIC) $(CLI_LIBS) $(LDLIBS)
 
-.PHONY: test-cli fuzz fuzz-replay
+# The command with its test switches (LRELU_TEST_KNOBS: environment variables that take
+# paths the tests cannot reach otherwise, such as the named temporary file where the
+# file system has O_TMPFILE).  Never installed.
+$(BUILD)/tests/lrelu-knobs: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) -DLRELU_TEST_KNOBS -Icli $(CLI_SRCS) -o $@ $(STATIC) $(CLI_LIBS) $(LDLIBS)
+
+.PHONY: test-cli test-cli-asan fuzz fuzz-replay
 
 # Replay: each fuzz target linked with a small main() that feeds it files.
 FUZZ_TARGETS := npy literal print npz
@@ -44,9 +54,22 @@ $(BUILD)/tests/lrelu-zip64: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	$(CC) $(TOOLFLAGS) -DZIP_ZIP64_LIMIT=0 -Icli $(CLI_SRCS) -o $@ $(STATIC) $(CLI_LIBS) \
 	  $(LDLIBS)
 
-test-cli: $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64 fuzz-replay
+test-cli: $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64 $(BUILD)/tests/lrelu-knobs fuzz-replay
 	@$(PYTHON) tests/cli/test_cli.py $(BUILD)/lrelu
 	@$(PYTHON) tests/cli/test_npz.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64
+	@$(PYTHON) tests/cli/test_edges.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-knobs
+
+# The command's tests under the asan variant's build (Makefile: VARIANT_asan_*), with
+# leak detection: a leak fails the run (LeakSanitizer's exit status), as does any
+# ASan/UBSan report.
+test-cli-asan:
+	@$(MAKE) --no-print-directory BUILD=$(VARIANT_asan_BUILD) $(VARIANT_asan_VARS) \
+	  $(VARIANT_asan_BUILD)/tests/lrelu-knobs
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(PYTHON) tests/cli/test_cli.py $(VARIANT_asan_BUILD)/tests/lrelu-knobs
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LRELU_TEST_ASAN=1 \
+	  $(PYTHON) tests/cli/test_edges.py $(VARIANT_asan_BUILD)/tests/lrelu-knobs \
+	  $(VARIANT_asan_BUILD)/tests/lrelu-knobs
 
 # libFuzzer needs clang and Debian's libclang-rt-14-dev.
 FUZZ_CC ?= clang-14
