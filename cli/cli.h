@@ -169,9 +169,10 @@ void compute_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
 /* Streams j's x (and g) through the computation into k, chunk by chunk. */
 void run_stream(const struct job *j, struct sink *k);
 
-/* Prints the result of j as NumPy's print() shows it under the print options po,
- * keeping in memory only the elements it shows, as they arrive. */
-void print_streamed(const struct job *j, const struct npyprint_opts *po);
+/* Prints the result of j as NumPy's print() shows it under the command's print options
+ * (--precision, --threshold, --bits), keeping in memory only the elements it shows, as
+ * they arrive. */
+void print_streamed(const struct job *j);
 
 /* ---- diff.c: lrelu diff --------------------------------------------------------------- */
 

@@ -12,7 +12,6 @@
 #include "demo.h"
 #include "literal.h"
 #include "npy.h"
-#include "npyprint.h"
 #include "npz.h"
 
 /* ---- the main command ----------------------------------------------------------------- */
@@ -98,8 +97,7 @@ static int cmd_main(struct opts *o)
 
 	bool to_file = (out && strcmp(out, "-") != 0) || (o->inplace && !literal_in);
 	if (!out && !to_file) {
-		struct npyprint_opts po = {o->precision, o->threshold, o->bits};
-		print_streamed(&j, &po);
+		print_streamed(&j);
 	} else if (!to_file) {
 		struct sink k = {.fd = STDOUT_FILENO, .name = "standard output", .is_stdout = true};
 		sink_write(&k, hdr, hn);

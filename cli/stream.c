@@ -214,8 +214,10 @@ void run_stream(const struct job *j, struct sink *k)
 /* Prints the result of j as print() shows it under the print options, keeping only
  * the elements shown: printing needs no more memory than writing a file (plus the
  * shown elements, which grow only as the data arrives). */
-void print_streamed(const struct job *j, const struct npyprint_opts *po)
+void print_streamed(const struct job *j)
 {
+	const struct npyprint_opts opts = {j->o->precision, j->o->threshold, j->o->bits};
+	const struct npyprint_opts *po = &opts;
 	const struct npy_info *in = &j->x->info;
 	int nd = in->ndim;
 	bool summary = npyprint_summarises(nd, in->shape, po->threshold);
