@@ -496,8 +496,10 @@ static void sweep_one(const struct cfg *c, void *x, void *g, size_t n, const cha
 		CHECK(0, "%s: library refused: %s", what, lrelu_last_error());
 		goto out;
 	}
-	/* two rules on one input */
+	/* two rules on one input; every difference between two rules has a named cause */
 	expect(c, NULL, NULL, x, g, la, lb, n, 1, &e);
+	CHECK(e.rep.causes[LRELU_DIFF_OTHER] == 0, "%s: %llu differences without a cause", what,
+	      (unsigned long long)e.rep.causes[LRELU_DIFF_OTHER]);
 	run_chunked(c, NULL, NULL, x, g, n, NULL, 0, &e, what);
 	/* the same as two dumps, with x (attribution) */
 	run_chunked(c, la, lb, x, g, n, NULL, 0, &e, what);
