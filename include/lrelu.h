@@ -367,6 +367,28 @@ typedef struct lrelu_diff_report {
 	size_t nindices;    /* entries written to options.indices: min(differ, capacity) */
 } lrelu_diff_report;
 
+/* The slope both sides take when none is given (the command's documented default). */
+#define LRELU_DIFF_DEFAULT_SLOPE 0.2
+
+/*
+ * The two sides' slopes from the slope options a user gave (NULL: not given), as the
+ * command's `lrelu diff` and the Python package's lrelu.diff read them:
+ *   from_slope, to_slope   set side A (from) and side B (to);
+ *   negative_slope         sets every side whose framework is LRELU_TORCH;
+ *   alpha                  sets every other side;
+ *   exactly one given      applies to both sides, whatever its name;
+ *   none given             both sides take LRELU_DIFF_DEFAULT_SLOPE.
+ * LRELU_ERR_ARG (the message names the options by these parameter names) when two
+ * options set one side to different values (NaN equals NaN here), when an option
+ * reaches no side (negative_slope with neither side PyTorch, alpha with both), or
+ * when a side is left without a slope; LRELU_ERR_ARG for a NULL output or an unknown
+ * framework.  Nothing is written on failure.
+ */
+LRELUAPI lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
+                                        const double *negative_slope, const double *alpha,
+                                        const double *from_slope, const double *to_slope,
+                                        double *from_out, double *to_out);
+
 /* The running comparison.  Treat as opaque; it holds no resources. */
 typedef struct lrelu_diff {
 	lrelu_diff_options opt;

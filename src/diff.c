@@ -384,6 +384,74 @@ static lrelu_diff_cause rule_cause(const struct ctx *c, uint64_t x, uint64_t g, 
 	return LRELU_DIFF_OTHER;
 }
 
+/* ---- slopes from the user's options ---------------------------------------------- */
+
+static bool same_slope(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
+lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
+                               const double *negative_slope, const double *alpha,
+                               const double *from_slope, const double *to_slope,
+                               double *from_out, double *to_out)
+{
+	const lrelu_framework fw[2] = { from, to };
+	const double *given[4] = { from_slope, to_slope, negative_slope, alpha };
+	static const char *const names[4] = { "from_slope", "to_slope", "negative_slope", "alpha" };
+	const char *by[2] = { NULL, NULL };
+	double s[2] = { 0, 0 };
+	int ngiven = 0, last = -1;
+
+	if (from_out == NULL || to_out == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "slope output pointer is NULL");
+	for (int i = 0; i < 2; i++)
+		if ((unsigned)fw[i] > (unsigned)LRELU_TENSORFLOW)
+			return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d (%s)", (int)fw[i],
+			                  i ? "to" : "from");
+	for (int k = 0; k < 4; k++)
+		if (given[k] != NULL)
+			ngiven++, last = k;
+	if (ngiven <= 1) {
+		*from_out = *to_out = ngiven ? *given[last] : LRELU_DIFF_DEFAULT_SLOPE;
+		return LRELU_OK;
+	}
+	for (int k = 0; k < 4; k++) {
+		int reached = 0;
+		if (given[k] == NULL)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			bool hit = k < 2 ? k == i : (fw[i] == LRELU_TORCH) == (k == 2);
+			if (!hit)
+				continue;
+			reached++;
+			if (by[i] != NULL && !same_slope(s[i], *given[k]))
+				return lrelu_fail(LRELU_ERR_ARG,
+				                  "%s (%.17g) and %s (%.17g) both set the %s side (%s)",
+				                  by[i], s[i], names[k], *given[k], i ? "to" : "from",
+				                  lrelu_framework_name(fw[i]));
+			by[i] = names[k];
+			s[i] = *given[k];
+		}
+		if (!reached)
+			return lrelu_fail(LRELU_ERR_ARG,
+			                  k == 2 ? "negative_slope sets the torch side, and neither side "
+			                           "is torch (%s vs %s): use from_slope / to_slope"
+			                         : "alpha sets the side that is not torch, and both sides "
+			                           "are torch (%s vs %s): use from_slope / to_slope",
+			                  lrelu_framework_name(from), lrelu_framework_name(to));
+	}
+	for (int i = 0; i < 2; i++)
+		if (by[i] == NULL)
+			return lrelu_fail(LRELU_ERR_ARG, "no slope for the %s side (%s): give %s or %s",
+			                  i ? "to" : "from", lrelu_framework_name(fw[i]),
+			                  i ? "to_slope" : "from_slope",
+			                  fw[i] == LRELU_TORCH ? "negative_slope" : "alpha");
+	*from_out = s[0];
+	*to_out = s[1];
+	return LRELU_OK;
+}
+
 /* ---- the public functions -------------------------------------------------------- */
 
 lrelu_status lrelu_diff_init(lrelu_diff *d, const lrelu_diff_options *opt)

@@ -857,8 +857,73 @@ static void refusals(void)
 	      "cause names");
 }
 
+/* ---- the slope options -------------------------------------------------------------- */
+
+#define NG NAN     /* "not given" in the table below */
+#define nan_ (-NAN) /* a given NaN slope: NG's sign bit tells them apart */
+
+static const double *opt_ptr(const double *v)
+{
+	return isnan(*v) && !signbit(*v) ? NULL : v;
+}
+
+static void slopes(void)
+{
+	static const struct {
+		lrelu_framework from, to;
+		double ns, alpha, fs, ts;
+		lrelu_status st;
+		double a, b;
+	} T[] = {
+		{ LRELU_TORCH, LRELU_MINDSPORE, NG, NG, NG, NG, LRELU_OK, 0.2, 0.2 },
+		/* exactly one, whatever its name, applies to both sides */
+		{ LRELU_TORCH, LRELU_MINDSPORE, 0.01, NG, NG, NG, LRELU_OK, 0.01, 0.01 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, NG, 0.3, NG, NG, LRELU_OK, 0.3, 0.3 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, NG, NG, 0.1, NG, LRELU_OK, 0.1, 0.1 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, NG, NG, NG, 0.1, LRELU_OK, 0.1, 0.1 },
+		{ LRELU_MINDSPORE, LRELU_ONNX, 0.5, NG, NG, NG, LRELU_OK, 0.5, 0.5 },
+		/* the naive port: PyTorch's default against MindSpore's */
+		{ LRELU_TORCH, LRELU_MINDSPORE, 0.01, 0.2, NG, NG, LRELU_OK, 0.01, 0.2 },
+		{ LRELU_MINDSPORE, LRELU_TORCH, 0.01, 0.2, NG, NG, LRELU_OK, 0.2, 0.01 },
+		{ LRELU_MINDSPORE, LRELU_ONNX, NG, NG, 0.2, 0.01, LRELU_OK, 0.2, 0.01 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, nan_, nan_, NG, NG, LRELU_OK, NAN, NAN },
+		/* two options on one side: equal is fine, one ULP apart is not */
+		{ LRELU_TORCH, LRELU_MINDSPORE, NG, 0.3, 0.1, 0.3, LRELU_OK, 0.1, 0.3 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, NG, 0.30000000000000004, 0.1, 0.3, LRELU_ERR_ARG, 0, 0 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, nan_, 0.2, nan_, NG, LRELU_OK, NAN, 0.2 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, 0.2, NG, 0.1, NG, LRELU_ERR_ARG, 0, 0 },
+		/* an option that reaches no side, a side left without one */
+		{ LRELU_MINDSPORE, LRELU_ONNX, 0.01, 0.2, NG, NG, LRELU_ERR_ARG, 0, 0 },
+		{ LRELU_TORCH, LRELU_TORCH, 0.01, 0.2, NG, NG, LRELU_ERR_ARG, 0, 0 },
+		{ LRELU_TORCH, LRELU_MINDSPORE, 0.1, NG, 0.1, NG, LRELU_ERR_ARG, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+		double a = 7, b = 7;
+		lrelu_status st = lrelu_diff_slopes(T[i].from, T[i].to, opt_ptr(&T[i].ns),
+		                                    opt_ptr(&T[i].alpha), opt_ptr(&T[i].fs),
+		                                    opt_ptr(&T[i].ts), &a, &b);
+		CHECK(st == T[i].st, "slopes row %zu: status %d (%s)", i, (int)st, lrelu_last_error());
+		if (T[i].st == LRELU_OK)
+			CHECK(same_double(a, T[i].a) && same_double(b, T[i].b), "slopes row %zu: %g %g", i,
+			      a, b);
+		else
+			CHECK(a == 7 && b == 7 && *lrelu_last_error(), "slopes row %zu: wrote on failure", i);
+	}
+	double a, b, v = 0.1;
+	CHECK(lrelu_diff_slopes(LRELU_TORCH, LRELU_MINDSPORE, NULL, NULL, NULL, NULL, NULL, &b) ==
+	      LRELU_ERR_ARG, "NULL output");
+	CHECK(lrelu_diff_slopes(LRELU_TORCH, (lrelu_framework)7, &v, NULL, NULL, NULL, &a, &b) ==
+	      LRELU_ERR_ARG, "unknown framework");
+	CHECK(lrelu_diff_slopes(LRELU_TORCH, LRELU_MINDSPORE, NULL, NULL, &v, &v, &a, &b) == LRELU_OK &&
+	      a == 0.1 && b == 0.1, "from_slope and to_slope");
+	CHECK(lrelu_diff_slopes(LRELU_MINDSPORE, LRELU_ONNX, &v, &v, NULL, NULL, &a, &b) ==
+	      LRELU_ERR_ARG && strstr(lrelu_last_error(), "negative_slope"), "message: %s",
+	      lrelu_last_error());
+}
+
 int main(void)
 {
+	slopes();
 	refusals();
 	crafted();
 	double_rounding();
