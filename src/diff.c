@@ -562,6 +562,19 @@ lrelu_status lrelu_diff_add(lrelu_diff *d, const void *a, const void *b, const v
 			if (stt != LRELU_OK)
 				break;
 		}
+		/* Identical blocks (the common case) skip the element loop. */
+		const void *pa = as ? (const void *)as : ra, *pb = bs ? (const void *)bs : rb;
+		if (memcmp(pa, pb, m * esz) == 0 &&
+		    (!attribute || (memcmp(ra, rb, m * esz) == 0 &&
+		                    (pa == ra || memcmp(pa, ra, m * esz) == 0)))) {
+			if (attribute) {
+				r.match[0][0] += m, r.match[0][1] += m;
+				r.match[1][0] += m, r.match[1][1] += m;
+			}
+			if (mask)
+				memset(mask + off, 0, m);
+			continue;
+		}
 		for (size_t i = 0; i < m; i++) {
 			uint64_t va = as ? ld(as, i, esz) : ld(ra, i, esz);
 			uint64_t vb = bs ? ld(bs, i, esz) : ld(rb, i, esz);

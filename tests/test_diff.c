@@ -710,6 +710,18 @@ static void crafted(void)
 		r = diff_f32(LRELU_TORCH, 0.01, LRELU_MINDSPORE, 0.2, 0, x, NULL, b, a, 4);
 		CHECK(r.causes[LRELU_DIFF_DIFFERENT_SLOPES] == 1 && r.neither[0] == 1 &&
 		      r.match[1][0] == 4, "swapped dumps");
+		/* two identical dumps that follow neither rule: nothing differs, both wrong */
+		float w[4] = { 9, 9, 9, 9 };
+		r = diff_f32(LRELU_TORCH, 0.01, LRELU_MINDSPORE, 0.2, 0, x, NULL, w, w, 4);
+		CHECK(r.differ == 0 && r.neither[0] == 4 && r.neither[1] == 4, "identical wrong dumps");
+		const float xp[4] = { 1, 2, 3, 4 }; /* where the two rules agree too */
+		r = diff_f32(LRELU_TORCH, 0.01, LRELU_MINDSPORE, 0.2, 0, xp, NULL, w, w, 4);
+		CHECK(r.differ == 0 && r.neither[0] == 4 && r.neither[1] == 4 && r.match[0][0] == 0,
+		      "identical wrong dumps, rules agree");
+		/* both dumps equal to PyTorch's rule, which MindSpore's differs from once */
+		r = diff_f32(LRELU_TORCH, 0.01, LRELU_MINDSPORE, 0.2, 0, x, NULL, a, a, 4);
+		CHECK(r.differ == 0 && r.neither[1] == 0 && r.match[1][0] == 4 && r.match[1][1] == 3,
+		      "identical dumps, rules differ");
 		/* a given, b computed: a PyTorch dump against the library's MindSpore rule */
 		r = diff_f32(LRELU_TORCH, 0.01, LRELU_MINDSPORE, 0.2, 0, x, NULL, a, NULL, 4);
 		CHECK(r.differ == 1 && r.neither[0] == 0 && r.neither[1] == 0, "dump vs rule");
