@@ -68,19 +68,10 @@ struct ctx {
 	struct side s[2];
 };
 
-static int kt_of(lrelu_dtype dt)
-{
-	switch (dt) {
-	case LRELU_FLOAT64:
-		return KT_F64;
-	case LRELU_BFLOAT16:
-		return KT_BF16;
-	case LRELU_FLOAT16:
-		return KT_F16;
-	default:
-		return KT_F32;
-	}
-}
+/* The kernel tables' type index is the dtype's value for the float dtypes. */
+_Static_assert(KT_F32 == (int)LRELU_FLOAT32 && KT_F64 == (int)LRELU_FLOAT64 &&
+               KT_BF16 == (int)LRELU_BFLOAT16 && KT_F16 == (int)LRELU_FLOAT16,
+               "kernel table index = float dtype");
 
 static lrelu_status prepare_side(lrelu_framework fw, double slope, lrelu_dtype dt, bool bwd,
                                  struct lrelu_kparams *p, int *rule)
@@ -132,7 +123,7 @@ static lrelu_status make_ctx(const lrelu_diff_options *o, struct ctx *c)
 	const lrelu_framework fw[2] = { o->from, o->to };
 	const double sl[2] = { o->from_slope, o->to_slope };
 	c->dt = o->dtype;
-	c->kt = kt_of(o->dtype);
+	c->kt = (int)o->dtype;
 	c->esz = lrelu_esize(o->dtype);
 	c->bwd = o->backward;
 	c->same_param = sl[0] == sl[1] || (isnan(sl[0]) && isnan(sl[1]));
@@ -301,41 +292,22 @@ static uint64_t round_once(lrelu_dtype dt, double v)
 }
 
 /*
- * The side's rule with its product rounded once from the exact product, where the
- * kernels round it to float first (a 16-bit type with a float slope: PyTorch's).
- * Only the 16-bit types round twice, and only a product of x (forward) or of g
- * (PyTorch's backward); everything else is returned as the rule computes it.
+ * The side's rule with its product rounded once from the exact product.  Only a float
+ * slope on a 16-bit type rounds twice (to float, then to the 16-bit type): that is
+ * PyTorch's rule, x > 0 ? x : x*s (backward a > 0 ? g : g*s).  The other rules round
+ * their slope to the 16-bit type first, and two 16-bit values multiply exactly in
+ * float.  Where the predicate keeps x (or g), or the product is NaN (a NaN x forward),
+ * nothing changes.
  */
 static uint64_t eval_once(const struct ctx *c, const struct side *s, uint64_t x, uint64_t g)
 {
-	uint64_t r = eval(c, s->rule, &s->p, x, g);
-	if (c->dt != LRELU_BFLOAT16 && c->dt != LRELU_FLOAT16)
+	uint64_t r = eval(c, s->rule, &s->p, x, g), f = c->bwd ? g : x;
+	_Static_assert((int)RULE_GT == (int)BRULE_GT, "one test for both directions");
+	if ((c->dt != LRELU_BFLOAT16 && c->dt != LRELU_FLOAT16) || s->rule != RULE_GT ||
+	    value(c->dt, x) > 0)
 		return r;
-	if (is_nan(c->dt, x) || (c->bwd && is_nan(c->dt, g)) || isnan(s->p.s32))
-		return r;
-	double xv = value(c->dt, x), sv = lrelu_f2d(s->p.s32), p1, pv;
-	uint64_t pb;
-	if (c->bwd) {
-		if (s->rule != BRULE_GT || xv > 0)
-			return r;
-		p1 = value(c->dt, g) * sv;
-		return isnan(p1) ? r : round_once(c->dt, p1);
-	}
-	p1 = xv * sv;
-	if (isnan(p1))
-		return r;
-	pb = round_once(c->dt, p1);
-	pv = value(c->dt, pb);
-	switch (s->rule) {
-	case RULE_GT:
-		return xv > 0 ? x : pb;
-	case RULE_LT:
-		return xv < 0 ? pb : x;
-	case RULE_MAX:
-		return pv > xv ? pb : x;
-	default:
-		return pv < xv ? pb : x;
-	}
+	double p = value(c->dt, f) * lrelu_f2d(s->p.s32); /* exact: 11 + 24 bits at most */
+	return isnan(p) ? r : round_once(c->dt, p);
 }
 
 /* Whether MindSpore's compare of s*x against x picks no branch at x (a tie, or NaN:

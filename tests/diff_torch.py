@@ -123,6 +123,13 @@ def inputs(dtype_name, rng):
     return np.concatenate([sp, r])
 
 
+def lib_rule(fw, slope, x, g, dtype_name):
+    """The library's result for fw's rule (backward where g is given)."""
+    if g is not None:
+        return ffi.backward(fw, slope, g, x, dtype_name)[1]
+    return ffi.forward(fw, slope, x, dtype_name)[1]
+
+
 def run_case(dtype_name, slope, backward, rng):
     x = inputs(dtype_name, rng)
     tx = to_torch(x, dtype_name)
@@ -140,11 +147,7 @@ def run_case(dtype_name, slope, backward, rng):
 
     # Against PyTorch's rule: only NaN payloads may differ, and the dump follows the rule.
     r, mask, _ = diff(dtype_name, ffi.TORCH, ffi.TORCH, slope, a, x, g, backward)
-    if backward:
-        lib_t = ffi.backward(ffi.TORCH, slope, g, x, dtype_name)[1]
-    else:
-        lib_t = ffi.forward(ffi.TORCH, slope, x, dtype_name)[1]
-    want = numpy_counts(a, lib_t, dtype_name)
+    want = numpy_counts(a, lib_rule(ffi.TORCH, slope, x, g, dtype_name), dtype_name)
     check(r.differ == want["differ"] == want["nan_payload"] == r.causes[CAUSES.index("nan_payload")],
           "%s: PyTorch vs the library's PyTorch rule: differ %d, NumPy %s" % (what, r.differ, want))
     check(r.neither[0] == 0 and r.match[0][0] == x.size, "%s: PyTorch's dump matches its rule" % what)
@@ -152,11 +155,7 @@ def run_case(dtype_name, slope, backward, rng):
 
     # Against MindSpore's rule: the counts NumPy makes on the bits.
     r, mask, idx = diff(dtype_name, ffi.TORCH, ffi.MINDSPORE, slope, a, x, g, backward)
-    if backward:
-        lib_m = ffi.backward(ffi.MINDSPORE, slope, g, x, dtype_name)[1]
-    else:
-        lib_m = ffi.forward(ffi.MINDSPORE, slope, x, dtype_name)[1]
-    want = numpy_counts(a, lib_m, dtype_name)
+    want = numpy_counts(a, lib_rule(ffi.MINDSPORE, slope, x, g, dtype_name), dtype_name)
     got = {k: r.causes[CAUSES.index(k)] for k in ("nan_payload", "inf_vs_nan", "nan_vs_number",
                                                   "signed_zero")}
     got.update(differ=r.differ, numeric=r.numeric, max_ulp=r.max_ulp)

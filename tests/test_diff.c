@@ -60,92 +60,21 @@ static void store(size_t esz, void *buf, size_t i, uint64_t v)
 
 /* ---- the rules with a given slope value (for the "what if" tests) ------------------ */
 
-enum { P_GT, P_LT, P_MAX, P_MIN };
+/* A rule's predicate: the framework whose predicate applies, and MindSpore's branch. */
+struct pred {
+	lrelu_framework fw;
+	int ms_min;
+};
 
-static int pred_of(lrelu_framework fw, double param)
+static struct pred pred_of(lrelu_framework fw, double param)
 {
-	if (fw == LRELU_ONNX)
-		return P_LT;
-	if (fw == LRELU_MINDSPORE)
-		return param > 1 ? P_MIN : P_MAX;
-	return P_GT;
+	struct pred p = { fw, fw == LRELU_MINDSPORE && param > 1 };
+	return p;
 }
 
 static int is16(int dt)
 {
 	return dt == O_BF16 || dt == O_F16;
-}
-
-/* x*s as the rule rounds it (o_mul: float, then the type), or rounded once. */
-static double t_mul(int dt, double x, double s, int once, uint64_t *bits)
-{
-	if (!once || !is16(dt))
-		return o_mul(dt, x, s, bits);
-	double p = x * s; /* exact: at most 11 + 24 significant bits */
-	if (isnan(p))
-		return NAN;
-	*bits = o_round(dt, p);
-	return o_decode(dt, *bits);
-}
-
-/* o_fwd with the predicate and the slope value given. */
-static struct o_exp t_fwd(int dt, int pred, double s, uint64_t xb, int once)
-{
-	double x = o_decode(dt, xb), pv;
-	uint64_t pb = 0;
-	pv = t_mul(dt, x, s, once, &pb);
-	switch (pred) {
-	case P_GT:
-		if (x > 0)
-			return o_exact(xb);
-		if (o_isnan(dt, xb))
-			return isnan(s) ? o_anynan() : o_exact(o_quiet(dt, xb));
-		return isnan(pv) ? o_nan_product(dt, x, s) : o_exact(pb);
-	case P_LT:
-		if (!(x < 0))
-			return o_exact(xb);
-		return isnan(pv) ? o_nan_product(dt, x, s) : o_exact(pb);
-	case P_MAX:
-		return o_exact(pv > x ? pb : xb);
-	default:
-		return o_exact(pv < x ? pb : xb);
-	}
-}
-
-/* o_bwd with the slope value given (ms: MindSpore's autodiff, min: its Minimum). */
-static struct o_exp t_bwd(int dt, int pred, double s, uint64_t ab, uint64_t gb, int once)
-{
-	double a = o_decode(dt, ab), g = o_decode(dt, gb), pv, gl, gr, t, sum;
-	uint64_t pb = 0, tb = 0;
-	if (pred == P_GT) {
-		if (a > 0)
-			return o_exact(gb);
-		if (o_isnan(dt, gb))
-			return isnan(s) ? o_anynan() : o_exact(o_quiet(dt, gb));
-		pv = t_mul(dt, g, s, once, &pb);
-		return isnan(pv) ? o_nan_product(dt, g, s) : o_exact(pb);
-	}
-	if (o_isnan(dt, gb) || isnan(s))
-		return o_anynan();
-	pv = o_mul(dt, a, s, &pb);
-	if (pv == a) {
-		gl = gr = o_decode(dt, o_round(dt, g * 0.5));
-	} else if (pred == P_MIN ? pv < a : pv > a) {
-		gl = g, gr = 0;
-	} else if (pred == P_MIN ? pv > a : pv < a) {
-		gl = 0, gr = g;
-	} else {
-		gl = gr = g;
-	}
-	t = o_mul(dt, gl, s, &tb);
-	if (isnan(t))
-		return o_anynan();
-	sum = gr + t;
-	if (isnan(sum))
-		return o_anynan();
-	if (dt != O_F64)
-		sum = (double)(float)sum;
-	return o_exact(o_round(dt, sum));
 }
 
 /* ---- one comparison, expected ---------------------------------------------------- */
@@ -158,7 +87,7 @@ struct cfg {
 };
 
 struct side_t {
-	int pred, alt;
+	struct pred pred, alt;
 	double s; /* the slope value the framework multiplies by */
 };
 
@@ -172,13 +101,13 @@ static void sides(const struct cfg *c, struct side_t sd[2])
 	}
 }
 
-static struct o_exp t_rule(const struct cfg *c, int pred, double s, uint64_t x, uint64_t g,
+static struct o_exp t_rule(const struct cfg *c, struct pred p, double s, uint64_t x, uint64_t g,
                            int once)
 {
 	int dt = DTS[c->dti];
 	if (c->bwd)
-		return t_bwd(dt, pred == P_LT ? P_GT : pred, s, x, g, once);
-	return t_fwd(dt, pred, s, x, once);
+		return o_bwd_at(dt, p.fw, p.ms_min, s, x, g, once);
+	return o_fwd_at(dt, p.fw, p.ms_min, s, x, once);
 }
 
 /* The rule of side i, from the oracle; where it allows any NaN, `lib` (the library's
@@ -323,6 +252,17 @@ static int same_double(double a, double b)
 	return a == b || (isnan(a) && isnan(b));
 }
 
+static void show_report(const char *label, const lrelu_diff_report *r)
+{
+	fprintf(stderr, "  %s differ %llu numeric %llu ulp %llu abs %g rel %.17g causes", label,
+	        (unsigned long long)r->differ, (unsigned long long)r->numeric,
+	        (unsigned long long)r->max_ulp, r->max_abs, r->max_rel);
+	for (int k = 0; k < LRELU_DIFF_CAUSES; k++)
+		fprintf(stderr, " %llu", (unsigned long long)r->causes[k]);
+	fprintf(stderr, " neither %llu %llu\n", (unsigned long long)r->neither[0],
+	        (unsigned long long)r->neither[1]);
+}
+
 static int report_eq(const lrelu_diff_report *g, const lrelu_diff_report *w, const char *what)
 {
 	int ok = g->elements == w->elements && g->differ == w->differ && g->numeric == w->numeric &&
@@ -337,20 +277,8 @@ static int report_eq(const lrelu_diff_report *g, const lrelu_diff_report *w, con
 	            fabs(g->max_rel - w->max_rel) <= 4 * DBL_EPSILON * fabs(w->max_rel));
 	CHECK(ok, "%s: report differs", what);
 	if (!ok) {
-		fprintf(stderr, "  got  differ %llu numeric %llu ulp %llu abs %g rel %.17g causes",
-		        (unsigned long long)g->differ, (unsigned long long)g->numeric,
-		        (unsigned long long)g->max_ulp, g->max_abs, g->max_rel);
-		for (int k = 0; k < LRELU_DIFF_CAUSES; k++)
-			fprintf(stderr, " %llu", (unsigned long long)g->causes[k]);
-		fprintf(stderr, " neither %llu %llu\n", (unsigned long long)g->neither[0],
-		        (unsigned long long)g->neither[1]);
-		fprintf(stderr, "  want differ %llu numeric %llu ulp %llu abs %g rel %.17g causes",
-		        (unsigned long long)w->differ, (unsigned long long)w->numeric,
-		        (unsigned long long)w->max_ulp, w->max_abs, w->max_rel);
-		for (int k = 0; k < LRELU_DIFF_CAUSES; k++)
-			fprintf(stderr, " %llu", (unsigned long long)w->causes[k]);
-		fprintf(stderr, " neither %llu %llu\n", (unsigned long long)w->neither[0],
-		        (unsigned long long)w->neither[1]);
+		show_report("got ", g);
+		show_report("want", w);
 	}
 	return ok;
 }
@@ -739,7 +667,8 @@ static void double_rounding(void)
 	size_t n = 0;
 	sides(&c, sd);
 	for (uint32_t p = 0; p < 65536 && n < 64; p++) {
-		struct o_exp ta = t_fwd(O_F16, P_GT, sd[0].s, p, 0), t1 = t_fwd(O_F16, P_GT, sd[0].s, p, 1);
+		struct o_exp ta = o_fwd_at(O_F16, LRELU_TORCH, 0, sd[0].s, p, 0);
+		struct o_exp t1 = o_fwd_at(O_F16, LRELU_TORCH, 0, sd[0].s, p, 1);
 		struct o_exp tb = o_fwd(O_F16, LRELU_MINDSPORE, c.slope[1], p);
 		if (!ta.any_nan && !tb.any_nan && ta.bits != tb.bits && t1.bits == tb.bits)
 			xs[n++] = (uint16_t)p;
