@@ -296,8 +296,8 @@ LRELUAPI void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user);
  * or computed here from its rule (framework and slope) on the input x; with x given,
  * the report also says which rule each given side matches.  Forward compares
  * LeakyReLU(x); backward (with grad = dL/dy) compares dL/dx, each rule taking its
- * gradient from the input x.  The causes and their order are in docs/semantics.md
- * ("Why two results differ").
+ * gradient from the input x.  The causes, their tests and their order are in
+ * docs/semantics.md, section 8 ("Why two results differ").
  *
  * Use: lrelu_diff_init once, lrelu_diff_add for each consecutive chunk of the flat
  * (C-order) arrays, lrelu_diff_finish for the report; or lrelu_diff_run for a whole
@@ -309,9 +309,10 @@ LRELUAPI void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user);
  * ------------------------------------------------------------------------------- */
 
 /* Why an element differs.  The tests run in this order and the first that holds
- * names the element, so the counts add up to `differ`.  The rule-based causes need
- * the input x (and grad, backward); without it a difference between two numbers is
- * LRELU_DIFF_OTHER. */
+ * names the element, so the counts add up to `differ`.  The first four look at the
+ * two values only.  The others need the input x (and grad, backward) and apply where
+ * the two values are the two rules' results: without x, or where a given side
+ * follows neither rule, a difference between two numbers is LRELU_DIFF_OTHER. */
 typedef enum lrelu_diff_cause {
 	LRELU_DIFF_NAN_NUMBER = 0,       /* one side NaN, the other a finite number */
 	LRELU_DIFF_INF_NAN = 1,          /* one side NaN, the other an infinity */
