@@ -397,11 +397,14 @@ lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
 			if (!hit)
 				continue;
 			reached++;
-			if (by[i] != NULL && !same_slope(s[i], *given[k]))
-				return lrelu_fail(LRELU_ERR_ARG,
-				                  "%s (%.17g) and %s (%.17g) both set the %s side (%s)",
-				                  by[i], s[i], names[k], *given[k], i ? "to" : "from",
+			if (by[i] != NULL && !same_slope(s[i], *given[k])) {
+				char v0[40], v1[40];
+				lrelu_format_pyfloat(s[i], v0, sizeof v0);
+				lrelu_format_pyfloat(*given[k], v1, sizeof v1);
+				return lrelu_fail(LRELU_ERR_ARG, "%s (%s) and %s (%s) both set the %s side (%s)",
+				                  by[i], v0, names[k], v1, i ? "to" : "from",
 				                  lrelu_framework_name(fw[i]));
+			}
 			by[i] = names[k];
 			s[i] = *given[k];
 		}
