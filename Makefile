@@ -66,10 +66,12 @@ EXAMPLES := $(BUILD)/examples/seed $(BUILD)/examples/tour
 .PHONY: examples
 examples: $(EXAMPLES)
 
-# seed.c prints through the command's NumPy printer (cli/npyprint.c).
-$(BUILD)/examples/seed: examples/seed.c $(STATIC) cli/npyprint.c cli/npyprint.h
+# seed.c runs the examples `lrelu demo` runs (cli/demo.c) and prints through the
+# command's NumPy printer (cli/npyprint.c, cli/fmtfloat.c).
+SEED_SRCS := cli/demo.c cli/npyprint.c cli/fmtfloat.c
+$(BUILD)/examples/seed: examples/seed.c $(STATIC) $(SEED_SRCS) cli/demo.h cli/npyprint.h cli/fmtfloat.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLFLAGS) -Icli $< cli/npyprint.c -o $@ $(STATIC) $(LDLIBS)
+	$(CC) $(TOOLFLAGS) -Icli $< $(SEED_SRCS) -o $@ $(STATIC) $(LDLIBS)
 
 $(BUILD)/examples/tour: examples/tour.c $(STATIC)
 	@mkdir -p $(dir $@)

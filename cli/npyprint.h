@@ -2,6 +2,7 @@
 #ifndef LRELU_NPYPRINT_H
 #define LRELU_NPYPRINT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "lrelu.h"
@@ -23,6 +24,18 @@ int npyprint_tensor(FILE *out, const lrelu_tensor *t);
  * for 0-d).
  */
 size_t npyprint_shown_count(int ndim, const int64_t *shape);
+
+/* Whether print() summarises an array of this shape (more than 1000 elements). */
+bool npyprint_summarises(int ndim, const int64_t *shape);
+
+/*
+ * Calls fn(ctx, offset) for each of the npyprint_shown_count() elements print()
+ * displays, in display order, offset being the sum of index * strides[d]: what a caller
+ * that streams an array too large to hold keeps for npyprint_shown().  Stops when fn
+ * returns non-zero, and returns -1 then; 0 otherwise.
+ */
+int npyprint_visit_shown(int ndim, const int64_t *shape, const int64_t *strides,
+                         int (*fn)(void *ctx, int64_t off), void *ctx);
 
 /*
  * As npyprint_tensor for an array too large to hold: t->shape is the array's shape,

@@ -7,8 +7,10 @@
 #                         the printer,
 #                         FUZZ_SECONDS (60) each, fixed seed, memory limit (part of make test)
 
-CLI_SRCS := cli/main.c cli/npy.c cli/literal.c cli/npyprint.c
-CLI_HDRS := cli/npy.h cli/literal.h cli/npyprint.h include/lrelu.h
+CLI_SRCS := cli/main.c cli/options.c cli/input.c cli/stream.c cli/output.c cli/diff.c \
+            cli/msg.c cli/demo.c cli/npy.c cli/literal.c cli/npyprint.c cli/fmtfloat.c
+CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtfloat.h \
+            include/lrelu.h
 PROGRAMS += $(BUILD)/lrelu
 TEST_CMDS += "$(MAKE) --no-print-directory test-cli" "$(MAKE) --no-print-directory fuzz"
 
@@ -22,7 +24,7 @@ $(BUILD)/lrelu: $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 FUZZ_TARGETS := npy literal print
 FUZZ_SRCS_npy := cli/npy.c
 FUZZ_SRCS_literal := cli/literal.c
-FUZZ_SRCS_print := cli/npyprint.c
+FUZZ_SRCS_print := cli/npyprint.c cli/fmtfloat.c
 
 $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(CLI_SRCS) $(CLI_HDRS) $(STATIC)
 	@mkdir -p $(dir $@)

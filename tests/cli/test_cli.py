@@ -251,6 +251,21 @@ def test_roundtrips():
             rc, out, err = run([p, o])
             check(rc == 0 and bits_equal(np.load(o)[6:], torch_forward(x, 0.01)[6:]),
                   "torch default slope")
+    # The aliases name the same framework as its own name (defaults tell them apart:
+    # TensorFlow 0.2, ONNX 0.01, PyTorch 0.01 with the torch-only parameter name).
+    lit = "[-2.0, -0.0, 3.0]"
+    for alias, name, opt in [("tf", "tensorflow", "--alpha"), ("pytorch", "torch", "--negative-slope")]:
+        for args in ([], [opt, "0.3"]):
+            want = run(["-f", name] + args + [lit])
+            got = run(["-f", alias] + args + [lit])
+            check(want[0] == 0 and got == want, "-f %s %s is -f %s: %r %r" % (alias, args, name, got, want))
+    rc, out, err = run(["-f", "tf", "--inplace", lit])
+    check(rc == 2 and "TensorFlow's LeakyReLU has no in-place form" in err, "tf title: %s" % err)
+    rc, out, err = run(["diff", "--from", "tf", "--to", "pytorch", lit])
+    check(rc == 0 and out.decode().startswith("tensorflow vs torch,"), "diff aliases: %r" % out)
+    rc, out, err = run(["--framework", "caffe", lit])
+    check(rc == 2 and "--framework: 'caffe' is not one of torch, mindspore, onnx, tensorflow "
+          in err, "framework list: %s" % err)
     # Literals: every --dtype, printing and writing.
     lit = "[[-1.0, 4.0, -8.0], [2.0, -5.0, 9.0]]"
     for dt in ("float32", "float64", "float16", "bfloat16"):

@@ -1,0 +1,280 @@
+/* options.c - the command line: options, their values and combinations, --help; the
+ * framework names */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "literal.h"
+
+static const char usage_text[] =
+	"usage: lrelu [OPTIONS] INPUT [OUTPUT]\n"
+	"       lrelu demo\n"
+	"       lrelu diff [--negative-slope S] [--alpha A] [--from FW --to FW] INPUT\n"
+	"\n"
+	"LeakyReLU, bit for bit as PyTorch, MindSpore, ONNX or TensorFlow computes it.\n"
+	"\n"
+	"  INPUT    a .npy file; '-' for .npy bytes on standard input; or an array literal\n"
+	"           such as '[[-1.0, 4.0, -8.0], [2.0, -5.0, 9.0]]' or a bare number\n"
+	"           (a path that starts with '[' is reached as './[x].npy')\n"
+	"  OUTPUT   a .npy file to write (atomically); '-' for .npy bytes on standard\n"
+	"           output; omitted: print the result as NumPy's print() shows it\n"
+	"\n"
+	"  -f, --framework torch|mindspore|onnx|tensorflow   semantics (default torch)\n"
+	"  --negative-slope S   PyTorch's parameter (default 0.01)\n"
+	"  --alpha A            MindSpore's, ONNX's, TensorFlow's parameter\n"
+	"                       (defaults 0.2, 0.01, 0.2)\n"
+	"  --inplace            PyTorch only: replace INPUT's data with the result\n"
+	"  --dtype float32|float64|float16|bfloat16\n"
+	"                       dtype of a literal (default float32); for a .npy file,\n"
+	"                       read '<u2' or '|V2' data as bfloat16 bit patterns\n"
+	"  --grad GRAD.npy      backward: OUTPUT is dL/dx for INPUT given dL/dy = GRAD\n"
+	"  --threads N          worker threads (default 1; 0 = automatic)\n"
+	"  --scale S --zero-point Z          quantization of int8 ('|i1') / uint8 ('|u1')\n"
+	"  --out-scale S --out-zero-point Z  output quantization (default: the input's)\n"
+	"  -h, --help           this text\n"
+	"  -V, --version        the version\n"
+	"\n"
+	"diff runs two semantics (default --from torch --to mindspore) with the same\n"
+	"slope (default 0.2) and reports the elements whose bits differ.\n"
+	"\n"
+	"Exit status: 0 success, 1 bad data or I/O error (INPUT untouched, no OUTPUT\n"
+	"left behind), 2 bad command line.\n";
+
+/*
+ * The framework names the command accepts (--framework, --from, --to): the one table of
+ * them.  Each framework's first row holds the name the library's lrelu_framework_name()
+ * gives, which messages list, and the framework's own spelling, which messages use; the
+ * rows after it are aliases as users write them.
+ */
+static const struct {
+	const char *name;
+	lrelu_framework fw;
+	const char *title; /* first row of each framework only */
+} frameworks[] = {
+	{"torch", LRELU_TORCH, "PyTorch"},
+	{"pytorch", LRELU_TORCH, NULL},
+	{"mindspore", LRELU_MINDSPORE, "MindSpore"},
+	{"onnx", LRELU_ONNX, "ONNX"},
+	{"tensorflow", LRELU_TENSORFLOW, "TensorFlow"},
+	{"tf", LRELU_TENSORFLOW, NULL},
+};
+
+enum { N_FRAMEWORKS = sizeof frameworks / sizeof frameworks[0] };
+
+static lrelu_framework parse_framework(const char *opt, const char *s)
+{
+	for (size_t i = 0; i < N_FRAMEWORKS; i++)
+		if (strcmp(s, frameworks[i].name) == 0)
+			return frameworks[i].fw;
+	char names[128];
+	size_t k = 0;
+	for (size_t i = 0; i < N_FRAMEWORKS && k < sizeof names; i++)
+		if (frameworks[i].title)
+			k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", k ? ", " : "",
+			                      frameworks[i].name);
+	usage_error("%s: '%s' is not one of %s", opt, s, names);
+}
+
+const char *fw_title(lrelu_framework fw)
+{
+	for (size_t i = 0; i < N_FRAMEWORKS; i++)
+		if (frameworks[i].fw == fw && frameworks[i].title)
+			return frameworks[i].title;
+	return "?";
+}
+
+static double parse_double(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || (errno == ERANGE && fabs(v) > 1))
+		usage_error("%s: '%s' is not a number", opt, s);
+	return v;
+}
+
+static long parse_long(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+		usage_error("%s: '%s' is not an integer in [%ld, %ld]", opt, s, lo, hi);
+	return v;
+}
+
+/* The options that take a value, and the commands that accept each: the one list of
+ * them (the values are read in parse_args).  --inplace, which takes none, is the main
+ * command's only flag. */
+enum { IN_MAIN = 1, IN_DIFF = 2 };
+
+static const struct {
+	const char *name;
+	unsigned where;
+} valued[] = {
+	{"--framework", IN_MAIN},
+	{"--negative-slope", IN_MAIN | IN_DIFF},
+	{"--alpha", IN_MAIN | IN_DIFF},
+	{"--dtype", IN_MAIN | IN_DIFF},
+	{"--grad", IN_MAIN},
+	{"--threads", IN_MAIN | IN_DIFF},
+	{"--scale", IN_MAIN},
+	{"--zero-point", IN_MAIN},
+	{"--out-scale", IN_MAIN},
+	{"--out-zero-point", IN_MAIN},
+	{"--from", IN_DIFF},
+	{"--to", IN_DIFF},
+};
+
+/* IN_MAIN and/or IN_DIFF for a known option, 0 for an unknown one. */
+static unsigned option_where(const char *name)
+{
+	for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+		if (strcmp(name, valued[k].name) == 0)
+			return valued[k].where;
+	return 0;
+}
+
+/* Whether an argument that starts with '-' is a number (a literal), not an option. */
+static bool is_negative_number(const char *s)
+{
+	return s[0] == '-' && s[1] != '\0' && literal_looks_like(s);
+}
+
+void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
+{
+	bool no_more = false;
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		if (no_more || a[0] != '-' || strcmp(a, "-") == 0 || is_negative_number(a)) {
+			if (o->npos >= (diff ? 1 : 2))
+				usage_error("unexpected argument '%s'", a);
+			o->pos[o->npos++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			no_more = true;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			exit(fflush(stdout) == 0 ? 0 : EXIT_DATA);
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("lrelu %s (liblrelu %s)\n", LRELU_VERSION_STRING, lrelu_version());
+			exit(fflush(stdout) == 0 ? 0 : EXIT_DATA);
+		}
+		/* Options with a value: --opt VALUE, --opt=VALUE, -f VALUE. */
+		char name[32];
+		const char *val = NULL;
+		const char *eq = strchr(a, '=');
+		if (strncmp(a, "--", 2) == 0 && eq) {
+			size_t n = (size_t)(eq - a);
+			if (n >= sizeof name)
+				usage_error("unknown option '%s'", a);
+			memcpy(name, a, n);
+			name[n] = '\0';
+			val = eq + 1;
+		} else {
+			snprintf(name, sizeof name, "%s", a);
+		}
+		if (strcmp(name, "-f") == 0)
+			snprintf(name, sizeof name, "--framework");
+		if (!diff && strcmp(name, "--inplace") == 0) {
+			if (val)
+				usage_error("--inplace takes no value");
+			o->inplace = true;
+			continue;
+		}
+		unsigned where = option_where(name);
+		if (!where)
+			usage_error("unknown option '%s'", a);
+		if (diff && !(where & IN_DIFF))
+			usage_error("%s is not an option of lrelu diff", name);
+		if (!diff && !(where & IN_MAIN))
+			usage_error("%s belongs to lrelu diff (use -f/--framework)", name);
+		if (!val) {
+			if (i + 1 >= argc)
+				usage_error("%s needs a value", name);
+			val = argv[++i];
+		}
+		if (strcmp(name, "--framework") == 0) {
+			o->fw = parse_framework(name, val);
+		} else if (strcmp(name, "--from") == 0 || strcmp(name, "--to") == 0) {
+			lrelu_framework fw = parse_framework(name, val);
+			if (name[2] == 'f') {
+				o->from = fw;
+				o->have_from = true;
+			} else {
+				o->to = fw;
+				o->have_to = true;
+			}
+		} else if (strcmp(name, "--negative-slope") == 0) {
+			o->ns = parse_double(name, val);
+			o->have_ns = true;
+		} else if (strcmp(name, "--alpha") == 0) {
+			o->alpha = parse_double(name, val);
+			o->have_alpha = true;
+		} else if (strcmp(name, "--dtype") == 0) {
+			static const struct {
+				const char *n;
+				lrelu_dtype d;
+			} dts[] = {{"float32", LRELU_FLOAT32}, {"float64", LRELU_FLOAT64},
+			           {"float16", LRELU_FLOAT16}, {"bfloat16", LRELU_BFLOAT16}};
+			size_t k = 0;
+			for (; k < 4; k++)
+				if (strcmp(val, dts[k].n) == 0)
+					break;
+			if (k == 4)
+				usage_error("--dtype: '%s' is not one of float32, float64, float16, "
+				            "bfloat16", val);
+			o->dtype = dts[k].d;
+			o->have_dtype = true;
+		} else if (strcmp(name, "--grad") == 0) {
+			o->grad = val;
+		} else if (strcmp(name, "--threads") == 0) {
+			o->threads = (int)parse_long(name, val, 0, 4096);
+			o->have_threads = true;
+		} else if (strcmp(name, "--scale") == 0) {
+			o->scale = parse_double(name, val);
+			o->have_scale = true;
+		} else if (strcmp(name, "--out-scale") == 0) {
+			o->oscale = parse_double(name, val);
+			o->have_oscale = true;
+		} else if (strcmp(name, "--zero-point") == 0) {
+			o->zp = (int32_t)parse_long(name, val, INT32_MIN, INT32_MAX);
+			o->have_zp = true;
+		} else if (strcmp(name, "--out-zero-point") == 0) {
+			o->ozp = (int32_t)parse_long(name, val, INT32_MIN, INT32_MAX);
+			o->have_ozp = true;
+		}
+	}
+}
+
+/* The work per chunk is far below what one core streams, so by default the command
+ * computes on its own thread; waking a pool for every 4 MiB chunk only costs time
+ * (measured in docs/cli.md).  --threads N asks for the pool. */
+void set_threads(const struct opts *o)
+{
+	int n = o->have_threads ? o->threads : 1;
+	if (lrelu_set_num_threads(n) != LRELU_OK)
+		usage_error("--threads %d: %s", n, lrelu_last_error());
+}
+
+double pick_slope(const struct opts *o, lrelu_framework fw)
+{
+	if (fw == LRELU_TORCH) {
+		if (o->have_alpha)
+			usage_error("--alpha is not a PyTorch parameter: PyTorch calls it "
+			            "negative_slope (MindSpore's alpha=A is PyTorch's negative_slope=A); "
+			            "use --negative-slope");
+		return o->have_ns ? o->ns : LRELU_TORCH_DEFAULT_SLOPE;
+	}
+	if (o->have_ns)
+		usage_error("--negative-slope is PyTorch's parameter: %s calls it alpha (PyTorch's "
+		            "negative_slope=S is alpha=S); use --alpha", fw_title(fw));
+	return o->have_alpha ? o->alpha : lrelu_default_slope(fw);
+}
