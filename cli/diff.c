@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -399,6 +400,29 @@ static void show_line(struct diff_run *r, uint64_t pos, const unsigned char *xb,
 	}
 }
 
+/* msg with the library's parameter names (negative_slope, ...), which the Python package
+ * shares, spelled as the command's options (--negative-slope, ...). */
+static void option_names(const char *msg, char *out, size_t size)
+{
+	static const char *const names[] = { "negative_slope", "from_slope", "to_slope", "alpha" };
+	size_t k = 0;
+	while (*msg && k + 1 < size) {
+		size_t len = 0;
+		for (size_t i = 0; i < sizeof names / sizeof names[0] && !len; i++)
+			if (strncmp(msg, names[i], strlen(names[i])) == 0)
+				len = strlen(names[i]);
+		if (len && k + len + 3 < size) {
+			out[k++] = '-', out[k++] = '-';
+			for (size_t i = 0; i < len; i++)
+				out[k++] = msg[i] == '_' ? '-' : msg[i];
+			msg += len;
+		} else {
+			out[k++] = *msg++;
+		}
+	}
+	out[k] = '\0';
+}
+
 static void lib_error(const char *what, lrelu_status st)
 {
 	if (st == LRELU_ERR_SLOPE || st == LRELU_ERR_UNSUPPORTED || st == LRELU_ERR_DTYPE)
@@ -422,7 +446,7 @@ int cmd_diff(struct opts *o)
 	if (dumps && o->grad && !o->input)
 		usage_error("diff: --grad with two arrays A B needs --input (the forward input the "
 		            "gradients were taken at)");
-	if (o->mask && strcmp(o->mask, "-") == 0)
+	if (o->mask && (strcmp(o->mask, "-") == 0 || *o->mask == '\0'))
 		usage_error("diff: --mask needs a file name (standard output carries the report)");
 	lrelu_framework from = o->have_from ? o->from : LRELU_TORCH;
 	lrelu_framework to = o->have_to ? o->to : LRELU_MINDSPORE;
@@ -430,26 +454,8 @@ int cmd_diff(struct opts *o)
 	if (lrelu_diff_slopes(from, to, o->have_ns ? &o->ns : NULL, o->have_alpha ? &o->alpha : NULL,
 	                      o->have_from_slope ? &o->from_slope : NULL,
 	                      o->have_to_slope ? &o->to_slope : NULL, &sf, &st) != LRELU_OK) {
-		/* the library names the options by their C names: give the command's */
-		char msg[512], *q = msg;
-		for (const char *s = lrelu_last_error(); *s && q < msg + sizeof msg - 3; s++) {
-			if (strncmp(s, "negative_slope", 14) == 0 || strncmp(s, "from_slope", 10) == 0 ||
-			    strncmp(s, "to_slope", 8) == 0 || strncmp(s, "alpha", 5) == 0) {
-				if ((size_t)(q - msg) + 20 >= sizeof msg)
-					break;
-				*q++ = '-', *q++ = '-';
-				size_t len = strncmp(s, "negative_slope", 14) == 0 ? 14
-				             : strncmp(s, "from_slope", 10) == 0   ? 10
-				             : strncmp(s, "to_slope", 8) == 0      ? 8
-				                                                    : 5;
-				for (size_t k = 0; k < len; k++, s++)
-					*q++ = *s == '_' ? '-' : *s;
-				s--;
-			} else {
-				*q++ = *s;
-			}
-		}
-		*q = '\0';
+		char msg[512];
+		option_names(lrelu_last_error(), msg, sizeof msg);
 		usage_error("diff: %s", msg);
 	}
 	if (from == to && (sf == st || (isnan(sf) && isnan(st))))
@@ -521,6 +527,13 @@ int cmd_diff(struct opts *o)
 		if (hn == 0)
 			data_error("%s: header too long for format version %d.0", o->mask, mi.major);
 		resolve_target(o->mask, &t);
+		struct stat ms;
+		if (t.exists && stat(t.path, &ms) == 0)
+			for (int k = 0; k < na; k++)
+				if (arrs[k].src.fd >= 0 && arrs[k].src.st.st_dev == ms.st_dev &&
+				    arrs[k].src.st.st_ino == ms.st_ino)
+					usage_error("diff: --mask %s would replace %s, which diff reads", o->mask,
+					            arrs[k].src.name);
 		mfd = open_tmp(&t);
 		mk.fd = mfd;
 		mk.name = t.path;

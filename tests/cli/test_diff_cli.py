@@ -305,6 +305,15 @@ def test_layout():
     before = sorted(os.listdir(TMP))
     rc, out, err = run(["diff", "--mask", path("never.npy"), xp, path("missing.npy")])
     check(rc == 2 and sorted(os.listdir(TMP)) == before, "no mask file left on trouble")
+    # the mask never replaces an array diff reads (directly or through a link), nor
+    # goes to standard output or to an empty name
+    data = open(xp, "rb").read()
+    os.symlink(xp, path("link.npy"))
+    for m in (xp, path("link.npy"), "-", ""):
+        before = sorted(os.listdir(TMP))
+        rc, out, err = run(["diff", "--mask", m, xp])
+        check(rc == 2 and "--mask" in err and open(xp, "rb").read() == data and
+              sorted(os.listdir(TMP)) == before, "--mask %r refused: %d %s" % (m, rc, err))
     c = save("c2.npy", np.ascontiguousarray(x))
     rc, out, err = run(["diff", xp, c])
     check(rc == 2 and "order" in err, "A and B in different orders: %d %s" % (rc, err))
