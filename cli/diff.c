@@ -290,25 +290,24 @@ static void report_json(const struct diff_run *r)
 	printf("]}\n");
 }
 
-/* "torch's rule", "mindspore's rule", "neither rule" for side s over what was attributed. */
-static void attribution_text(const struct diff_run *r, int s, const char *name)
+/* What side s (0: A, 1: B) follows over the attributed elements: "is PyTorch's rule",
+ * "matches neither rule at 12 elements", ... */
+static void side_text(const struct diff_run *r, int s, char *buf, size_t size)
 {
 	const lrelu_diff_report *p = &r->rep;
-	const char *fw[2] = { lrelu_framework_name(r->opt.from), lrelu_framework_name(r->opt.to) };
+	const char *fw[2] = { fw_title(r->opt.from), fw_title(r->opt.to) };
 	uint64_t n = p->attributed;
 	if (p->match[s][0] == n && p->match[s][1] == n)
-		printf("  %s follows both rules (they agree on this input)\n", name);
-	else if (p->match[s][s] == n)
-		printf("  %s is %s's rule\n", name, fw[s]);
-	else if (p->match[s][1 - s] == n)
-		printf("  %s is %s's rule (not %s's)\n", name, fw[1 - s], fw[s]);
+		snprintf(buf, size, "follows both rules");
+	else if (p->match[s][s] == n || p->match[s][1 - s] == n)
+		snprintf(buf, size, "is %s's rule", fw[p->match[s][s] == n ? s : 1 - s]);
 	else if (p->neither[s])
-		printf("  %s matches neither rule at %llu element%s\n", name,
-		       (unsigned long long)p->neither[s], p->neither[s] == 1 ? "" : "s");
+		snprintf(buf, size, "matches neither rule at %llu element%s",
+		         (unsigned long long)p->neither[s], p->neither[s] == 1 ? "" : "s");
 	else
-		printf("  %s is %s's rule at %llu elements and %s's at the other %llu\n", name, fw[0],
-		       (unsigned long long)p->match[s][0], fw[1],
-		       (unsigned long long)(n - p->match[s][0]));
+		snprintf(buf, size, "is %s's rule at %llu elements and %s's at the other %llu", fw[0],
+		         (unsigned long long)p->match[s][0], fw[1],
+		         (unsigned long long)(n - p->match[s][0]));
 }
 
 static void report_text(const struct diff_run *r)
@@ -318,7 +317,7 @@ static void report_text(const struct diff_run *r)
 	lrelu_format_pyfloat(r->opt.from_slope, s0, sizeof s0);
 	lrelu_format_pyfloat(r->opt.to_slope, s1, sizeof s1);
 	if (r->a)
-		printf("%s vs %s, ", r->a->src.name, r->b->src.name);
+		printf("A %s vs B %s, ", r->a->src.name, r->b->src.name);
 	if (!r->a || r->x) {
 		if (strcmp(s0, s1) == 0)
 			printf("%s vs %s, slope %s, ", lrelu_framework_name(r->opt.from),
@@ -348,8 +347,13 @@ static void report_text(const struct diff_run *r)
 		printf("\n");
 	}
 	if (r->a && r->x) {
-		attribution_text(r, 0, r->a->src.name);
-		attribution_text(r, 1, r->b->src.name);
+		char ta[128], tb[128];
+		side_text(r, 0, ta, sizeof ta);
+		side_text(r, 1, tb, sizeof tb);
+		if (strcmp(ta, "follows both rules") == 0 && strcmp(ta, tb) == 0)
+			printf("  A and B follow both rules (they agree on this input)\n");
+		else
+			printf("  A %s, B %s\n", ta, tb);
 	}
 	if (r->nshow)
 		printf("first differences (index, %sboth values):\n", r->x ? "input, " : "");
