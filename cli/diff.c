@@ -544,7 +544,8 @@ int cmd_diff(struct opts *o)
 		sink_write(&mk, hdr, hn);
 	}
 
-	size_t isz = ref->info.itemsize, per = CHUNK_BYTES / isz;
+	/* Up to four arrays and the mask share the main command's data bound, 2 chunks. */
+	size_t isz = ref->info.itemsize, per = 2 * CHUNK_BYTES / ((size_t)na * isz + 1);
 	uint64_t total = ref->info.count, pos = 0;
 	unsigned char *buf[4] = { NULL, NULL, NULL, NULL };
 	for (int k = 0; k < na; k++)
