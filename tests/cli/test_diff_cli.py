@@ -254,6 +254,22 @@ def test_dumps():
                   "%s: attribution text: %s" % (dt, out))
         else:
             check("A and B follow both rules" in out, "%s: attribution text: %s" % (dt, out))
+    # float16: PyTorch 1.13 has no float16 LeakyReLU on the CPU; ported code computes in
+    # float32 and rounds (.half()), which is the >= 2.1 rule the library's torch side
+    # follows, NaN payloads aside (docs/semantics.md §4)
+    with torch.no_grad():
+        pre16 = conv.to(torch.float32)(img).half()
+        out16 = act(pre16.float()).half()
+    xp16, tp16, mp16 = save("pre_f16.npy", pre16.numpy()), save("t_f16.npy", out16.numpy()), \
+        path("m_f16.npy")
+    run(["-f", "mindspore", "--alpha", "0.1", xp16, mp16])
+    rc, j, err = diff_json(["--negative-slope", "0.1", "--alpha", "0.1", "--input", xp16, tp16,
+                            mp16])
+    want = numpy_report(np.load(tp16), np.load(mp16), "float16")
+    check_counts(j, want, "PyTorch float16 dump vs MindSpore rule")
+    check(rc == 1 and j and j["neither"] == {"a": 0, "b": 0} and
+          j["causes"]["slope_rounding"] + j["causes"]["double_rounding"] == want["differ"],
+          "float16: both follow their rules, the slope's rounding: %r" % (j and j["causes"]))
     # a port with a bug: B wrong at 12 elements
     t = np.load(path("t_float32.npy"))
     bad = np.load(path("m_float32.npy"))
