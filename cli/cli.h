@@ -65,8 +65,8 @@ struct opts {
 	int32_t zp, ozp;
 	bool have_from, have_to;
 	lrelu_framework from, to;
-	/* lrelu diff only */
-	bool have_from_slope, have_to_slope, json, all;
+	/* lrelu diff only (diff: parse_args read diff's options) */
+	bool diff, have_from_slope, have_to_slope, json, all;
 	double from_slope, to_slope;
 	const char *input, *mask;
 	const char *pos[3];

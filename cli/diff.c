@@ -493,9 +493,6 @@ int cmd_diff(struct opts *o)
 	}
 	r.shape = r.a ? r.a : r.x;
 	const struct array *ref = r.shape;
-	if (ref->dtype == LRELU_QINT8 || ref->dtype == LRELU_QUINT8)
-		usage_error("diff compares float data; %s holds %s", ref->src.name,
-		            lrelu_dtype_name(ref->dtype));
 
 	bool c_order = !ref->info.fortran || ref->info.ndim < 2;
 	r.idx.all = o->all;

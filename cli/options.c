@@ -166,6 +166,7 @@ static bool is_negative_number(const char *s)
 
 void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 {
+	o->diff = diff;
 	bool no_more = false;
 	for (int i = first; i < argc; i++) {
 		const char *a = argv[i];
