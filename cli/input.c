@@ -214,8 +214,8 @@ void set_array_dtype(struct array *a, const struct opts *o)
 {
 	a->dtype = header_dtype(&a->info, o, a->src.name);
 	if (o->diff && (a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8))
-		usage_error("diff compares float data; %s holds %s ('%s')", a->src.name,
-		            lrelu_dtype_name(a->dtype), a->info.descr);
+		usage_error("%s: lrelu diff compares float results; this holds %s codes ('%s')",
+		            a->src.name, a->dtype == LRELU_QINT8 ? "int8" : "uint8", a->info.descr);
 	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) &&
 	    !(o->have_scale && o->have_zp))
 		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s",
