@@ -166,7 +166,12 @@ static const struct {
 };
 
 /* The main command's flags (options without a value). */
-static const char *const flags[] = {"--inplace", "--from-result", "--bits"};
+/* The options that take no value, and which command each belongs to. */
+static const struct {
+	const char *name;
+	unsigned where;
+} flags[] = {{"--inplace", IN_MAIN}, {"--from-result", IN_MAIN}, {"--bits", IN_MAIN},
+             {"--json", IN_DIFF},    {"--all", IN_DIFF}};
 
 void init_opts(struct opts *o)
 {
@@ -234,34 +239,34 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 		if (strcmp(name, "-f") == 0)
 			snprintf(name, sizeof name, "--framework");
 		size_t fk = 0;
-		while (fk < sizeof flags / sizeof flags[0] && strcmp(name, flags[fk]) != 0)
+		while (fk < sizeof flags / sizeof flags[0] && strcmp(name, flags[fk].name) != 0)
 			fk++;
-		if (fk < sizeof flags / sizeof flags[0]) {
-			if (diff)
-				usage_error("%s is not an option of lrelu diff", name);
-			if (val)
-				usage_error("%s takes no value", name);
-			if (fk == 0)
-				o->inplace = true;
-			else if (fk == 1)
-				o->from_result = true;
-			else
-				o->bits = o->have_print = true;
-			continue;
-		}
-		if (diff && (strcmp(name, "--json") == 0 || strcmp(name, "--all") == 0)) {
-			if (val)
-				usage_error("%s takes no value", name);
-			*(name[2] == 'j' ? &o->json : &o->all) = true;
-			continue;
-		}
-		unsigned where = option_where(name);
+		unsigned where = fk < sizeof flags / sizeof flags[0] ? flags[fk].where
+		                                                      : option_where(name);
 		if (!where)
 			usage_error("unknown option '%s'", a);
 		if (diff && !(where & IN_DIFF))
 			usage_error("%s is not an option of lrelu diff", name);
 		if (!diff && !(where & IN_MAIN))
-			usage_error("%s belongs to lrelu diff (use -f/--framework)", name);
+			usage_error("%s belongs to lrelu diff%s", name,
+			            strcmp(name, "--from") == 0 || strcmp(name, "--to") == 0
+			                ? " (use -f/--framework)"
+			                : "");
+		if (fk < sizeof flags / sizeof flags[0]) {
+			if (val)
+				usage_error("%s takes no value", name);
+			if (strcmp(name, "--inplace") == 0)
+				o->inplace = true;
+			else if (strcmp(name, "--from-result") == 0)
+				o->from_result = true;
+			else if (strcmp(name, "--bits") == 0)
+				o->bits = o->have_print = true;
+			else if (strcmp(name, "--json") == 0)
+				o->json = true;
+			else
+				o->all = true;
+			continue;
+		}
 		if (!val) {
 			if (i + 1 >= argc)
 				usage_error("%s needs a value", name);

@@ -3,8 +3,9 @@
 #   build/lrelu           the command (public header and liblrelu.a only)
 #   make test-cli         end-to-end tests of the command against NumPy (part of make test):
 #                         tests/cli/test_cli.py, test_npz.py, test_edges.py, test_diff_cli.py
-#   make test-cli-asan    test_cli.py, test_edges.py and test_diff_cli.py on a build of the command and library with
-#                         ASan (leak detection on) + UBSan, in build-asan (part of make test)
+#   make test-cli-asan    test_cli.py, test_edges.py, test_diff_cli.py on a build of the
+#                         command and library with ASan (leak detection on) + UBSan, in
+#                         build-asan (part of make test)
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
 #   make fuzz             libFuzzer + ASan/UBSan on the .npy header, the literal parser,
 #                         the printer and the .npz (zip) reader and writer,

@@ -336,7 +336,7 @@ def test_messages():
     # which diff does not take); a NaN slope given twice is one slope.
     q = save("q.npy", np.array([1, -2], np.int8))
     rc, out, err = run(["diff", q])
-    check(rc == 2 and "float data" in err and "--scale" not in err, "diff int8: %d %s" % (rc, err))
+    check(rc == 2 and "compares float results" in err and "--scale" not in err, "diff int8: %d %s" % (rc, err))
     rc, out, err = run(["--scale", "0.5", "--zero-point", "0", q])
     check(rc == 0, "the main command still takes int8 with --scale: %s" % err)
     rc, out, err = run(["diff", "--negative-slope", "nan", "--alpha", "nan", "[-1.0, 0.0, 2.0]"])
@@ -595,7 +595,9 @@ def test_stdin_offset():
 MAIN_OPTS = ["--framework", "--negative-slope", "--alpha", "--inplace", "--dtype", "--grad",
              "--from-result", "--threads", "--scale", "--zero-point", "--out-scale",
              "--out-zero-point", "--precision", "--threshold", "--bits", "--help", "--version"]
-DIFF_OPTS = ["--from", "--to", "--negative-slope", "--alpha", "--dtype", "--threads"]
+DIFF_OPTS = ["--from", "--to", "--negative-slope", "--alpha", "--dtype", "--threads",
+             "--from-slope", "--to-slope", "--grad", "--input", "--mask"]
+DIFF_FLAGS = ["--json", "--all"]
 
 
 def test_help_man():
@@ -604,11 +606,22 @@ def test_help_man():
     check(rc == 0, "--help exit 0")
     for o in MAIN_OPTS:
         check(o in text, "--help lists %s" % o)
-    diff_part = text[text.index("diff runs"):]
+    diff_part = text[text.index("lrelu diff compares"):]
     for o in DIFF_OPTS:
         check(o in diff_part, "--help lists diff's %s" % o)
+        if o == "--mask":  # any name is a good value: write it where the test's files go
+            rc, out, err = run(["diff", o + "=" + path("help_mask.npy"), "[1.0]"])
+            check(rc in (0, 1) and err == "", "diff accepts %s: %s" % (o, err))
+            continue
         rc, out, err = run(["diff", o + "=x", "[1.0]"])
         check(rc == 2 and "option" not in err, "diff accepts %s: %s" % (o, err))
+    for o in DIFF_FLAGS:
+        check(o in diff_part, "--help lists diff's %s" % o)
+        rc, out, err = run(["diff", o, "[1.0]"])
+        check(rc == 0 and err == "", "diff accepts %s: %d %s" % (o, rc, err))
+        rc, out, err = run([o, "[1.0]"])
+        check(rc == 2 and "belongs to lrelu diff" in err and "--framework" not in err,
+              "the main command names %s as diff's: %s" % (o, err))
     check("works wherever a file is named" in text, "--help says literals work where a file is named")
     # Every option --help shows is one the command knows.
     for o in sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", text))):
@@ -620,7 +633,7 @@ def test_help_man():
     page = r.stdout.decode(errors="replace")
     check(r.returncode == 0 and r.stderr == b"", "man -l lrelu.1: %d %r" % (r.returncode, r.stderr[:300]))
     plain = re.sub(r".\x08", "", page)
-    for o in MAIN_OPTS + DIFF_OPTS + ["EXIT STATUS", "SIGNALS", "O_TMPFILE", "lrelu diff",
+    for o in MAIN_OPTS + DIFF_OPTS + DIFF_FLAGS + ["EXIT STATUS", "SIGNALS", "O_TMPFILE", "lrelu diff",
                                       "lrelu demo", "EXAMPLES", "threshold=sys.maxsize"]:
         check(o in plain, "man page names %s" % o)
     for o in sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", plain))):
