@@ -42,6 +42,10 @@ enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
  * (EXIT_DATA), usage_error for one with the command line (EXIT_USAGE; the message
  * points to --help). */
 _Noreturn void data_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The status data_error exits with: EXIT_DATA, or 2 for lrelu diff, whose 1 means
+ * "the arrays differ" (as cmp's and diff's). */
+extern int data_exit_status;
 _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* malloc that exits with a message when memory runs out. */
@@ -61,6 +65,10 @@ struct opts {
 	int32_t zp, ozp;
 	bool have_from, have_to;
 	lrelu_framework from, to;
+	/* lrelu diff only (diff: parse_args read diff's options) */
+	bool diff, have_from_slope, have_to_slope, json, all;
+	double from_slope, to_slope;
+	const char *input, *mask;
 	const char *pos[3];
 	int npos;
 };

@@ -1,38 +1,41 @@
-/* diff.c - lrelu diff: two frameworks' rules on one INPUT, the elements whose bits
- * differ counted, measured and listed */
+/* diff.c - lrelu diff: two rules on one INPUT, or two dumps A B, compared bit for bit by
+ * the library's lrelu_diff: counts by cause, largest differences, indices, a mask */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "npyprint.h"
 
+/*
+ * Everything that decides what differs and why is the library's (lrelu_diff_*), shared
+ * with the Python package; this file reads the arrays in chunks, hands them over, and
+ * reports.  Exit status as cmp and diff: 0 identical, 1 different, 2 trouble (a usage
+ * error, bad data, I/O).
+ */
+
+enum { DIFF_SAME = 0, DIFF_DIFFERENT = 1, DIFF_TROUBLE = 2 };
+enum { SHOW = 8, INDEX_CAP = 1000 };
+
 static uint64_t load_bits(const unsigned char *p, size_t isz)
 {
 	uint64_t v = 0;
-	memcpy(&v, p, isz); /* little-endian host assumed for the integer view below */
-	if (!host_little()) {
-		uint64_t r = 0;
-		for (size_t i = 0; i < isz; i++)
-			r |= (uint64_t)p[i] << (8 * (isz - 1 - i));
-		v = r;
+	if (isz == 2) {
+		uint16_t u;
+		memcpy(&u, p, 2);
+		v = u;
+	} else if (isz == 4) {
+		uint32_t u;
+		memcpy(&u, p, 4);
+		v = u;
+	} else {
+		memcpy(&v, p, 8);
 	}
 	return v;
-}
-
-static bool bits_nan(uint64_t b, lrelu_dtype dt)
-{
-	switch (dt) {
-	case LRELU_FLOAT64:
-		return (b & 0x7fffffffffffffffull) > 0x7ff0000000000000ull;
-	case LRELU_FLOAT32:
-		return (b & 0x7fffffffu) > 0x7f800000u;
-	case LRELU_BFLOAT16:
-		return (b & 0x7fffu) > 0x7f80u;
-	default:
-		return (b & 0x7fffu) > 0x7c00u;
-	}
 }
 
 static double bits_value(uint64_t b, lrelu_dtype dt)
@@ -59,25 +62,44 @@ static double bits_value(uint64_t b, lrelu_dtype dt)
 static void value_text(char *buf, size_t n, uint64_t b, lrelu_dtype dt, size_t isz)
 {
 	char v[64];
-	npyprint_scalar(v, sizeof v, bits_value(b, dt),
-	                dt == LRELU_BFLOAT16 ? LRELU_FLOAT32 : dt);
+	npyprint_scalar(v, sizeof v, bits_value(b, dt), dt == LRELU_BFLOAT16 ? LRELU_FLOAT32 : dt);
 	snprintf(buf, n, "%s (0x%0*llx)", v, (int)(isz * 2), (unsigned long long)b);
 }
 
-static void index_text(char *buf, size_t n, uint64_t flat, const struct npy_info *in)
+/* The multi-index of the element at position `pos` of the file's order. */
+static void unravel(uint64_t pos, const struct npy_info *in, int64_t *idx)
 {
-	int64_t idx[LRELU_MAX_DIMS];
 	int nd = in->ndim;
 	if (in->fortran)
 		for (int d = 0; d < nd; d++) {
-			idx[d] = (int64_t)(flat % (uint64_t)in->shape[d]);
-			flat /= (uint64_t)in->shape[d];
+			idx[d] = (int64_t)(pos % (uint64_t)in->shape[d]);
+			pos /= (uint64_t)in->shape[d];
 		}
 	else
 		for (int d = nd - 1; d >= 0; d--) {
-			idx[d] = (int64_t)(flat % (uint64_t)in->shape[d]);
-			flat /= (uint64_t)in->shape[d];
+			idx[d] = (int64_t)(pos % (uint64_t)in->shape[d]);
+			pos /= (uint64_t)in->shape[d];
 		}
+}
+
+/* The flat C-order index (NumPy's ravel_multi_index) of position pos. */
+static uint64_t c_index(uint64_t pos, const struct npy_info *in)
+{
+	int64_t idx[LRELU_MAX_DIMS];
+	uint64_t f = 0;
+	if (!in->fortran || in->ndim < 2)
+		return pos;
+	unravel(pos, in, idx);
+	for (int d = 0; d < in->ndim; d++)
+		f = f * (uint64_t)in->shape[d] + (uint64_t)idx[d];
+	return f;
+}
+
+static void index_text(char *buf, size_t n, uint64_t pos, const struct npy_info *in)
+{
+	int64_t idx[LRELU_MAX_DIMS];
+	int nd = in->ndim;
+	unravel(pos, in, idx);
 	size_t k = (size_t)snprintf(buf, n, "(");
 	for (int d = 0; d < nd && k < n; d++)
 		k += (size_t)snprintf(buf + k, n - k, "%lld%s", (long long)idx[d],
@@ -86,86 +108,491 @@ static void index_text(char *buf, size_t n, uint64_t flat, const struct npy_info
 		snprintf(buf + k, n - k, ")");
 }
 
+/* ---- the indices that differ, in C order ------------------------------------------- */
+
+/*
+ * The first INDEX_CAP differing elements in C order (or all, --all).  A C-ordered file
+ * streams in that order, so its first differences are the first ones; a Fortran-ordered
+ * one does not, so its indices go through a max-heap that keeps the smallest INDEX_CAP
+ * seen (or, with --all, are all kept and sorted at the end).
+ */
+struct indices {
+	uint64_t *v;
+	size_t n, cap;
+	bool all, heap;
+};
+
+static void idx_push_all(struct indices *s, uint64_t i)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		uint64_t *v = realloc(s->v, s->cap * sizeof *v);
+		if (!v)
+			data_error("out of memory (%zu indices)", s->cap);
+		s->v = v;
+	}
+	s->v[s->n++] = i;
+}
+
+static void heap_down(uint64_t *v, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && v[l] > v[m])
+			m = l;
+		if (l + 1 < n && v[l + 1] > v[m])
+			m = l + 1;
+		if (m == i)
+			return;
+		uint64_t t = v[i];
+		v[i] = v[m];
+		v[m] = t;
+		i = m;
+	}
+}
+
+static void idx_push_heap(struct indices *s, uint64_t i)
+{
+	if (s->n < INDEX_CAP) {
+		size_t k = s->n++;
+		s->v[k] = i;
+		while (k > 0 && s->v[(k - 1) / 2] < s->v[k]) {
+			uint64_t t = s->v[k];
+			s->v[k] = s->v[(k - 1) / 2];
+			s->v[(k - 1) / 2] = t;
+			k = (k - 1) / 2;
+		}
+	} else if (i < s->v[0]) {
+		s->v[0] = i;
+		heap_down(s->v, s->n, 0);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ---- the arrays -------------------------------------------------------------------- */
+
+/* b must hold the data of the same shape, order and dtype as a. */
+static void check_like(const struct array *a, const char *ar, const struct array *b,
+                       const char *br)
+{
+	bool same = b->info.ndim == a->info.ndim;
+	for (int i = 0; same && i < a->info.ndim; i++)
+		same = b->info.shape[i] == a->info.shape[i];
+	if (b->dtype != a->dtype)
+		data_error("%s: %s holds %s, %s %s", b->src.name, br, lrelu_dtype_name(b->dtype), ar,
+		           lrelu_dtype_name(a->dtype));
+	if (!same)
+		data_error("%s: %s's shape differs from %s's", b->src.name, br, ar);
+	if (b->info.fortran != a->info.fortran && a->info.ndim > 1)
+		data_error("%s: %s is stored in %s order, %s in %s order (save both with "
+		           "numpy.ascontiguousarray)", b->src.name, br,
+		           b->info.fortran ? "Fortran" : "C", ar, a->info.fortran ? "Fortran" : "C");
+}
+
+static void read_chunk(struct array *a, unsigned char *buf, size_t n)
+{
+	size_t isz = a->info.itemsize;
+	if (src_read(&a->src, buf, n * isz) != n * isz)
+		data_error("%s: truncated data", a->src.name);
+	if (a->info.swap)
+		swap_bytes(buf, n, isz);
+}
+
+/* A JSON number; a NaN as null_nan: null for a measure that has no value, "nan" for a
+ * slope, which may be one. */
+static void print_double(FILE *f, double v, const char *null_nan)
+{
+	char s[64];
+	if (isnan(v))
+		fputs(null_nan, f);
+	else if (isinf(v))
+		fputs(v > 0 ? "1e999" : "-1e999", f); /* JSON has no infinity; this reads as one */
+	else {
+		lrelu_format_pyfloat(v, s, sizeof s);
+		fputs(s, f);
+	}
+}
+
+static void print_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+struct diff_run {
+	const struct opts *o;
+	lrelu_diff_options opt;
+	lrelu_diff_report rep;
+	struct array *a, *b, *x, *g; /* a, b: the dumps (NULL: computed); x, g: input, dL/dy */
+	const struct array *shape;   /* the array whose shape and order the report uses */
+	struct indices idx;
+	char lines[SHOW][512];
+	int nshow;
+};
+
+static void report_json(const struct diff_run *r)
+{
+	const lrelu_diff_report *p = &r->rep;
+	const struct npy_info *in = &r->shape->info;
+	printf("{\"elements\": %llu, \"differ\": %llu, \"causes\": {",
+	       (unsigned long long)p->elements, (unsigned long long)p->differ);
+	for (int k = 0; k < LRELU_DIFF_CAUSES; k++)
+		printf("%s\"%s\": %llu", k ? ", " : "", lrelu_diff_cause_name((lrelu_diff_cause)k, false),
+		       (unsigned long long)p->causes[k]);
+	printf("}, \"max_ulp\": ");
+	if (p->numeric)
+		printf("%llu", (unsigned long long)p->max_ulp);
+	else
+		printf("null");
+	printf(", \"max_abs\": ");
+	print_double(stdout, p->numeric ? p->max_abs : NAN, "null");
+	printf(", \"max_rel\": ");
+	print_double(stdout, p->numeric ? p->max_rel : NAN, "null");
+	printf(", \"from\": \"%s\", \"to\": \"%s\", \"from_slope\": ",
+	       lrelu_framework_name(r->opt.from), lrelu_framework_name(r->opt.to));
+	print_double(stdout, r->opt.from_slope, "\"nan\"");
+	printf(", \"to_slope\": ");
+	print_double(stdout, r->opt.to_slope, "\"nan\"");
+	printf(", \"dtype\": \"%s\", \"backward\": %s, \"shape\": [", lrelu_dtype_name(r->opt.dtype),
+	       r->opt.backward ? "true" : "false");
+	for (int d = 0; d < in->ndim; d++)
+		printf("%s%lld", d ? ", " : "", (long long)in->shape[d]);
+	printf("]");
+	if (r->a) {
+		printf(", \"a\": ");
+		print_json_string(stdout, r->a->src.name);
+		printf(", \"b\": ");
+		print_json_string(stdout, r->b->src.name);
+	}
+	if (r->a && r->x) {
+		printf(", \"match\": {\"a\": {\"from\": %llu, \"to\": %llu}, \"b\": {\"from\": %llu, "
+		       "\"to\": %llu}}, \"neither\": {\"a\": %llu, \"b\": %llu}",
+		       (unsigned long long)p->match[0][0], (unsigned long long)p->match[0][1],
+		       (unsigned long long)p->match[1][0], (unsigned long long)p->match[1][1],
+		       (unsigned long long)p->neither[0], (unsigned long long)p->neither[1]);
+	}
+	printf(", \"indices\": [");
+	for (size_t i = 0; i < r->idx.n; i++)
+		printf("%s%llu", i ? ", " : "", (unsigned long long)r->idx.v[i]);
+	printf("]}\n");
+}
+
+/* What side s (0: A, 1: B) follows over the attributed elements: "is PyTorch's rule",
+ * "matches neither rule at 12 elements", ... */
+static void side_text(const struct diff_run *r, int s, char *buf, size_t size)
+{
+	const lrelu_diff_report *p = &r->rep;
+	const char *fw[2] = { fw_title(r->opt.from), fw_title(r->opt.to) };
+	uint64_t n = p->attributed;
+	if (p->match[s][0] == n && p->match[s][1] == n)
+		snprintf(buf, size, "follows both rules");
+	else if (p->match[s][s] == n || p->match[s][1 - s] == n)
+		snprintf(buf, size, "is %s's rule", fw[p->match[s][s] == n ? s : 1 - s]);
+	else if (p->neither[s])
+		snprintf(buf, size, "matches neither rule at %llu element%s",
+		         (unsigned long long)p->neither[s], p->neither[s] == 1 ? "" : "s");
+	else
+		snprintf(buf, size, "is %s's rule at %llu elements and %s's at the other %llu", fw[0],
+		         (unsigned long long)p->match[s][0], fw[1],
+		         (unsigned long long)(n - p->match[s][0]));
+}
+
+static void report_text(const struct diff_run *r)
+{
+	const lrelu_diff_report *p = &r->rep;
+	char s0[64], s1[64];
+	lrelu_format_pyfloat(r->opt.from_slope, s0, sizeof s0);
+	lrelu_format_pyfloat(r->opt.to_slope, s1, sizeof s1);
+	if (r->a)
+		printf("A %s vs B %s, ", r->a->src.name, r->b->src.name);
+	if (!r->a || r->x) {
+		if (strcmp(s0, s1) == 0)
+			printf("%s vs %s, slope %s, ", lrelu_framework_name(r->opt.from),
+			       lrelu_framework_name(r->opt.to), s0);
+		else
+			printf("%s (slope %s) vs %s (slope %s), ", lrelu_framework_name(r->opt.from), s0,
+			       lrelu_framework_name(r->opt.to), s1);
+	}
+	printf("%s%s, %llu elements: %llu differ", lrelu_dtype_name(r->opt.dtype),
+	       r->opt.backward ? " backward" : "", (unsigned long long)p->elements,
+	       (unsigned long long)p->differ);
+	if (p->numeric)
+		printf("; largest difference %llu ULP%s", (unsigned long long)p->max_ulp,
+		       p->max_ulp == 1 ? "" : "s");
+	printf("\n");
+	if (p->numeric)
+		printf("  largest absolute difference %.6g, relative %.6g\n", p->max_abs, p->max_rel);
+	if (p->differ) {
+		printf("  by cause:");
+		for (int k = 0, first = 1; k < LRELU_DIFF_CAUSES; k++)
+			if (p->causes[k]) {
+				printf("%s %s %llu", first ? "" : ",",
+				       lrelu_diff_cause_name((lrelu_diff_cause)k, true),
+				       (unsigned long long)p->causes[k]);
+				first = 0;
+			}
+		printf("\n");
+	}
+	if (r->a && r->x) {
+		char ta[128], tb[128];
+		side_text(r, 0, ta, sizeof ta);
+		side_text(r, 1, tb, sizeof tb);
+		if (strcmp(ta, "follows both rules") == 0 && strcmp(ta, tb) == 0)
+			printf("  A and B follow both rules (they agree on this input)\n");
+		else
+			printf("  A %s, B %s\n", ta, tb);
+	}
+	if (r->nshow)
+		printf("first differences (index, %sboth values):\n", r->x ? "input, " : "");
+	for (int i = 0; i < r->nshow; i++)
+		printf("%s\n", r->lines[i]);
+}
+
+/* One display line for the element at position pos of this chunk (offset i). */
+static void show_line(struct diff_run *r, uint64_t pos, const unsigned char *xb,
+                      const unsigned char *gb, const unsigned char *ab, const unsigned char *bb,
+                      size_t i)
+{
+	size_t isz = lrelu_dtype_size(r->opt.dtype);
+	unsigned char va[8], vb[8];
+	char is[160], xs[96], as[96], bs[96];
+	const char *na = r->a ? "A" : lrelu_framework_name(r->opt.from);
+	const char *nb = r->b ? "B" : lrelu_framework_name(r->opt.to);
+	/* A computed side: its one element again, through the command's own path. */
+	struct job j = {.o = r->o, .x = r->x, .g = r->g};
+	unsigned char x1[8], g1[8];
+	if (xb) {
+		memcpy(x1, xb + i * isz, isz);
+		if (gb)
+			memcpy(g1, gb + i * isz, isz);
+	}
+	if (ab)
+		memcpy(va, ab + i * isz, isz);
+	else {
+		j.fw = r->opt.from, j.slope = r->opt.from_slope;
+		compute_chunk(&j, x1, gb ? g1 : NULL, va, 1, "INPUT");
+	}
+	if (bb)
+		memcpy(vb, bb + i * isz, isz);
+	else {
+		j.fw = r->opt.to, j.slope = r->opt.to_slope;
+		compute_chunk(&j, x1, gb ? g1 : NULL, vb, 1, "INPUT");
+	}
+	index_text(is, sizeof is, pos, &r->shape->info);
+	value_text(as, sizeof as, load_bits(va, isz), r->opt.dtype, isz);
+	value_text(bs, sizeof bs, load_bits(vb, isz), r->opt.dtype, isz);
+	if (xb) {
+		value_text(xs, sizeof xs, load_bits(x1, isz), r->opt.dtype, isz);
+		snprintf(r->lines[r->nshow++], sizeof r->lines[0], "  %s  x = %s  %s: %s  %s: %s", is,
+		         xs, na, as, nb, bs);
+	} else {
+		snprintf(r->lines[r->nshow++], sizeof r->lines[0], "  %s  %s: %s  %s: %s", is, na, as,
+		         nb, bs);
+	}
+}
+
+/* msg with the library's parameter names (negative_slope, ...), which the Python package
+ * shares, spelled as the command's options (--negative-slope, ...). */
+static void option_names(const char *msg, char *out, size_t size)
+{
+	static const char *const names[] = { "negative_slope", "from_slope", "to_slope", "alpha" };
+	size_t k = 0;
+	while (*msg && k + 1 < size) {
+		size_t len = 0;
+		for (size_t i = 0; i < sizeof names / sizeof names[0] && !len; i++)
+			if (strncmp(msg, names[i], strlen(names[i])) == 0)
+				len = strlen(names[i]);
+		if (len && k + len + 3 < size) {
+			out[k++] = '-', out[k++] = '-';
+			for (size_t i = 0; i < len; i++)
+				out[k++] = msg[i] == '_' ? '-' : msg[i];
+			msg += len;
+		} else {
+			out[k++] = *msg++;
+		}
+	}
+	out[k] = '\0';
+}
+
+static void lib_error(const char *what, lrelu_status st)
+{
+	if (st == LRELU_ERR_SLOPE || st == LRELU_ERR_UNSUPPORTED || st == LRELU_ERR_DTYPE)
+		usage_error("diff: %s", lrelu_last_error());
+	data_error("diff: %s: %s", what, lrelu_last_error());
+}
+
 int cmd_diff(struct opts *o)
 {
+	struct diff_run r;
+	struct array arrs[4];
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	data_exit_status = DIFF_TROUBLE;
 	if (o->npos < 1)
-		usage_error("diff: INPUT missing");
-	if (o->have_ns && o->have_alpha && !(o->ns == o->alpha))
-		usage_error("diff: --negative-slope %g and --alpha %g differ; diff runs both "
-		            "semantics with one slope", o->ns, o->alpha);
-	set_threads(o);
-	double slope = o->have_ns ? o->ns : o->have_alpha ? o->alpha : 0.2;
-	lrelu_framework fa = o->have_from ? o->from : LRELU_TORCH;
-	lrelu_framework fb = o->have_to ? o->to : LRELU_MINDSPORE;
-	struct array x;
-	open_array(o->pos[0], o, "INPUT", &x);
-	if (x.dtype == LRELU_QINT8 || x.dtype == LRELU_QUINT8)
-		usage_error("diff compares float data; %s holds %s", x.src.name,
-		            lrelu_dtype_name(x.dtype));
-	size_t isz = x.info.itemsize;
-	size_t per = CHUNK_BYTES / isz;
-	unsigned char *xb = xmalloc(per * isz), *ya = xmalloc(per * isz), *yb = xmalloc(per * isz);
-	struct job ja = {.o = o, .fw = fa, .slope = slope, .x = &x};
-	struct job jb = {.o = o, .fw = fb, .slope = slope, .x = &x};
-	uint64_t left = x.info.count, base = 0, ndiff = 0, max_ulp = 0;
-	bool nan_diff = false;
-	enum { SHOW = 8 };
-	char lines[SHOW][512];
-	int nshow = 0;
-	while (left > 0) {
-		size_t n = left < per ? (size_t)left : per;
-		if (src_read(&x.src, xb, n * isz) != n * isz)
-			data_error("%s: truncated data", x.src.name);
-		if (x.info.swap)
-			swap_bytes(xb, n, isz);
-		compute_chunk(&ja, xb, NULL, ya, n, x.src.name);
-		compute_chunk(&jb, xb, NULL, yb, n, x.src.name);
-		for (size_t i = 0; i < n; i++) {
-			uint64_t a = load_bits(ya + i * isz, isz), b = load_bits(yb + i * isz, isz);
-			if (a == b)
-				continue;
-			ndiff++;
-			if (bits_nan(a, x.dtype) || bits_nan(b, x.dtype)) {
-				nan_diff = true;
-			} else {
-				/* Distance in representable values (sign-magnitude bit patterns). */
-				uint64_t sign = (uint64_t)1 << (isz * 8 - 1);
-				uint64_t ma = a & ~sign, mb = b & ~sign;
-				uint64_t d = ((a & sign) == (b & sign)) ? (ma > mb ? ma - mb : mb - ma)
-				                                        : ma + mb;
-				if (d > max_ulp)
-					max_ulp = d;
-			}
-			if (nshow < SHOW) {
-				char is[160], xs[96], as[96], bs[96];
-				index_text(is, sizeof is, base + i, &x.info);
-				value_text(xs, sizeof xs, load_bits(xb + i * isz, isz), x.dtype, isz);
-				value_text(as, sizeof as, a, x.dtype, isz);
-				value_text(bs, sizeof bs, b, x.dtype, isz);
-				snprintf(lines[nshow++], sizeof lines[0], "  %s  x = %s  %s: %s  %s: %s", is,
-				         xs, lrelu_framework_name(fa), as, lrelu_framework_name(fb), bs);
-			}
-		}
-		left -= n;
-		base += n;
+		usage_error("diff: INPUT missing (or give two arrays A B)");
+	bool dumps = o->npos == 2;
+	if (o->input && !dumps)
+		usage_error("diff: --input names the input of two arrays A B; with one array, it "
+		            "is the input");
+	if (dumps && o->grad && !o->input)
+		usage_error("diff: --grad with two arrays A B needs --input (the forward input the "
+		            "gradients were taken at)");
+	if (o->mask && (strcmp(o->mask, "-") == 0 || *o->mask == '\0'))
+		usage_error("diff: --mask needs a file name (standard output carries the report)");
+	lrelu_framework from = o->have_from ? o->from : LRELU_TORCH;
+	lrelu_framework to = o->have_to ? o->to : LRELU_MINDSPORE;
+	double sf, st;
+	if (lrelu_diff_slopes(from, to, o->have_ns ? &o->ns : NULL, o->have_alpha ? &o->alpha : NULL,
+	                      o->have_from_slope ? &o->from_slope : NULL,
+	                      o->have_to_slope ? &o->to_slope : NULL, &sf, &st) != LRELU_OK) {
+		char msg[512];
+		option_names(lrelu_last_error(), msg, sizeof msg);
+		usage_error("diff: %s", msg);
 	}
-	char sl[64];
-	lrelu_format_pyfloat(slope, sl, sizeof sl);
-	printf("%s vs %s, slope %s, %s, %llu elements: %llu differ", lrelu_framework_name(fa),
-	       lrelu_framework_name(fb), sl, lrelu_dtype_name(x.dtype),
-	       (unsigned long long)x.info.count, (unsigned long long)ndiff);
-	if (ndiff)
-		printf("; largest difference %llu ULP%s%s", (unsigned long long)max_ulp,
-		       max_ulp == 1 ? "" : "s", nan_diff ? " (and NaN bit patterns differ)" : "");
-	printf("\n");
-	if (nshow)
-		printf("first differences (index, input, both outputs):\n");
-	for (int i = 0; i < nshow; i++)
-		printf("%s\n", lines[i]);
+	if (from == to && (sf == st || (isnan(sf) && isnan(st))))
+		usage_error("diff: --from and --to are both %s with one slope: nothing to compare",
+		            lrelu_framework_name(from));
+	set_threads(o);
+
+	/* Open what was named, in command-line order. */
+	int na = 0;
+	if (dumps) {
+		if (strcmp(o->pos[0], "-") == 0 && strcmp(o->pos[1], "-") == 0)
+			usage_error("diff: A and B cannot both be standard input");
+		open_array(o->pos[0], o, "A", &arrs[na]);
+		r.a = &arrs[na++];
+		open_array(o->pos[1], o, "B", &arrs[na]);
+		r.b = &arrs[na++];
+		check_like(r.a, "A", r.b, "B");
+		if (o->input) {
+			open_array(o->input, o, "INPUT", &arrs[na]);
+			r.x = &arrs[na++];
+			check_like(r.a, "A", r.x, "INPUT");
+		}
+	} else {
+		open_array(o->pos[0], o, "INPUT", &arrs[na]);
+		r.x = &arrs[na++];
+	}
+	if (o->grad) {
+		open_array(o->grad, o, "GRAD", &arrs[na]);
+		r.g = &arrs[na++];
+		check_like(r.x, "INPUT", r.g, "GRAD");
+	}
+	r.shape = r.a ? r.a : r.x;
+	const struct array *ref = r.shape;
+
+	bool c_order = !ref->info.fortran || ref->info.ndim < 2;
+	r.idx.all = o->all;
+	r.idx.heap = !c_order && !o->all;
+	if (!o->all) {
+		r.idx.cap = INDEX_CAP;
+		r.idx.v = xmalloc(INDEX_CAP * sizeof *r.idx.v);
+	}
+	memset(&r.opt, 0, sizeof r.opt);
+	r.opt.dtype = ref->dtype;
+	r.opt.from = from, r.opt.to = to;
+	r.opt.from_slope = sf, r.opt.to_slope = st;
+	r.opt.backward = r.g != NULL;
+	if (c_order && !o->all) {
+		r.opt.indices = r.idx.v;
+		r.opt.index_capacity = INDEX_CAP;
+	}
+	lrelu_diff d;
+	lrelu_status s = lrelu_diff_init(&d, &r.opt);
+	if (s != LRELU_OK)
+		lib_error("options", s);
+
+	/* The mask: a bool array of the same shape and order, written atomically. */
+	struct target t;
+	int mfd = -1;
+	struct sink mk = {.fd = -1};
+	if (o->mask) {
+		unsigned char hdr[NPY_MAX_HEADER + NPY_PREFIX_MAX];
+		struct npy_info mi = ref->info;
+		snprintf(mi.descr, sizeof mi.descr, "|b1");
+		mi.itemsize = 1;
+		size_t hn = npy_format_header(&mi, hdr, sizeof hdr);
+		if (hn == 0)
+			data_error("%s: header too long for format version %d.0", o->mask, mi.major);
+		resolve_target(o->mask, &t);
+		struct stat ms;
+		if (t.exists && stat(t.path, &ms) == 0)
+			for (int k = 0; k < na; k++)
+				if (arrs[k].src.fd >= 0 && arrs[k].src.st.st_dev == ms.st_dev &&
+				    arrs[k].src.st.st_ino == ms.st_ino)
+					usage_error("diff: --mask %s would replace %s, which diff reads", o->mask,
+					            arrs[k].src.name);
+		mfd = open_tmp(&t);
+		mk.fd = mfd;
+		mk.name = t.path;
+		sink_write(&mk, hdr, hn);
+	}
+
+	/* Up to four arrays and the mask share the main command's data bound, 2 chunks. */
+	size_t isz = ref->info.itemsize, per = 2 * CHUNK_BYTES / ((size_t)na * isz + 1);
+	uint64_t total = ref->info.count, pos = 0;
+	unsigned char *buf[4] = { NULL, NULL, NULL, NULL };
+	for (int k = 0; k < na; k++)
+		buf[k] = xmalloc(per * isz);
+	uint8_t *mask = xmalloc(per);
+	while (pos < total) {
+		size_t n = total - pos < per ? (size_t)(total - pos) : per;
+		for (int k = 0; k < na; k++)
+			read_chunk(&arrs[k], buf[k], n);
+		const unsigned char *ab = r.a ? buf[r.a - arrs] : NULL, *bb = r.b ? buf[r.b - arrs] : NULL;
+		const unsigned char *xb = r.x ? buf[r.x - arrs] : NULL, *gb = r.g ? buf[r.g - arrs] : NULL;
+		s = lrelu_diff_add(&d, ab, bb, xb, gb, n, mask);
+		if (s != LRELU_OK)
+			lib_error(ref->src.name, s);
+		if (mfd >= 0)
+			sink_write(&mk, mask, n);
+		for (size_t i = 0; i < n; i++) {
+			if (!mask[i])
+				continue;
+			if (r.nshow < SHOW)
+				show_line(&r, pos + i, xb, gb, ab, bb, i);
+			if (o->all)
+				idx_push_all(&r.idx, c_index(pos + i, &ref->info));
+			else if (r.idx.heap)
+				idx_push_heap(&r.idx, c_index(pos + i, &ref->info));
+			else if (r.nshow >= SHOW)
+				break; /* the library keeps the indices */
+		}
+		pos += n;
+	}
+	for (int k = 0; k < na; k++)
+		free(buf[k]);
+	free(mask);
+	if (lrelu_diff_finish(&d, &r.rep) != LRELU_OK)
+		lib_error("report", LRELU_ERR_ARG);
+	if (c_order && !o->all)
+		r.idx.n = r.rep.nindices;
+	else
+		qsort(r.idx.v, r.idx.n, sizeof *r.idx.v, cmp_u64);
+	if (mfd >= 0)
+		commit_tmp(mfd, &t);
+
+	if (o->json)
+		report_json(&r);
+	else
+		report_text(&r);
 	if (fflush(stdout) != 0)
 		data_error("standard output: write error: %s", strerror(errno));
-	free(xb);
-	free(ya);
-	free(yb);
-	return 0;
+	for (int k = 0; k < na; k++)
+		free(arrs[k].owned);
+	free(r.idx.v);
+	return r.rep.differ ? DIFF_DIFFERENT : DIFF_SAME;
 }

@@ -183,6 +183,9 @@ void open_array(const char *spec, const struct opts *o, const char *role,
 			           (unsigned long long)a->info.data_bytes, (unsigned long long)have);
 	}
 	a->dtype = header_dtype(&a->info, o, s->name);
+	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) && o->diff)
+		usage_error("%s: lrelu diff compares float results; this holds %s codes ('%s')",
+		            s->name, a->dtype == LRELU_QINT8 ? "int8" : "uint8", a->info.descr);
 	if ((a->dtype == LRELU_QINT8 || a->dtype == LRELU_QUINT8) &&
 	    !(o->have_scale && o->have_zp))
 		usage_error("%s: %s data ('%s') needs its quantization parameters: %s%s%s", s->name,

@@ -29,6 +29,8 @@ static void vmsg(const char *fmt, va_list ap)
 	put_line(buf, "");
 }
 
+int data_exit_status = EXIT_DATA;
+
 _Noreturn void data_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -36,7 +38,7 @@ _Noreturn void data_error(const char *fmt, ...)
 	vmsg(fmt, ap);
 	va_end(ap);
 	remove_tmp();
-	exit(EXIT_DATA);
+	exit(data_exit_status);
 }
 
 _Noreturn void usage_error(const char *fmt, ...)

@@ -12,7 +12,8 @@
 static const char usage_text[] =
 	"usage: lrelu [OPTIONS] INPUT [OUTPUT]\n"
 	"       lrelu demo\n"
-	"       lrelu diff [--negative-slope S] [--alpha A] [--from FW --to FW] INPUT\n"
+	"       lrelu diff [DIFF OPTIONS] INPUT\n"
+	"       lrelu diff [DIFF OPTIONS] A B\n"
 	"\n"
 	"LeakyReLU, bit for bit as PyTorch, MindSpore, ONNX or TensorFlow computes it.\n"
 	"\n"
@@ -37,11 +38,26 @@ static const char usage_text[] =
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"\n"
-	"diff runs two semantics (default --from torch --to mindspore) with the same\n"
-	"slope (default 0.2) and reports the elements whose bits differ.\n"
+	"lrelu diff compares two LeakyReLU results bit for bit, the rules of two\n"
+	"frameworks on INPUT or two arrays A and B (dumps; a literal works wherever a\n"
+	"file is named), counts the elements whose bits differ by cause (NaN vs number,\n"
+	"signed zero, slope rounded in another dtype, gradient tie at zero, ...) and\n"
+	"measures the largest difference.  DIFF OPTIONS:\n"
+	"  --from FW --to FW    the two sides' frameworks (default torch, mindspore)\n"
+	"  --from-slope S --to-slope S   each side's slope\n"
+	"  --negative-slope S   the PyTorch side's slope; --alpha A the other side's\n"
+	"                       (one slope alone applies to both sides; none: both 0.2)\n"
+	"  --dtype float32|float64|float16|bfloat16   as above\n"
+	"  --grad DY            compare the gradients dL/dx given dL/dy = DY\n"
+	"  --input X            with A B: the input, to say which rule each one follows\n"
+	"  --json               the report as one JSON object\n"
+	"  --mask OUT.npy       write a bool array, True where the bits differ\n"
+	"  --all                every differing index in the JSON (default: the first 1000)\n"
+	"  --threads N          as above\n"
 	"\n"
 	"Exit status: 0 success, 1 bad data or I/O error (INPUT untouched, no OUTPUT\n"
-	"left behind), 2 bad command line.\n";
+	"left behind), 2 bad command line.  lrelu diff, as cmp and diff: 0 identical,\n"
+	"1 different, 2 trouble (bad command line, bad data, I/O error).\n";
 
 /*
  * The framework names the command accepts (--framework, --from, --to): the one table of
@@ -107,8 +123,8 @@ static long parse_long(const char *opt, const char *s, long lo, long hi)
 }
 
 /* The options that take a value, and the commands that accept each: the one list of
- * them (the values are read in parse_args).  --inplace, which takes none, is the main
- * command's only flag. */
+ * them (the values are read in parse_args).  The flags, which take none: --inplace
+ * (the main command), --json and --all (lrelu diff). */
 enum { IN_MAIN = 1, IN_DIFF = 2 };
 
 static const struct {
@@ -119,7 +135,7 @@ static const struct {
 	{"--negative-slope", IN_MAIN | IN_DIFF},
 	{"--alpha", IN_MAIN | IN_DIFF},
 	{"--dtype", IN_MAIN | IN_DIFF},
-	{"--grad", IN_MAIN},
+	{"--grad", IN_MAIN | IN_DIFF},
 	{"--threads", IN_MAIN | IN_DIFF},
 	{"--scale", IN_MAIN},
 	{"--zero-point", IN_MAIN},
@@ -127,6 +143,10 @@ static const struct {
 	{"--out-zero-point", IN_MAIN},
 	{"--from", IN_DIFF},
 	{"--to", IN_DIFF},
+	{"--from-slope", IN_DIFF},
+	{"--to-slope", IN_DIFF},
+	{"--input", IN_DIFF},
+	{"--mask", IN_DIFF},
 };
 
 /* IN_MAIN and/or IN_DIFF for a known option, 0 for an unknown one. */
@@ -146,11 +166,12 @@ static bool is_negative_number(const char *s)
 
 void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 {
+	o->diff = diff;
 	bool no_more = false;
 	for (int i = first; i < argc; i++) {
 		const char *a = argv[i];
 		if (no_more || a[0] != '-' || strcmp(a, "-") == 0 || is_negative_number(a)) {
-			if (o->npos >= (diff ? 1 : 2))
+			if (o->npos >= 2)
 				usage_error("unexpected argument '%s'", a);
 			o->pos[o->npos++] = a;
 			continue;
@@ -187,6 +208,12 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 			if (val)
 				usage_error("--inplace takes no value");
 			o->inplace = true;
+			continue;
+		}
+		if (diff && (strcmp(name, "--json") == 0 || strcmp(name, "--all") == 0)) {
+			if (val)
+				usage_error("%s takes no value", name);
+			*(name[2] == 'j' ? &o->json : &o->all) = true;
 			continue;
 		}
 		unsigned where = option_where(name);
@@ -235,6 +262,16 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 			o->have_dtype = true;
 		} else if (strcmp(name, "--grad") == 0) {
 			o->grad = val;
+		} else if (strcmp(name, "--from-slope") == 0) {
+			o->from_slope = parse_double(name, val);
+			o->have_from_slope = true;
+		} else if (strcmp(name, "--to-slope") == 0) {
+			o->to_slope = parse_double(name, val);
+			o->have_to_slope = true;
+		} else if (strcmp(name, "--input") == 0) {
+			o->input = val;
+		} else if (strcmp(name, "--mask") == 0) {
+			o->mask = val;
 		} else if (strcmp(name, "--threads") == 0) {
 			o->threads = (int)parse_long(name, val, 0, 4096);
 			o->have_threads = true;

@@ -288,6 +288,145 @@ typedef void (*lrelu_parallel_for_fn)(void *user, size_t n, size_t grain,
                                       lrelu_range_task task, void *task_arg);
 LRELUAPI void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user);
 
+/* ---------------------------------------------------------------------------------
+ * Diff: where two LeakyReLU results differ in their bits, and why.
+ *
+ * Compares two arrays of one float dtype element by element: A (the "from" side)
+ * and B (the "to" side).  Each side is either given (a dump of a framework's output)
+ * or computed here from its rule (framework and slope) on the input x; with x given,
+ * the report also says which rule each given side matches.  Forward compares
+ * LeakyReLU(x); backward (with grad = dL/dy) compares dL/dx, each rule taking its
+ * gradient from the input x.  The causes, their tests and their order are in
+ * docs/semantics.md, section 8 ("Why two results differ").
+ *
+ * Use: lrelu_diff_init once, lrelu_diff_add for each consecutive chunk of the flat
+ * (C-order) arrays, lrelu_diff_finish for the report; or lrelu_diff_run for a whole
+ * array at once.  Elements are in host byte order, any alignment; the 16-bit types
+ * travel as their bit patterns in uint16_t.  Nothing is allocated: the state is a
+ * plain value in the caller's memory, and the index list is the caller's buffer.
+ * Thread safety: a state belongs to one thread at a time; separate states may be
+ * used concurrently.
+ * ------------------------------------------------------------------------------- */
+
+/* Why an element differs.  The tests run in this order and the first that holds
+ * names the element, so the counts add up to `differ`.  The first four look at the
+ * two values only.  The others need the input x (and grad, backward) and apply where
+ * the two values are the two rules' results: without x, or where a given side
+ * follows neither rule, a difference between two numbers is LRELU_DIFF_OTHER. */
+typedef enum lrelu_diff_cause {
+	LRELU_DIFF_NAN_NUMBER = 0,       /* one side NaN, the other a finite number */
+	LRELU_DIFF_INF_NAN = 1,          /* one side NaN, the other an infinity */
+	LRELU_DIFF_NAN_PAYLOAD = 2,      /* both NaN, different sign or payload bits */
+	LRELU_DIFF_SIGNED_ZERO = 3,      /* +0.0 against -0.0 */
+	LRELU_DIFF_GRADIENT_TIE = 4,     /* backward, one side MindSpore, at an x where its
+	                                    max/min picks no branch (x = +-0, a tie at
+	                                    +-inf, NaN): the gradient is split or doubled */
+	LRELU_DIFF_DOUBLE_ROUNDING = 5,  /* 16-bit: the product rounded to float and then to
+	                                    the 16-bit type; rounded once it would agree */
+	LRELU_DIFF_SLOPE_ROUNDING = 6,   /* one slope, rounded to different types (float
+	                                    vs float16, double vs float) */
+	LRELU_DIFF_DIFFERENT_SLOPES = 7, /* the two sides' slopes are different numbers */
+	LRELU_DIFF_OTHER = 8,            /* none of the above */
+	LRELU_DIFF_CAUSES = 9
+} lrelu_diff_cause;
+
+/* A cause's key ("nan_vs_number", "inf_vs_nan", "nan_payload", "signed_zero",
+ * "gradient_tie", "double_rounding", "slope_rounding", "different_slopes", "other"),
+ * or its label for people ("NaN vs number", ...) when label is true; "?" if unknown. */
+LRELUAPI const char *lrelu_diff_cause_name(lrelu_diff_cause cause, bool label);
+
+typedef struct lrelu_diff_options {
+	lrelu_dtype dtype;          /* float32, float64, bfloat16 or float16 */
+	lrelu_framework from, to;   /* the rules of side A and side B */
+	double from_slope;          /* each framework's own parameter (negative_slope or */
+	double to_slope;            /* alpha), rounded as that framework rounds it */
+	bool backward;              /* compare dL/dx; lrelu_diff_add then needs grad */
+	uint64_t *indices;          /* receives the flat indices of the first */
+	size_t index_capacity;      /* index_capacity differing elements; NULL, 0: none */
+} lrelu_diff_options;
+
+typedef struct lrelu_diff_report {
+	uint64_t elements;                  /* elements compared */
+	uint64_t differ;                    /* elements whose bits differ (NaN payloads too) */
+	uint64_t causes[LRELU_DIFF_CAUSES]; /* differ, split by lrelu_diff_cause */
+	uint64_t numeric;   /* differing pairs of numbers, a +-0 pair excepted: the three
+	                       measures below are taken over these */
+	uint64_t max_ulp;   /* largest distance in representable values (+-inf is one past
+	                       the largest finite value); 0 when numeric == 0 */
+	double max_abs;     /* largest |a - b| (computed in double; inf with an infinity) */
+	double max_rel;     /* largest |a - b| / max(|a|, |b|), in [0, 2]; a pair with an
+	                       infinity counts as its limit (1, or 2 for -inf vs +inf).
+	                       Both NaN when numeric == 0. */
+	/* Attribution, counted only over elements given with x (attributed tells how
+	 * many): match[s][r] counts the elements where side s (0 = A, 1 = B) equals rule r
+	 * (0 = from, 1 = to), and neither[s] those where it equals neither.  "Equals" is
+	 * the same bits, or both NaN: where a framework's NaN bits are not fixed (PyTorch's
+	 * bfloat16, see docs/semantics.md) any NaN matches. */
+	uint64_t attributed;
+	uint64_t match[2][2];
+	uint64_t neither[2];
+	size_t nindices;    /* entries written to options.indices: min(differ, capacity) */
+} lrelu_diff_report;
+
+/* The slope both sides take when none is given (the command's documented default). */
+#define LRELU_DIFF_DEFAULT_SLOPE 0.2
+
+/*
+ * The two sides' slopes from the slope options a user gave (NULL: not given), as the
+ * command's `lrelu diff` and the Python package's lrelu.diff read them:
+ *   from_slope, to_slope   set side A (from) and side B (to);
+ *   negative_slope         sets every side whose framework is LRELU_TORCH;
+ *   alpha                  sets every other side;
+ *   exactly one given      applies to both sides, whatever its name;
+ *   none given             both sides take LRELU_DIFF_DEFAULT_SLOPE.
+ * LRELU_ERR_ARG (the message names the options by these parameter names) when two
+ * options set one side to different values (NaN equals NaN here), when an option
+ * reaches no side (negative_slope with neither side PyTorch, alpha with both), or
+ * when a side is left without a slope; LRELU_ERR_ARG for a NULL output or an unknown
+ * framework.  Nothing is written on failure.
+ */
+LRELUAPI lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
+                                        const double *negative_slope, const double *alpha,
+                                        const double *from_slope, const double *to_slope,
+                                        double *from_out, double *to_out);
+
+/* The running comparison.  Treat as opaque; it holds no resources. */
+typedef struct lrelu_diff {
+	lrelu_diff_options opt;
+	lrelu_diff_report rep;
+	uint32_t magic;
+} lrelu_diff;
+
+/* Start a comparison.  Both rules must be ones this library computes for the dtype,
+ * even for two given arrays without x (the slopes are part of what is compared):
+ * LRELU_ERR_DTYPE for a quantized or unknown dtype, LRELU_ERR_ARG for an unknown
+ * framework or indices == NULL with index_capacity > 0, LRELU_ERR_SLOPE for a slope
+ * PyTorch refuses for the dtype (beyond FLT_MAX), LRELU_ERR_UNSUPPORTED for ONNX
+ * backward.  from == to is allowed (with equal slopes, computed sides never differ;
+ * two dumps may still be checked against one rule). */
+LRELUAPI lrelu_status lrelu_diff_init(lrelu_diff *d, const lrelu_diff_options *opt);
+
+/* Compare the next n elements.  a and b are side A's and side B's values; NULL
+ * computes that side from its rule on x (and grad).  x is the input (may be NULL
+ * only when a and b are both given: then nothing is attributed).  grad is dL/dy,
+ * required with backward whenever x is given, ignored otherwise.  mask, if not
+ * NULL, receives n bytes: 1 where the bits differ, 0 where they are equal.  Indices
+ * count from the first element of the first chunk.  The inputs may alias each
+ * other; mask must not overlap them.  LRELU_ERR_ARG for an uninitialized state or a
+ * NULL that is not allowed.  A failing call adds nothing to the state (mask and the
+ * index buffer past report.nindices may have been written). */
+LRELUAPI lrelu_status lrelu_diff_add(lrelu_diff *d, const void *a, const void *b,
+                                     const void *x, const void *grad, size_t n, uint8_t *mask);
+
+/* The report of everything added so far.  The state stays usable (add more, finish
+ * again).  LRELU_ERR_ARG if d was not initialized or report is NULL. */
+LRELUAPI lrelu_status lrelu_diff_finish(const lrelu_diff *d, lrelu_diff_report *report);
+
+/* init + one add + finish: the whole-array form. */
+LRELUAPI lrelu_status lrelu_diff_run(const lrelu_diff_options *opt, const void *a,
+                                     const void *b, const void *x, const void *grad, size_t n,
+                                     uint8_t *mask, lrelu_diff_report *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 # mk/cli.mk - the lrelu command (cli/), its tests (tests/cli/) and fuzz targets (fuzz/)
 #
 #   build/lrelu           the command (public header and liblrelu.a only)
-#   make test-cli         end-to-end tests of the command against NumPy (part of make test)
+#   make test-cli         end-to-end tests of the command against NumPy (part of make test):
+#                         tests/cli/test_cli.py, and test_diff_cli.py for lrelu diff
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
 #   make fuzz             libFuzzer + ASan/UBSan on the .npy header, the literal parser and
 #                         the printer,
@@ -35,6 +36,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 
 test-cli: $(BUILD)/lrelu fuzz-replay
 	@$(PYTHON) tests/cli/test_cli.py $(BUILD)/lrelu
+	@$(PYTHON) tests/cli/test_diff_cli.py $(BUILD)/lrelu
 
 # libFuzzer needs clang and Debian's libclang-rt-14-dev.
 FUZZ_CC ?= clang-14

@@ -251,13 +251,29 @@ static inline struct o_exp o_nan_product(int dt, double x, double s)
 	return o_anynan();
 }
 
-static inline struct o_exp o_fwd(int dt, lrelu_framework fw, double slope, uint64_t xb)
+/* x*s rounded once to a 16-bit type from the exact product (a what-if of the diff's
+ * tests: PyTorch's float slope without the float rounding); o_mul for the others. */
+static inline double o_mul_once(int dt, double x, double s, uint64_t *bits)
 {
-	double s = o_slope(fw, dt, slope);
+	double p = x * s;
+	if (dt != O_BF16 && dt != O_F16)
+		return o_mul(dt, x, s, bits);
+	if (isnan(p))
+		return NAN;
+	*bits = o_round(dt, p);
+	return o_decode(dt, *bits);
+}
+
+/* The rules with the slope's value s given: fw's predicate (ms_min: MindSpore's
+ * Minimum, its alpha > 1), and the product rounded as o_mul, or (once) o_mul_once.
+ * o_fwd and o_bwd are these with the framework's own slope. */
+static inline struct o_exp o_fwd_at(int dt, lrelu_framework fw, int ms_min, double s,
+                                    uint64_t xb, int once)
+{
 	double x = o_decode(dt, xb), pv;
 	uint64_t pb = 0;
 	int xnan = o_isnan(dt, xb);
-	pv = o_mul(dt, x, s, &pb);
+	pv = once ? o_mul_once(dt, x, s, &pb) : o_mul(dt, x, s, &pb);
 	switch (fw) {
 	case LRELU_TORCH:
 	case LRELU_TENSORFLOW:
@@ -271,16 +287,20 @@ static inline struct o_exp o_fwd(int dt, lrelu_framework fw, double slope, uint6
 			return o_exact(xb);
 		return isnan(pv) ? o_nan_product(dt, x, s) : o_exact(pb);
 	default: /* MindSpore: a false compare (tie or NaN) keeps x */
-		if (slope > 1)
+		if (ms_min)
 			return o_exact(pv < x ? pb : xb);
 		return o_exact(pv > x ? pb : xb);
 	}
 }
 
-static inline struct o_exp o_bwd(int dt, lrelu_framework fw, double slope, uint64_t ab,
-                                 uint64_t gb)
+static inline struct o_exp o_fwd(int dt, lrelu_framework fw, double slope, uint64_t xb)
 {
-	double s = o_slope(fw, dt, slope);
+	return o_fwd_at(dt, fw, slope > 1, o_slope(fw, dt, slope), xb, 0);
+}
+
+static inline struct o_exp o_bwd_at(int dt, lrelu_framework fw, int ms_min, double s,
+                                    uint64_t ab, uint64_t gb, int once)
+{
 	double a = o_decode(dt, ab), g = o_decode(dt, gb), pv, gl, gr, t, sum;
 	uint64_t pb = 0, tb = 0;
 	int gnan = o_isnan(dt, gb);
@@ -289,7 +309,7 @@ static inline struct o_exp o_bwd(int dt, lrelu_framework fw, double slope, uint6
 			return o_exact(gb);
 		if (gnan)
 			return isnan(s) ? o_anynan() : o_exact(o_quiet(dt, gb));
-		pv = o_mul(dt, g, s, &pb);
+		pv = once ? o_mul_once(dt, g, s, &pb) : o_mul(dt, g, s, &pb);
 		return isnan(pv) ? o_nan_product(dt, g, s) : o_exact(pb);
 	}
 	/* MindSpore: lhs = s*a against rhs = a; tie -> halves; NaN -> both full. */
@@ -299,9 +319,9 @@ static inline struct o_exp o_bwd(int dt, lrelu_framework fw, double slope, uint6
 	if (pv == a) {
 		uint64_t hb = o_round(dt, g * 0.5);
 		gl = gr = o_decode(dt, hb);
-	} else if (slope > 1 ? pv < a : pv > a) {
+	} else if (ms_min ? pv < a : pv > a) {
 		gl = g, gr = 0;
-	} else if (slope > 1 ? pv > a : pv < a) {
+	} else if (ms_min ? pv > a : pv < a) {
 		gl = 0, gr = g;
 	} else {
 		gl = gr = g;
@@ -315,6 +335,12 @@ static inline struct o_exp o_bwd(int dt, lrelu_framework fw, double slope, uint6
 	if (dt != O_F64)
 		sum = (double)(float)sum; /* 16-bit sums are formed in float */
 	return o_exact(o_round(dt, sum));
+}
+
+static inline struct o_exp o_bwd(int dt, lrelu_framework fw, double slope, uint64_t ab,
+                                 uint64_t gb)
+{
+	return o_bwd_at(dt, fw, slope > 1, o_slope(fw, dt, slope), ab, gb, 0);
 }
 
 #endif /* LRELU_ORACLE_H */
