@@ -48,6 +48,11 @@ class DiffResult:
     def __setattr__(self, name, value):
         raise AttributeError("DiffResult is read-only")
 
+    def __reduce__(self):
+        # Pickled by its fields (Dask's workers return results this way): the default
+        # for __slots__ would restore them through the refusing __setattr__.
+        return (_rebuild, (tuple(getattr(self, name) for name in _FIELDS),))
+
     def as_dict(self):
         """The report as the command's `lrelu diff --json` object (without the files'
         names and the mask): the same keys, 'from' for from_."""
@@ -81,6 +86,10 @@ class DiffResult:
             shown = ", ".join(str(i) for i in self.indices[:8])
             parts.append("indices=[%s%s]" % (shown, ", ..." if len(self.indices) > 8 else ""))
         return "DiffResult(%s)" % ", ".join(parts)
+
+
+def _rebuild(values):
+    return DiffResult(**dict(zip(_FIELDS, values)))
 
 
 def _same(a, b):

@@ -6,6 +6,7 @@ import inspect
 import json
 import math
 import os
+import pickle
 import subprocess
 
 import numpy as np
@@ -583,6 +584,10 @@ def test_result_object():
     assert repr(lrelu.diff(x)) == ("DiffResult(torch vs mindspore, slope=0.2, float32, shape=(4,), "
                                    "elements=4, differ=0)")
     assert json.loads(json.dumps(r.as_dict())) == r.as_dict()  # JSON-ready as the command's
+    for obj in (r, lrelu.diff_arrays(torch.from_numpy(x), x, x=x)):  # Dask returns them pickled
+        p = pickle.loads(pickle.dumps(obj))
+        assert type(p) is lrelu.DiffResult and p.as_dict() == obj.as_dict() and repr(p) == repr(obj)
+        assert type(p.mask) is type(obj.mask) and (p.mask == obj.mask).all()
     assert str(inspect.signature(lrelu.diff)) == (
         "(x, *, negative_slope=None, alpha=None, from_slope=None, to_slope=None, from_='torch', "
         "to='mindspore', grad=None, dtype=None)")
