@@ -55,6 +55,19 @@ static struct {
 
 static PyObject *np_empty_like; /* numpy.empty_like, loaded on the first allocation */
 
+/* module.name, imported on first use and kept in *slot (borrowed; NULL on error). */
+static PyObject *cached_attr(PyObject **slot, const char *module, const char *name)
+{
+	if (*slot == NULL) {
+		PyObject *mod = PyImport_ImportModule(module);
+		if (mod == NULL)
+			return NULL;
+		*slot = PyObject_GetAttrString(mod, name);
+		Py_DECREF(mod);
+	}
+	return *slot;
+}
+
 /* ---- arguments ---------------------------------------------------------------------- */
 
 /* Parses FASTCALL arguments into slots[0..n): the first npos may be positional, the rest
@@ -673,6 +686,20 @@ static int op_get(PyObject *obj, const char *name, int override, operand *op)
 	return -1;
 }
 
+/* An operand's shape as a tuple of ints (NULL on error). */
+static PyObject *shape_tuple(const operand *op)
+{
+	PyObject *t = PyTuple_New(op->t.ndim);
+	for (int d = 0; t != NULL && d < op->t.ndim; d++) {
+		PyObject *v = PyLong_FromLongLong(op->shape[d]);
+		if (v == NULL)
+			Py_CLEAR(t);
+		else
+			PyTuple_SET_ITEM(t, d, v);
+	}
+	return t;
+}
+
 /* The same dtype and shape as the reference operand. */
 static int op_match_layout(const operand *ref, const char *rname, const operand *op, const char *name)
 {
@@ -685,14 +712,9 @@ static int op_match_layout(const operand *ref, const char *rname, const operand 
 	for (int d = 0; same && d < op->t.ndim; d++)
 		same = op->shape[d] == ref->shape[d];
 	if (!same) {
-		PyObject *a = PyTuple_New(op->t.ndim), *b = PyTuple_New(ref->t.ndim);
-		if (a != NULL && b != NULL) {
-			for (int d = 0; d < op->t.ndim; d++)
-				PyTuple_SET_ITEM(a, d, PyLong_FromLongLong(op->shape[d]));
-			for (int d = 0; d < ref->t.ndim; d++)
-				PyTuple_SET_ITEM(b, d, PyLong_FromLongLong(ref->shape[d]));
+		PyObject *a = shape_tuple(op), *b = shape_tuple(ref);
+		if (a != NULL && b != NULL)
 			PyErr_Format(Error, "%s: shape %S does not match %s's shape %S", name, a, rname, b);
-		}
 		Py_XDECREF(a);
 		Py_XDECREF(b);
 		return -1;
@@ -757,15 +779,8 @@ static PyObject *alloc_like(PyObject *obj, bool tensor)
 {
 	if (tensor)
 		return PyObject_CallOneArg(T.empty_like, obj);
-	if (np_empty_like == NULL) {
-		PyObject *np = PyImport_ImportModule("numpy");
-		if (np == NULL)
-			return NULL;
-		np_empty_like = PyObject_GetAttrString(np, "empty_like");
-		Py_DECREF(np);
-		if (np_empty_like == NULL)
-			return NULL;
-	}
+	if (cached_attr(&np_empty_like, "numpy", "empty_like") == NULL)
+		return NULL;
 	return PyObject_CallOneArg(np_empty_like, obj);
 }
 
@@ -792,15 +807,8 @@ static int realign_input(PyObject **obj, operand *op, const char *name, int over
 /* Copies tmp into the misaligned array dst. */
 static int copy_back(PyObject *dst, PyObject *tmp)
 {
-	if (np_copyto == NULL) {
-		PyObject *np = PyImport_ImportModule("numpy");
-		if (np == NULL)
-			return -1;
-		np_copyto = PyObject_GetAttrString(np, "copyto");
-		Py_DECREF(np);
-		if (np_copyto == NULL)
-			return -1;
-	}
+	if (cached_attr(&np_copyto, "numpy", "copyto") == NULL)
+		return -1;
 	PyObject *r = PyObject_CallFunctionObjArgs(np_copyto, dst, tmp, NULL);
 	Py_XDECREF(r);
 	return r == NULL ? -1 : 0;
@@ -1266,16 +1274,9 @@ static PyObject *match_pair(uint64_t from, uint64_t to)
 static PyObject *diff_result(const lrelu_diff_options *opt, const lrelu_diff_report *rep,
                              const operand *ref, PyObject *mask, bool attributed_dumps)
 {
-	if (diff_result_class == NULL) {
-		PyObject *mod = PyImport_ImportModule("lrelu._diff");
-		if (mod == NULL)
-			return NULL;
-		diff_result_class = PyObject_GetAttrString(mod, "DiffResult");
-		Py_DECREF(mod);
-		if (diff_result_class == NULL)
-			return NULL;
-	}
-	PyObject *kw = PyDict_New(), *causes = PyDict_New(), *shape = PyTuple_New(ref->t.ndim);
+	if (cached_attr(&diff_result_class, "lrelu._diff", "DiffResult") == NULL)
+		return NULL;
+	PyObject *kw = PyDict_New(), *causes = PyDict_New(), *shape = shape_tuple(ref);
 	PyObject *indices = PyList_New((Py_ssize_t)rep->nindices), *result = NULL;
 	if (kw == NULL || causes == NULL || shape == NULL || indices == NULL)
 		goto done;
@@ -1283,12 +1284,6 @@ static PyObject *diff_result(const lrelu_diff_options *opt, const lrelu_diff_rep
 		if (dict_set(causes, lrelu_diff_cause_name((lrelu_diff_cause)k, false),
 		             PyLong_FromUnsignedLongLong(rep->causes[k])) < 0)
 			goto done;
-	for (int d = 0; d < ref->t.ndim; d++) {
-		PyObject *v = PyLong_FromLongLong(ref->shape[d]);
-		if (v == NULL)
-			goto done;
-		PyTuple_SET_ITEM(shape, d, v);
-	}
 	for (size_t i = 0; i < rep->nindices; i++) {
 		PyObject *v = PyLong_FromUnsignedLongLong(opt->indices[i]);
 		if (v == NULL)
@@ -1353,42 +1348,28 @@ done:
 	return result;
 }
 
+static PyObject *np_empty, *np_bool, *torch_from_numpy;
+
 /* numpy.empty(shape, dtype=bool), or for a tensor reference that array as a torch.bool
  * tensor (torch.from_numpy shares its memory).  *np_mask receives the array. */
 static PyObject *diff_mask(const operand *ref, PyObject **np_mask)
 {
-	PyObject *np = PyImport_ImportModule("numpy"), *shape = PyTuple_New(ref->t.ndim);
-	PyObject *empty = np == NULL ? NULL : PyObject_GetAttrString(np, "empty");
-	PyObject *boolean = np == NULL ? NULL : PyObject_GetAttrString(np, "bool_");
-	PyObject *mask = NULL;
+	PyObject *shape = shape_tuple(ref), *mask = NULL;
 	*np_mask = NULL;
-	if (shape == NULL || empty == NULL || boolean == NULL)
+	if (shape == NULL || cached_attr(&np_empty, "numpy", "empty") == NULL ||
+	    cached_attr(&np_bool, "numpy", "bool_") == NULL)
 		goto done;
-	for (int d = 0; d < ref->t.ndim; d++) {
-		PyObject *v = PyLong_FromLongLong(ref->shape[d]);
-		if (v == NULL)
-			goto done;
-		PyTuple_SET_ITEM(shape, d, v);
-	}
-	*np_mask = PyObject_CallFunctionObjArgs(empty, shape, boolean, NULL);
+	*np_mask = PyObject_CallFunctionObjArgs(np_empty, shape, np_bool, NULL);
 	if (*np_mask == NULL)
 		goto done;
-	if (!ref->tensor) {
+	if (!ref->tensor)
 		mask = newref(*np_mask);
-	} else {
-		PyObject *torch = PyImport_ImportModule("torch");
-		if (torch != NULL) {
-			mask = PyObject_CallMethod(torch, "from_numpy", "O", *np_mask);
-			Py_DECREF(torch);
-		}
-	}
+	else if (cached_attr(&torch_from_numpy, "torch", "from_numpy") != NULL)
+		mask = PyObject_CallOneArg(torch_from_numpy, *np_mask);
 done:
 	if (mask == NULL)
 		Py_CLEAR(*np_mask);
-	Py_XDECREF(np);
 	Py_XDECREF(shape);
-	Py_XDECREF(empty);
-	Py_XDECREF(boolean);
 	return mask;
 }
 
@@ -1527,9 +1508,10 @@ PyDoc_STRVAR(diff_doc,
 "Compare two frameworks' LeakyReLU on x, bit for bit: the command's `lrelu diff INPUT`.\n"
 "\n"
 "Side A computes x with from_'s rule, side B with to's; both through the library's\n"
-"lrelu_diff, which the command uses too.  Returns a DiffResult: element counts, the\n"
-"mask of the differing elements, the largest difference in ULPs, absolute and relative,\n"
-"the counts by cause and the first 1000 differing flat C-order indices.\n"
+"lrelu_diff, which the command uses too.  Returns a DiffResult (help(lrelu.DiffResult)):\n"
+"element counts, the mask of the differing elements (x's shape; a torch.bool tensor for\n"
+"a tensor x), the largest difference in ULPs, absolute and relative, the counts by\n"
+"cause and the first 1000 differing flat C-order indices.\n"
 "\n"
 "x: a NumPy array (float32, float64, float16; bfloat16 as uint16/int16 bits with\n"
 "   dtype='bfloat16') or a PyTorch CPU tensor of a float dtype, any shape and strides.\n"
