@@ -1216,12 +1216,17 @@ static const void *diff_src_next(diff_src *src, size_t off, size_t n, size_t esz
 		if (run > n)
 			run = n;
 		int64_t st = src->bstride[last];
-		if (st == (int64_t)esz) {
+		if (st == (int64_t)esz)
 			memcpy(dst, p, run * esz);
-		} else {
+		else if (esz == 2) /* constant sizes: the copies become single moves */
 			for (size_t i = 0; i < run; i++)
-				memcpy(dst + i * esz, p + (int64_t)i * st, esz);
-		}
+				memcpy(dst + i * 2, p + (int64_t)i * st, 2);
+		else if (esz == 4)
+			for (size_t i = 0; i < run; i++)
+				memcpy(dst + i * 4, p + (int64_t)i * st, 4);
+		else
+			for (size_t i = 0; i < run; i++)
+				memcpy(dst + i * 8, p + (int64_t)i * st, 8);
 		dst += run * esz;
 		n -= run;
 		src->idx[last] += (int64_t)run;
