@@ -1383,7 +1383,7 @@ enum { DK_NEGATIVE_SLOPE, DK_ALPHA, DK_FROM_SLOPE, DK_TO_SLOPE, DK_FROM, DK_TO, 
 
 /*
  * The comparison: side A and side B given (a, b; NULL: computed from its rule on x),
- * x the input (may be NULL with a and b), kw the DK_* keyword slots.
+ * x the input (NULL only with a and b), kw the DK_* keyword slots.
  */
 static PyObject *diff_impl(PyObject *aobj, PyObject *bobj, PyObject *xobj, PyObject *const *kw)
 {
@@ -1410,8 +1410,6 @@ static PyObject *diff_impl(PyObject *aobj, PyObject *bobj, PyObject *xobj, PyObj
 		return NULL;
 	}
 	PyObject *gobj = kw[DK_GRAD] == Py_None ? NULL : kw[DK_GRAD];
-	if (xobj == Py_None)
-		xobj = NULL;
 	if (aobj != NULL && gobj != NULL && xobj == NULL) {
 		PyErr_SetString(Error, "grad: with two arrays a and b it needs x (the forward input "
 		                       "the gradients were taken at)");
@@ -1565,7 +1563,7 @@ static PyObject *py_diff_arrays(PyObject *self, PyObject *const *args, Py_ssize_
 	PyObject *a[3 + DK_N] = {NULL};
 	if (parse_args("diff_arrays", args, nargs, kwnames, diff_arrays_names, 3 + DK_N, 2, 2, a) < 0)
 		return NULL;
-	return diff_impl(a[0], a[1], a[2], a + 3);
+	return diff_impl(a[0], a[1], a[2] == Py_None ? NULL : a[2], a + 3);
 }
 
 /* ---- helpers for lrelu.torch (no autograd, no allocation, no version bump) ---------- */
