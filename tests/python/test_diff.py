@@ -218,6 +218,20 @@ def test_real_pytorch_against_a_numpy_mindspore(dtype, slope, rng):
     assert r2.match["a"]["to"] == r2.match["b"]["from"] == n - r.differ + r.causes["nan_payload"]
 
 
+@pytest.mark.parametrize("slope", [0.1, 0.2, -0.5])
+def test_real_pytorch_bfloat16_every_pattern(slope):
+    """PyTorch's own bfloat16 output (its NaN bits depend on the element's position)
+    follows PyTorch's rule everywhere: a NaN matches any NaN in the attribution."""
+    bits16 = np.arange(65536, dtype=np.uint32).astype(np.uint16)
+    t = torch.from_numpy(bits16.view(np.int16)).view(torch.bfloat16)
+    a = F.leaky_relu(t, slope)
+    b = lrelu.leaky_relu(t, slope, framework="mindspore")
+    r = lrelu.diff_arrays(a, b, x=t, negative_slope=slope, alpha=slope)
+    assert r.neither == {"a": 0, "b": 0} and r.match["a"]["from"] == 65536
+    check(r, expected(a, b, "bfloat16"))
+    assert r.causes["other"] == 0
+
+
 def test_known_counts_every_float16_pattern():
     # docs/semantics.md's counts: torch vs mindspore at 0.2 on all 65536 patterns
     x = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16)
