@@ -38,13 +38,14 @@ $(PY_DIR)/%: python/%
 
 # The install step is part of what is tested: a fresh venv each run, the package
 # installed by pip offline, and the tests run by that venv's interpreter.
-test-python: $(STATIC)
+# The command is built too: test_diff.py checks lrelu.diff against `lrelu diff --json`.
+test-python: $(STATIC) $(BUILD)/lrelu
 	@rm -rf $(PY_VENV)
 	@$(PYTHON) -m venv --system-site-packages $(PY_VENV)
 	@$(PY_VENV)/bin/python -m pip install -q --no-build-isolation --no-deps --no-index . \
 	  > $(BUILD)/python-install.log 2>&1 || { cat $(BUILD)/python-install.log; \
 	  echo "python-install: 0 passed, 1 failed"; exit 1; }
-	@$(PY_VENV)/bin/python tests/python/run.py
+	@LRELU=$(BUILD)/lrelu $(PY_VENV)/bin/python tests/python/run.py
 
 bench-python: python
 	PYTHONPATH=$(PY_DIR) $(PYTHON) bench/bench_python.py

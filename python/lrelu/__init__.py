@@ -7,17 +7,17 @@ NumPy arrays and PyTorch CPU tensors go to the C library without a copy:
     array([-0.2,  2. ], dtype=float32)
 
 - leaky_relu, leaky_relu_backward: the functions (docstrings: help(lrelu.leaky_relu)).
+- diff, diff_arrays: the command's `lrelu diff` (two rules on x, or two given results)
+  as a DiffResult: counts, a mask, the largest differences, the counts by cause.
 - set_num_threads, get_num_threads: the library's own thread pool.
 - Error: every refusal (a ValueError and a RuntimeError), carrying the library's message.
 - lrelu.torch: torch.nn modules (LeakyReLU, MindSporeLeakyReLU), emulate(model, framework),
   and the functional forms; importing it imports torch, `import lrelu` alone does not.
 - lrelu.mindspore: a stand-in for the part of MindSpore its LeakyReLU examples use.
 """
-from ._lrelu import (Error, __version__, get_num_threads, leaky_relu, leaky_relu_backward,
-                     set_num_threads)
+from ._diff import DiffResult
+from ._lrelu import (Error, __version__, diff, diff_arrays, get_num_threads, leaky_relu,
+                     leaky_relu_backward, set_num_threads)
 
-# lrelu.diff (the command's `lrelu diff` as a Python object) belongs here once the
-# library provides the comparison that the command and the package are to share.
-
-__all__ = ["Error", "leaky_relu", "leaky_relu_backward", "set_num_threads", "get_num_threads",
-           "__version__"]
+__all__ = ["Error", "leaky_relu", "leaky_relu_backward", "diff", "diff_arrays", "DiffResult",
+           "set_num_threads", "get_num_threads", "__version__"]

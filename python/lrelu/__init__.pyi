@@ -1,4 +1,4 @@
-from typing import Any, Literal, Optional, TypeVar, Union, overload
+from typing import Any, Dict, List, Literal, Optional, Tuple, TypeVar, Union, overload
 
 _Framework = Literal["torch", "pytorch", "mindspore", "onnx", "tensorflow", "tf"]
 _DType = Union[Literal["float32", "float64", "bfloat16", "float16"], Any]
@@ -14,5 +14,36 @@ def leaky_relu(x: _A, negative_slope: Optional[float] = None, *, framework: _Fra
 def leaky_relu_backward(grad: _A, x: _A, negative_slope: Optional[float] = None, *,
                         framework: _Framework = "torch", dtype: Optional[_DType] = None,
                         out: Optional[_A] = None, x_is_result: bool = False) -> _A: ...
+
+class DiffResult:
+    """Where two LeakyReLU results differ in their bits, and why (lrelu.diff's report)."""
+    elements: int
+    differ: int
+    mask: Any  # bool numpy.ndarray, or torch.bool tensor for a tensor input
+    max_ulp: Optional[int]
+    max_abs: Optional[float]
+    max_rel: Optional[float]
+    causes: Dict[str, int]
+    from_: str
+    to: str
+    from_slope: float
+    to_slope: float
+    dtype: str
+    backward: bool
+    shape: Tuple[int, ...]
+    indices: List[int]
+    match: Optional[Dict[str, Dict[str, int]]]
+    neither: Optional[Dict[str, int]]
+    def as_dict(self) -> Dict[str, Any]: ...
+
+def diff(x: Any, *, negative_slope: Optional[float] = None, alpha: Optional[float] = None,
+         from_slope: Optional[float] = None, to_slope: Optional[float] = None,
+         from_: _Framework = "torch", to: _Framework = "mindspore", grad: Optional[Any] = None,
+         dtype: Optional[_DType] = None) -> DiffResult: ...
+def diff_arrays(a: Any, b: Any, *, x: Optional[Any] = None, negative_slope: Optional[float] = None,
+                alpha: Optional[float] = None, from_slope: Optional[float] = None,
+                to_slope: Optional[float] = None, from_: _Framework = "torch",
+                to: _Framework = "mindspore", grad: Optional[Any] = None,
+                dtype: Optional[_DType] = None) -> DiffResult: ...
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...

@@ -55,6 +55,19 @@ static struct {
 
 static PyObject *np_empty_like; /* numpy.empty_like, loaded on the first allocation */
 
+/* module.name, imported on first use and kept in *slot (borrowed; NULL on error). */
+static PyObject *cached_attr(PyObject **slot, const char *module, const char *name)
+{
+	if (*slot == NULL) {
+		PyObject *mod = PyImport_ImportModule(module);
+		if (mod == NULL)
+			return NULL;
+		*slot = PyObject_GetAttrString(mod, name);
+		Py_DECREF(mod);
+	}
+	return *slot;
+}
+
 /* ---- arguments ---------------------------------------------------------------------- */
 
 /* Parses FASTCALL arguments into slots[0..n): the first npos may be positional, the rest
@@ -98,8 +111,9 @@ static int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs
 	return 0;
 }
 
-/* The names the command accepts for --framework. */
-static int parse_framework(PyObject *obj, lrelu_framework *fw)
+/* The names the command accepts for --framework; an error names the argument. */
+static int parse_framework_arg(PyObject *obj, const char *name, lrelu_framework dflt,
+                               lrelu_framework *fw)
 {
 	static const struct {
 		const char *name;
@@ -108,11 +122,11 @@ static int parse_framework(PyObject *obj, lrelu_framework *fw)
 	             {"mindspore", LRELU_MINDSPORE},   {"onnx", LRELU_ONNX},
 	             {"tensorflow", LRELU_TENSORFLOW}, {"tf", LRELU_TENSORFLOW}};
 	if (obj == NULL) {
-		*fw = LRELU_TORCH;
+		*fw = dflt;
 		return 0;
 	}
 	if (!PyUnicode_Check(obj)) {
-		PyErr_Format(PyExc_TypeError, "framework must be a str, not %.200s", Py_TYPE(obj)->tp_name);
+		PyErr_Format(PyExc_TypeError, "%s must be a str, not %.200s", name, Py_TYPE(obj)->tp_name);
 		return -1;
 	}
 	const char *s = PyUnicode_AsUTF8(obj);
@@ -123,8 +137,33 @@ static int parse_framework(PyObject *obj, lrelu_framework *fw)
 			*fw = names[i].fw;
 			return 0;
 		}
-	PyErr_Format(Error, "framework: '%.100s' is not one of 'torch', 'mindspore', 'onnx', 'tensorflow'", s);
+	PyErr_Format(Error, "%s: '%.100s' is not one of 'torch', 'mindspore', 'onnx', 'tensorflow'",
+	             name, s);
 	return -1;
+}
+
+static int parse_framework(PyObject *obj, lrelu_framework *fw)
+{
+	return parse_framework_arg(obj, "framework", LRELU_TORCH, fw);
+}
+
+/* A real number (int, float, NumPy scalar...); not a str or bytes. */
+static int parse_real(PyObject *obj, const char *name, double *v)
+{
+	if (PyFloat_CheckExact(obj)) {
+		*v = PyFloat_AS_DOUBLE(obj);
+		return 0;
+	}
+	if (PyUnicode_Check(obj) || PyBytes_Check(obj) || !(PyNumber_Check(obj) || PyIndex_Check(obj))) {
+		PyErr_Format(PyExc_TypeError, "%s must be a real number, not %.200s", name,
+		             Py_TYPE(obj)->tp_name);
+		return -1;
+	}
+	double d = PyFloat_AsDouble(obj);
+	if (d == -1.0 && PyErr_Occurred())
+		return -1;
+	*v = d;
+	return 0;
 }
 
 static int parse_slope(PyObject *obj, lrelu_framework fw, double *slope)
@@ -133,20 +172,7 @@ static int parse_slope(PyObject *obj, lrelu_framework fw, double *slope)
 		*slope = lrelu_default_slope(fw);
 		return 0;
 	}
-	if (PyFloat_CheckExact(obj)) {
-		*slope = PyFloat_AS_DOUBLE(obj);
-		return 0;
-	}
-	if (PyUnicode_Check(obj) || PyBytes_Check(obj) || !(PyNumber_Check(obj) || PyIndex_Check(obj))) {
-		PyErr_Format(PyExc_TypeError, "negative_slope must be a real number, not %.200s",
-		             Py_TYPE(obj)->tp_name);
-		return -1;
-	}
-	double v = PyFloat_AsDouble(obj);
-	if (v == -1.0 && PyErr_Occurred())
-		return -1;
-	*slope = v;
-	return 0;
+	return parse_real(obj, "negative_slope", slope);
 }
 
 /* dtype=: a name ("bfloat16"), a NumPy dtype or type, or a torch dtype.  -1 if None. */
@@ -660,14 +686,23 @@ static int op_get(PyObject *obj, const char *name, int override, operand *op)
 	return -1;
 }
 
-/* out= (or a gradient) must be the same kind, dtype and shape as the reference operand. */
-static int op_match(const operand *ref, const char *rname, const operand *op, const char *name)
+/* An operand's shape as a tuple of ints (NULL on error). */
+static PyObject *shape_tuple(const operand *op)
 {
-	if (op->tensor != ref->tensor) {
-		PyErr_Format(PyExc_TypeError, "%s must be a %s like %s", name,
-		             ref->tensor ? "torch.Tensor" : "NumPy array", rname);
-		return -1;
+	PyObject *t = PyTuple_New(op->t.ndim);
+	for (int d = 0; t != NULL && d < op->t.ndim; d++) {
+		PyObject *v = PyLong_FromLongLong(op->shape[d]);
+		if (v == NULL)
+			Py_CLEAR(t);
+		else
+			PyTuple_SET_ITEM(t, d, v);
 	}
+	return t;
+}
+
+/* The same dtype and shape as the reference operand. */
+static int op_match_layout(const operand *ref, const char *rname, const operand *op, const char *name)
+{
 	if (op->t.dtype != ref->t.dtype) {
 		PyErr_Format(Error, "%s: dtype %s does not match %s's dtype %s", name,
 		             lrelu_dtype_name(op->t.dtype), rname, lrelu_dtype_name(ref->t.dtype));
@@ -677,19 +712,25 @@ static int op_match(const operand *ref, const char *rname, const operand *op, co
 	for (int d = 0; same && d < op->t.ndim; d++)
 		same = op->shape[d] == ref->shape[d];
 	if (!same) {
-		PyObject *a = PyTuple_New(op->t.ndim), *b = PyTuple_New(ref->t.ndim);
-		if (a != NULL && b != NULL) {
-			for (int d = 0; d < op->t.ndim; d++)
-				PyTuple_SET_ITEM(a, d, PyLong_FromLongLong(op->shape[d]));
-			for (int d = 0; d < ref->t.ndim; d++)
-				PyTuple_SET_ITEM(b, d, PyLong_FromLongLong(ref->shape[d]));
+		PyObject *a = shape_tuple(op), *b = shape_tuple(ref);
+		if (a != NULL && b != NULL)
 			PyErr_Format(Error, "%s: shape %S does not match %s's shape %S", name, a, rname, b);
-		}
 		Py_XDECREF(a);
 		Py_XDECREF(b);
 		return -1;
 	}
 	return 0;
+}
+
+/* out= (or a gradient) must be the same kind, dtype and shape as the reference operand. */
+static int op_match(const operand *ref, const char *rname, const operand *op, const char *name)
+{
+	if (op->tensor != ref->tensor) {
+		PyErr_Format(PyExc_TypeError, "%s must be a %s like %s", name,
+		             ref->tensor ? "torch.Tensor" : "NumPy array", rname);
+		return -1;
+	}
+	return op_match_layout(ref, rname, op, name);
 }
 
 static int op_writable(const operand *op, const char *name)
@@ -738,15 +779,8 @@ static PyObject *alloc_like(PyObject *obj, bool tensor)
 {
 	if (tensor)
 		return PyObject_CallOneArg(T.empty_like, obj);
-	if (np_empty_like == NULL) {
-		PyObject *np = PyImport_ImportModule("numpy");
-		if (np == NULL)
-			return NULL;
-		np_empty_like = PyObject_GetAttrString(np, "empty_like");
-		Py_DECREF(np);
-		if (np_empty_like == NULL)
-			return NULL;
-	}
+	if (cached_attr(&np_empty_like, "numpy", "empty_like") == NULL)
+		return NULL;
 	return PyObject_CallOneArg(np_empty_like, obj);
 }
 
@@ -773,15 +807,8 @@ static int realign_input(PyObject **obj, operand *op, const char *name, int over
 /* Copies tmp into the misaligned array dst. */
 static int copy_back(PyObject *dst, PyObject *tmp)
 {
-	if (np_copyto == NULL) {
-		PyObject *np = PyImport_ImportModule("numpy");
-		if (np == NULL)
-			return -1;
-		np_copyto = PyObject_GetAttrString(np, "copyto");
-		Py_DECREF(np);
-		if (np_copyto == NULL)
-			return -1;
-	}
+	if (cached_attr(&np_copyto, "numpy", "copyto") == NULL)
+		return -1;
 	PyObject *r = PyObject_CallFunctionObjArgs(np_copyto, dst, tmp, NULL);
 	Py_XDECREF(r);
 	return r == NULL ? -1 : 0;
@@ -1111,6 +1138,434 @@ fail:
 	return NULL;
 }
 
+/* ---- diff --------------------------------------------------------------------------- */
+
+/*
+ * lrelu.diff and lrelu.diff_arrays: the command's `lrelu diff` on arrays and tensors.
+ * What differs and why is the library's lrelu_diff (the command calls it too); this
+ * part hands it the operands in flat C order, chunk by chunk.  A C-contiguous, aligned
+ * operand is handed over in place; any other layout (transposed, negative or zero
+ * strides, misaligned) is gathered chunk by chunk into a temporary of DIFF_CHUNK
+ * elements, so that a huge strided operand is never copied whole.
+ */
+#define DIFF_CHUNK ((size_t)1 << 16)
+#define DIFF_INDEX_CAP 1000 /* as the command's JSON without --all */
+
+/* An operand read in C order: in place (tmp NULL) or through a gathering walk. */
+typedef struct diff_src {
+	const char *base;
+	char *tmp;
+	int ndim;
+	int64_t shape[LRELU_MAX_DIMS], bstride[LRELU_MAX_DIMS], idx[LRELU_MAX_DIMS];
+} diff_src;
+
+static bool op_c_contiguous(const operand *op)
+{
+	size_t esz = lrelu_dtype_size(op->t.dtype);
+	if (op->misaligned || (op->count > 0 && (uintptr_t)op->t.data % esz != 0))
+		return false;
+	if (op->t.strides == NULL)
+		return true;
+	int64_t want = 1;
+	for (int d = op->t.ndim - 1; d >= 0; d--) {
+		if (op->shape[d] != 1 && op->t.strides[d] != want)
+			return false;
+		want *= op->shape[d];
+	}
+	return true;
+}
+
+/* Prepares src to read op; allocates its temporary if op must be gathered. */
+static int diff_src_init(diff_src *src, const operand *op)
+{
+	size_t esz = lrelu_dtype_size(op->t.dtype);
+	memset(src, 0, sizeof *src);
+	src->base = (const char *)op->t.data;
+	if (op_c_contiguous(op))
+		return 0;
+	/* A 0-d operand is walked as one element of a 1-d one. */
+	src->ndim = op->t.ndim > 0 ? op->t.ndim : 1;
+	src->shape[0] = 1;
+	src->bstride[0] = (int64_t)esz;
+	int64_t c_stride = (int64_t)esz; /* strides NULL: C-contiguous (misaligned) */
+	for (int d = op->t.ndim - 1; d >= 0; d--) {
+		src->shape[d] = op->shape[d];
+		src->bstride[d] = op->t.strides != NULL ? op->t.strides[d] * (int64_t)esz : c_stride;
+		c_stride *= op->shape[d];
+	}
+	src->tmp = PyMem_Malloc(DIFF_CHUNK * esz);
+	if (src->tmp == NULL) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	return 0;
+}
+
+/* The next n elements (n <= DIFF_CHUNK) in C order, starting at element off. */
+static const void *diff_src_next(diff_src *src, size_t off, size_t n, size_t esz)
+{
+	if (src->tmp == NULL)
+		return src->base + off * esz;
+	char *dst = src->tmp;
+	int last = src->ndim - 1;
+	while (n > 0) {
+		const char *p = src->base;
+		for (int d = 0; d <= last; d++)
+			p += src->idx[d] * src->bstride[d];
+		size_t run = (size_t)(src->shape[last] - src->idx[last]);
+		if (run > n)
+			run = n;
+		int64_t st = src->bstride[last];
+		if (st == (int64_t)esz)
+			memcpy(dst, p, run * esz);
+		else if (esz == 2) /* constant sizes: the copies become single moves */
+			for (size_t i = 0; i < run; i++)
+				memcpy(dst + i * 2, p + (int64_t)i * st, 2);
+		else if (esz == 4)
+			for (size_t i = 0; i < run; i++)
+				memcpy(dst + i * 4, p + (int64_t)i * st, 4);
+		else
+			for (size_t i = 0; i < run; i++)
+				memcpy(dst + i * 8, p + (int64_t)i * st, 8);
+		dst += run * esz;
+		n -= run;
+		src->idx[last] += (int64_t)run;
+		for (int d = last; d > 0 && src->idx[d] == src->shape[d]; d--) {
+			src->idx[d] = 0;
+			src->idx[d - 1]++;
+		}
+	}
+	return src->tmp;
+}
+
+static PyObject *diff_result_class; /* lrelu._diff.DiffResult, loaded on first use */
+
+/* Py_NewRef is Python 3.10's; the package supports 3.9. */
+static PyObject *newref(PyObject *o)
+{
+	Py_INCREF(o);
+	return o;
+}
+
+/* An optional slope keyword: NULL (not given) for absent or None. */
+static int diff_slope_arg(PyObject *obj, const char *name, double *v, const double **p)
+{
+	*p = NULL;
+	if (obj == NULL || obj == Py_None)
+		return 0;
+	if (parse_real(obj, name, v) < 0)
+		return -1;
+	*p = v;
+	return 0;
+}
+
+static int dict_set(PyObject *d, const char *key, PyObject *v)
+{
+	if (v == NULL)
+		return -1;
+	int rc = PyDict_SetItemString(d, key, v);
+	Py_DECREF(v);
+	return rc;
+}
+
+/* {"from": n, "to": n} */
+static PyObject *match_pair(uint64_t from, uint64_t to)
+{
+	return Py_BuildValue("{s:K,s:K}", "from", (unsigned long long)from, "to",
+	                     (unsigned long long)to);
+}
+
+/* The DiffResult of a finished comparison. */
+static PyObject *diff_result(const lrelu_diff_options *opt, const lrelu_diff_report *rep,
+                             const operand *ref, PyObject *mask, bool attributed_dumps)
+{
+	if (cached_attr(&diff_result_class, "lrelu._diff", "DiffResult") == NULL)
+		return NULL;
+	PyObject *kw = PyDict_New(), *causes = PyDict_New(), *shape = shape_tuple(ref);
+	PyObject *indices = PyList_New((Py_ssize_t)rep->nindices), *result = NULL;
+	if (kw == NULL || causes == NULL || shape == NULL || indices == NULL)
+		goto done;
+	for (int k = 0; k < LRELU_DIFF_CAUSES; k++)
+		if (dict_set(causes, lrelu_diff_cause_name((lrelu_diff_cause)k, false),
+		             PyLong_FromUnsignedLongLong(rep->causes[k])) < 0)
+			goto done;
+	for (size_t i = 0; i < rep->nindices; i++) {
+		PyObject *v = PyLong_FromUnsignedLongLong(opt->indices[i]);
+		if (v == NULL)
+			goto done;
+		PyList_SET_ITEM(indices, (Py_ssize_t)i, v);
+	}
+	bool numeric = rep->numeric > 0; /* the measures exist only over pairs of numbers */
+	PyObject *match = NULL, *neither = NULL;
+	if (attributed_dumps) {
+		PyObject *ma = match_pair(rep->match[0][0], rep->match[0][1]);
+		PyObject *mb = match_pair(rep->match[1][0], rep->match[1][1]);
+		match = ma == NULL || mb == NULL ? NULL : Py_BuildValue("{s:O,s:O}", "a", ma, "b", mb);
+		Py_XDECREF(ma);
+		Py_XDECREF(mb);
+		neither = Py_BuildValue("{s:K,s:K}", "a", (unsigned long long)rep->neither[0], "b",
+		                        (unsigned long long)rep->neither[1]);
+	} else {
+		match = newref(Py_None);
+		neither = newref(Py_None);
+	}
+	/* Every value a new reference (NULL: failed), handed to the dict and released. */
+	const struct {
+		const char *key;
+		PyObject *value;
+	} fields[] = {
+		{"elements", PyLong_FromUnsignedLongLong(rep->elements)},
+		{"differ", PyLong_FromUnsignedLongLong(rep->differ)},
+		{"mask", newref(mask)},
+		{"max_ulp", numeric ? PyLong_FromUnsignedLongLong(rep->max_ulp) : newref(Py_None)},
+		{"max_abs", numeric ? PyFloat_FromDouble(rep->max_abs) : newref(Py_None)},
+		{"max_rel", numeric ? PyFloat_FromDouble(rep->max_rel) : newref(Py_None)},
+		{"causes", newref(causes)},
+		{"from_", PyUnicode_FromString(lrelu_framework_name(opt->from))},
+		{"to", PyUnicode_FromString(lrelu_framework_name(opt->to))},
+		{"from_slope", PyFloat_FromDouble(opt->from_slope)},
+		{"to_slope", PyFloat_FromDouble(opt->to_slope)},
+		{"dtype", PyUnicode_FromString(lrelu_dtype_name(opt->dtype))},
+		{"backward", PyBool_FromLong(opt->backward)},
+		{"shape", newref(shape)},
+		{"indices", newref(indices)},
+		{"match", match},
+		{"neither", neither},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		bad = bad || fields[i].value == NULL ||
+		      PyDict_SetItemString(kw, fields[i].key, fields[i].value) < 0;
+		Py_XDECREF(fields[i].value);
+	}
+	if (bad)
+		goto done;
+	PyObject *noargs = PyTuple_New(0);
+	if (noargs != NULL) {
+		result = PyObject_Call(diff_result_class, noargs, kw);
+		Py_DECREF(noargs);
+	}
+done:
+	Py_XDECREF(kw);
+	Py_XDECREF(causes);
+	Py_XDECREF(shape);
+	Py_XDECREF(indices);
+	return result;
+}
+
+static PyObject *np_empty, *np_bool, *torch_from_numpy;
+
+/* numpy.empty(shape, dtype=bool), or for a tensor reference that array as a torch.bool
+ * tensor (torch.from_numpy shares its memory).  *np_mask receives the array. */
+static PyObject *diff_mask(const operand *ref, PyObject **np_mask)
+{
+	PyObject *shape = shape_tuple(ref), *mask = NULL;
+	*np_mask = NULL;
+	if (shape == NULL || cached_attr(&np_empty, "numpy", "empty") == NULL ||
+	    cached_attr(&np_bool, "numpy", "bool_") == NULL)
+		goto done;
+	*np_mask = PyObject_CallFunctionObjArgs(np_empty, shape, np_bool, NULL);
+	if (*np_mask == NULL)
+		goto done;
+	if (!ref->tensor)
+		mask = newref(*np_mask);
+	else if (cached_attr(&torch_from_numpy, "torch", "from_numpy") != NULL)
+		mask = PyObject_CallOneArg(torch_from_numpy, *np_mask);
+done:
+	if (mask == NULL)
+		Py_CLEAR(*np_mask);
+	Py_XDECREF(shape);
+	return mask;
+}
+
+/* The keyword slots both functions share, in this order after their array arguments. */
+enum { DK_NEGATIVE_SLOPE, DK_ALPHA, DK_FROM_SLOPE, DK_TO_SLOPE, DK_FROM, DK_TO, DK_GRAD, DK_DTYPE, DK_N };
+
+/*
+ * The comparison: side A and side B given (a, b; NULL: computed from its rule on x),
+ * x the input (NULL only with a and b), kw the DK_* keyword slots.
+ */
+static PyObject *diff_impl(PyObject *aobj, PyObject *bobj, PyObject *xobj, PyObject *const *kw)
+{
+	lrelu_framework from, to;
+	double sv[4], sf, st;
+	const double *sp[4];
+	static const char *const slope_names[4] = {"negative_slope", "alpha", "from_slope", "to_slope"};
+	int override;
+	if (parse_framework_arg(kw[DK_FROM], "from_", LRELU_TORCH, &from) < 0 ||
+	    parse_framework_arg(kw[DK_TO], "to", LRELU_MINDSPORE, &to) < 0)
+		return NULL;
+	for (int k = 0; k < 4; k++)
+		if (diff_slope_arg(kw[DK_NEGATIVE_SLOPE + k], slope_names[k], &sv[k], &sp[k]) < 0)
+			return NULL;
+	if (parse_dtype(kw[DK_DTYPE], &override) < 0)
+		return NULL;
+	if (lrelu_diff_slopes(from, to, sp[0], sp[1], sp[2], sp[3], &sf, &st) != LRELU_OK) {
+		PyErr_SetString(Error, lrelu_last_error());
+		return NULL;
+	}
+	if (from == to && (sf == st || (sf != sf && st != st))) {
+		PyErr_Format(Error, "from_ and to are both %s with one slope: nothing to compare",
+		             lrelu_framework_name(from));
+		return NULL;
+	}
+	PyObject *gobj = kw[DK_GRAD] == Py_None ? NULL : kw[DK_GRAD];
+	if (aobj != NULL && gobj != NULL && xobj == NULL) {
+		PyErr_SetString(Error, "grad: with two arrays a and b it needs x (the forward input "
+		                       "the gradients were taken at)");
+		return NULL;
+	}
+
+	/* ops: a, b, x, grad; the first present is the reference for dtype and shape. */
+	enum { OA, OB, OX, OG, NOPS };
+	static const char *const op_names[NOPS] = {"a", "b", "x", "grad"};
+	PyObject *objs[NOPS] = {aobj, bobj, xobj, gobj};
+	operand ops[NOPS];
+	diff_src srcs[NOPS];
+	PyObject *mask = NULL, *np_mask = NULL, *result = NULL;
+	Py_buffer mview;
+	bool have_mview = false;
+	int ref = -1;
+	for (int k = 0; k < NOPS; k++) {
+		ops[k].has_view = false;
+		srcs[k].tmp = NULL;
+	}
+	for (int k = 0; k < NOPS; k++) {
+		if (objs[k] == NULL)
+			continue;
+		if (op_get(objs[k], op_names[k], override, &ops[k]) < 0)
+			goto done;
+		if (ref < 0)
+			ref = k;
+		else if (op_match_layout(&ops[ref], op_names[ref], &ops[k], op_names[k]) < 0)
+			goto done;
+	}
+	const operand *r = &ops[ref];
+	lrelu_diff_options opt;
+	uint64_t indices[DIFF_INDEX_CAP];
+	memset(&opt, 0, sizeof opt);
+	opt.dtype = r->t.dtype;
+	opt.from = from, opt.to = to;
+	opt.from_slope = sf, opt.to_slope = st;
+	opt.backward = gobj != NULL;
+	opt.indices = indices;
+	opt.index_capacity = DIFF_INDEX_CAP;
+	lrelu_diff d;
+	lrelu_status s = lrelu_diff_init(&d, &opt);
+	if (s != LRELU_OK) {
+		set_status_error(s, lrelu_last_error());
+		goto done;
+	}
+	if ((mask = diff_mask(r, &np_mask)) == NULL)
+		goto done;
+	if (PyObject_GetBuffer(np_mask, &mview, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0)
+		goto done;
+	have_mview = true;
+	for (int k = 0; k < NOPS; k++)
+		if (objs[k] != NULL && diff_src_init(&srcs[k], &ops[k]) < 0)
+			goto done;
+
+	size_t esz = lrelu_dtype_size(opt.dtype), n = r->count;
+	int nops = 0;
+	for (int k = 0; k < NOPS; k++)
+		nops += objs[k] != NULL;
+	uint8_t *mbuf = mview.buf;
+	bool release = n * esz * (size_t)nops >= GIL_MIN_BYTES;
+	PyThreadState *ts = release ? PyEval_SaveThread() : NULL;
+	for (size_t off = 0; off < n && s == LRELU_OK; off += DIFF_CHUNK) {
+		size_t m = n - off < DIFF_CHUNK ? n - off : DIFF_CHUNK;
+		const void *p[NOPS] = {NULL, NULL, NULL, NULL};
+		for (int k = 0; k < NOPS; k++)
+			if (objs[k] != NULL)
+				p[k] = diff_src_next(&srcs[k], off, m, esz);
+		s = lrelu_diff_add(&d, p[OA], p[OB], p[OX], p[OG], m, mbuf + off);
+	}
+	if (release)
+		PyEval_RestoreThread(ts);
+	lrelu_diff_report rep;
+	if (s == LRELU_OK)
+		s = lrelu_diff_finish(&d, &rep);
+	if (s != LRELU_OK) {
+		set_status_error(s, lrelu_last_error());
+		goto done;
+	}
+	result = diff_result(&opt, &rep, r, mask, aobj != NULL && xobj != NULL);
+done:
+	if (have_mview)
+		PyBuffer_Release(&mview);
+	for (int k = 0; k < NOPS; k++) {
+		PyMem_Free(srcs[k].tmp);
+		op_release(&ops[k]);
+	}
+	Py_XDECREF(mask);
+	Py_XDECREF(np_mask);
+	return result;
+}
+
+static PyObject *diff_names[1 + DK_N], *diff_arrays_names[3 + DK_N];
+
+PyDoc_STRVAR(diff_doc,
+"diff(x, *, negative_slope=None, alpha=None, from_slope=None, to_slope=None, from_='torch', to='mindspore', grad=None, dtype=None)\n"
+"--\n"
+"\n"
+"Compare two frameworks' LeakyReLU on x, bit for bit: the command's `lrelu diff INPUT`.\n"
+"\n"
+"Side A computes x with from_'s rule, side B with to's; both through the library's\n"
+"lrelu_diff, which the command uses too.  Returns a DiffResult (help(lrelu.DiffResult)):\n"
+"element counts, the mask of the differing elements (x's shape; a torch.bool tensor for\n"
+"a tensor x), the largest difference in ULPs, absolute and relative, the counts by\n"
+"cause and the first 1000 differing flat C-order indices.\n"
+"\n"
+"x: a NumPy array (float32, float64, float16; bfloat16 as uint16/int16 bits with\n"
+"   dtype='bfloat16') or a PyTorch CPU tensor of a float dtype, any shape and strides.\n"
+"negative_slope, alpha, from_slope, to_slope: the slopes, as the command's options of\n"
+"   the same names: from_slope and to_slope set side A and side B; negative_slope sets\n"
+"   the side whose framework is 'torch', alpha every other side.  One given alone\n"
+"   applies to both sides; none: both take 0.2.  Options that set one side to two\n"
+"   values are refused.\n"
+"from_, to: 'torch', 'mindspore', 'onnx' or 'tensorflow'; the same framework on both\n"
+"   sides is refused unless the slopes differ (nothing to compare).\n"
+"grad: dL/dy (like x): compare the gradients dL/dx instead (ONNX defines none).\n"
+"dtype: 'bfloat16' or 'float16' for 16-bit integer arrays holding those bits.\n"
+"\n"
+"Errors: lrelu.Error (a ValueError and a RuntimeError); TypeError for wrong Python types.");
+
+static PyObject *py_diff(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+	(void)self;
+	PyObject *a[1 + DK_N] = {NULL};
+	if (parse_args("diff", args, nargs, kwnames, diff_names, 1 + DK_N, 1, 1, a) < 0)
+		return NULL;
+	return diff_impl(NULL, NULL, a[0], a + 1);
+}
+
+PyDoc_STRVAR(diff_arrays_doc,
+"diff_arrays(a, b, *, x=None, negative_slope=None, alpha=None, from_slope=None, to_slope=None, from_='torch', to='mindspore', grad=None, dtype=None)\n"
+"--\n"
+"\n"
+"Compare two given results a and b bit for bit: the command's `lrelu diff A B\n"
+"[--input X]`, e.g. one layer's output dumped from PyTorch (a) and from MindSpore (b).\n"
+"\n"
+"a, b: arrays or tensors of one dtype and shape (a NumPy array and a tensor may be\n"
+"   compared).  NaNs compare by their bits: a payload difference is a difference.\n"
+"x: the forward input both were computed from.  With x, the result's match and\n"
+"   neither say which rule (from_'s, to's, neither) each of a and b follows, element\n"
+"   by element, and the causes that need the input are told apart; without it a\n"
+"   difference between two numbers is 'other'.\n"
+"grad: with x, say that a and b are gradients dL/dx taken with dL/dy = grad.\n"
+"The slope keywords, from_, to and dtype are as in diff: they name the two rules a\n"
+"and b are checked against.  Returns a DiffResult (mask and shape those of a).");
+
+static PyObject *py_diff_arrays(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kwnames)
+{
+	(void)self;
+	PyObject *a[3 + DK_N] = {NULL};
+	if (parse_args("diff_arrays", args, nargs, kwnames, diff_arrays_names, 3 + DK_N, 2, 2, a) < 0)
+		return NULL;
+	return diff_impl(a[0], a[1], a[2] == Py_None ? NULL : a[2], a + 3);
+}
+
 /* ---- helpers for lrelu.torch (no autograd, no allocation, no version bump) ---------- */
 
 static int fw_from_int(PyObject *obj, lrelu_framework *fw)
@@ -1321,6 +1776,9 @@ static PyMethodDef methods[] = {
 	 leaky_relu_doc},
 	{"leaky_relu_backward", (PyCFunction)(void (*)(void))py_leaky_relu_backward,
 	 METH_FASTCALL | METH_KEYWORDS, leaky_relu_backward_doc},
+	{"diff", (PyCFunction)(void (*)(void))py_diff, METH_FASTCALL | METH_KEYWORDS, diff_doc},
+	{"diff_arrays", (PyCFunction)(void (*)(void))py_diff_arrays, METH_FASTCALL | METH_KEYWORDS,
+	 diff_arrays_doc},
 	{"set_num_threads", (PyCFunction)(void (*)(void))py_set_num_threads, METH_FASTCALL,
 	 set_num_threads_doc},
 	{"get_num_threads", py_get_num_threads, METH_NOARGS, get_num_threads_doc},
@@ -1363,6 +1821,18 @@ PyMODINIT_FUNC PyInit__lrelu(void)
 	PyObject *b[7] = {s_grad, s_x, s_negative_slope, s_framework, s_dtype, s_out, s_x_is_result};
 	memcpy(fwd_names, f, sizeof f);
 	memcpy(bwd_names, b, sizeof b);
+	static const char *const dk[DK_N] = {"negative_slope", "alpha", "from_slope", "to_slope",
+	                                     "from_", "to", "grad", "dtype"};
+	diff_names[0] = s_x;
+	diff_arrays_names[0] = diff_arrays_names[1] = NULL;
+	if (intern(&diff_arrays_names[0], "a") || intern(&diff_arrays_names[1], "b"))
+		return NULL;
+	diff_arrays_names[2] = s_x;
+	for (int k = 0; k < DK_N; k++)
+		if (intern(&diff_names[1 + k], dk[k]))
+			return NULL;
+	for (int k = 0; k < DK_N; k++)
+		diff_arrays_names[3 + k] = diff_names[1 + k];
 
 	PyObject *m = PyModule_Create(&moduledef);
 	if (m == NULL)

@@ -36,7 +36,7 @@ def test_two_threads_large_arrays():
     assert_same_bits(want[0], np.where(xs[0] > 0, xs[0], xs[0] * np.float32(0.2)))
 
 
-@pytest.mark.parametrize("kind", ["forward", "backward"])
+@pytest.mark.parametrize("kind", ["forward", "backward", "diff"])
 def test_gil_is_released(kind):
     """With a switch interval far longer than the test, a thread that holds the GIL keeps
     it until it blocks or finishes.  The worker runs K large calls; the main thread waits
@@ -54,6 +54,8 @@ def test_gil_is_released(kind):
         for _ in range(K):
             if kind == "backward":
                 lrelu.leaky_relu_backward(x, x, 0.2, out=out)
+            elif kind == "diff":
+                assert lrelu.diff(x).differ == 0  # float32 at one slope: the rules agree
             else:
                 lrelu.leaky_relu(x, 0.2, out=out)
             progress[0] += 1
