@@ -1,0 +1,8 @@
+# mk/family.mk - RReLU and PReLU (src/rrelu.c, src/prelu.c): the C tests and the check
+# against the real PyTorch (tests/conformance/family.py, python3-torch)
+
+.PHONY: test-family
+test-family: lib
+	@LRELU_LIB=$(abspath $(BUILD))/liblrelu.so $(PYTHON) tests/conformance/family.py
+
+TEST_CMDS += "$(MAKE) --no-print-directory test-family"
