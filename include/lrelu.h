@@ -356,6 +356,32 @@ LRELUAPI lrelu_status lrelu_rrelu_train_backward(const lrelu_tensor *grad_output
                                                  const lrelu_tensor *noise,
                                                  const lrelu_tensor *grad_input);
 
+/* PReLU, torch.nn.PReLU(num_parameters=1, init=0.25) / F.prelu (PyTorch 1.13):
+ * y = x > 0 ? x : w[c] * x in the dtype (so -0.0 with a negative weight gives +0.0),
+ * c the index along dimension 1 (a tensor of rank 0 or 1 is one channel).  weight: 0-d
+ * or 1-D, x's dtype, 1 element (for every channel) or one per channel; otherwise
+ * PyTorch's refusals and messages ("Mismatch of parameter numbers and input channel
+ * size. Found parameter numbers = 4 and channel size = 1.", "Found dtype Double but
+ * expected Float", "Not allow zero-dim input tensor.").  float32, float64, bfloat16;
+ * float16 and the quantized types LRELU_ERR_DTYPE as in 1.13.  x and y: same shape, any
+ * strides (channels-first and channels-last alike); y == x's elements is in place, any
+ * other overlap LRELU_ERR_OVERLAP. */
+LRELUAPI lrelu_status lrelu_prelu_forward(const lrelu_tensor *x, const lrelu_tensor *weight,
+                                          const lrelu_tensor *y);
+/* PReLU's gradients given grad_output (x's shape and dtype):
+ *   grad_input[i] = x > 0 ? g : w[c] * g, bit for bit with PyTorch;
+ *   grad_weight[c] = the sum over channel c of (x > 0 ? 0 : x * g), the products
+ *     rounded to the dtype as PyTorch rounds them, summed in one fixed order in double
+ *     with compensation and rounded once: identical for every thread count and ISA.
+ *     PyTorch's own sum depends on its thread count (docs/semantics.md gives the
+ *     distance).
+ * Either output may be NULL (not computed).  grad_weight has weight's shape and must
+ * not overlap anything else; grad_input may be grad_output or x (same elements). */
+LRELUAPI lrelu_status lrelu_prelu_backward(const lrelu_tensor *grad_output, const lrelu_tensor *x,
+                                           const lrelu_tensor *weight,
+                                           const lrelu_tensor *grad_input,
+                                           const lrelu_tensor *grad_weight);
+
 #ifdef __cplusplus
 }
 #endif
