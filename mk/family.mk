@@ -6,3 +6,5 @@ test-family: lib
 	@LRELU_LIB=$(abspath $(BUILD))/liblrelu.so $(PYTHON) tests/conformance/family.py
 
 TEST_CMDS += "$(MAKE) --no-print-directory test-family"
+
+TEST_PROGS += $(BUILD)/tests/test_family
