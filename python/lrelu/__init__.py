@@ -7,6 +7,7 @@ NumPy arrays and PyTorch CPU tensors go to the C library without a copy:
     array([-0.2,  2. ], dtype=float32)
 
 - leaky_relu, leaky_relu_backward: the functions (docstrings: help(lrelu.leaky_relu)).
+- rrelu, rrelu_backward, Generator, prelu, prelu_backward: RReLU and PReLU (PyTorch 1.13).
 - set_num_threads, get_num_threads: the library's own thread pool.
 - Error: every refusal (a ValueError and a RuntimeError), carrying the library's message.
 - lrelu.torch: torch.nn modules (LeakyReLU, MindSporeLeakyReLU), emulate(model, framework),
@@ -15,9 +16,10 @@ NumPy arrays and PyTorch CPU tensors go to the C library without a copy:
 """
 from ._lrelu import (Error, __version__, get_num_threads, leaky_relu, leaky_relu_backward,
                      set_num_threads)
+from ._family import Generator, prelu, prelu_backward, rrelu, rrelu_backward
 
 # lrelu.diff (the command's `lrelu diff` as a Python object) belongs here once the
 # library provides the comparison that the command and the package are to share.
 
 __all__ = ["Error", "leaky_relu", "leaky_relu_backward", "set_num_threads", "get_num_threads",
-           "__version__"]
+           "__version__", "Generator", "rrelu", "rrelu_backward", "prelu", "prelu_backward"]
