@@ -161,7 +161,9 @@ def emulate(model, framework="mindspore"):
     bits), 'onnx' or 'tensorflow'.  Modules that emulate() put in earlier are replaced
     too, so a model can be switched back and forth.  The model is changed in place and
     returned (a LeakyReLU passed as the model itself is returned replaced).  Calls of
-    F.leaky_relu inside a forward() are not modules and are not replaced."""
+    F.leaky_relu inside a forward() are not modules and are not replaced.  With
+    framework='torch', torch.nn.RReLU and torch.nn.PReLU are replaced by lrelu.torch's
+    (the other frameworks leave them as they are)."""
     fw = _NAMES[_lrelu._framework_code(framework)]
     kinds = (nn.LeakyReLU, MindSporeLeakyReLU, _Emulated)
     if isinstance(model, kinds):
@@ -172,7 +174,25 @@ def emulate(model, framework="mindspore"):
         for name, child in list(parent._modules.items()):
             if isinstance(child, kinds):
                 parent._modules[name] = _replacement(child, fw)
+            elif fw == "torch" and isinstance(child, (nn.RReLU, nn.PReLU)):
+                parent._modules[name] = _family_replacement(child)
     return model
+
+
+def _family_replacement(mod):
+    """lrelu's RReLU / PReLU in place of torch's (the PReLU keeps the same Parameter, so
+    an optimizer holding it goes on training it)."""
+    if isinstance(mod, (RReLU, PReLU)):
+        return mod
+    if isinstance(mod, nn.RReLU):
+        new = RReLU(mod.lower, mod.upper, mod.inplace)
+    else:
+        new = PReLU.__new__(PReLU)
+        nn.Module.__init__(new)
+        new.num_parameters, new.init = mod.num_parameters, getattr(mod, "init", 0.25)
+        new.weight = mod.weight
+    new.train(mod.training)
+    return new
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

@@ -109,3 +109,18 @@ def test_numpy_forms():
     assert np.array_equal(dw, np.array([-1.0, -2.0], np.float32))
     with pytest.raises(TypeError):
         lrelu.rrelu(x, training=True)
+
+
+def test_emulate_torch_swaps_rrelu_and_prelu():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.PReLU(), torch.nn.RReLU(0.1, 0.2))
+    w = model[1].weight
+    x = torch.randn(5, 4)
+    torch.manual_seed(9)
+    want = model(x)
+    after_want = torch.rand(3)
+    LT.emulate(model, "torch")
+    assert isinstance(model[1], LT.PReLU) and model[1].weight is w and isinstance(model[2], LT.RReLU)
+    assert repr(model[2]) == "RReLU(lower=0.1, upper=0.2)"
+    torch.manual_seed(9)
+    got = model(x)
+    assert torch.equal(bits(want), bits(got)) and torch.equal(after_want, torch.rand(3))
