@@ -66,7 +66,7 @@ lrelu_status lrelu_fam_same(const lrelu_tensor *a, const char *an, const lrelu_t
 	return LRELU_OK;
 }
 
-static int64_t stride_at(const lrelu_tensor *t, int d)
+int64_t lrelu_fam_stride(const lrelu_tensor *t, int d)
 {
 	if (t->strides != NULL)
 		return t->strides[d];
@@ -85,7 +85,7 @@ static void span(const lrelu_tensor *t, uintptr_t *lo, uintptr_t *hi)
 			*lo = *hi = (uintptr_t)t->data;
 			return;
 		}
-		int64_t s = stride_at(t, d) * (t->shape[d] - 1);
+		int64_t s = lrelu_fam_stride(t, d) * (t->shape[d] - 1);
 		if (s < 0)
 			neg += s;
 		else
@@ -100,7 +100,7 @@ int lrelu_fam_same_elements(const lrelu_tensor *a, const lrelu_tensor *b)
 	if (a->data != b->data || a->ndim != b->ndim)
 		return 0;
 	for (int d = 0; d < a->ndim; d++)
-		if (a->shape[d] != b->shape[d] || (a->shape[d] > 1 && stride_at(a, d) != stride_at(b, d)))
+		if (a->shape[d] != b->shape[d] || (a->shape[d] > 1 && lrelu_fam_stride(a, d) != lrelu_fam_stride(b, d)))
 			return 0;
 	return 1;
 }
@@ -113,7 +113,7 @@ lrelu_status lrelu_fam_overlap(const lrelu_tensor *w, const char *wn, const lrel
 	for (int d = 0; d < w->ndim; d++)
 		n *= w->shape[d];
 	for (int d = 0; n > 1 && d < w->ndim; d++)
-		if (w->shape[d] > 1 && stride_at(w, d) == 0)
+		if (w->shape[d] > 1 && lrelu_fam_stride(w, d) == 0)
 			return lrelu_fail(LRELU_ERR_OVERLAP, "%s: " LRELU_MSG_SELF_OVERLAP, wn);
 	if (n == 0)
 		return LRELU_OK;
@@ -134,6 +134,6 @@ void lrelu_fam_iter_init(struct lrelu_fam_iter *it, int nops, const lrelu_tensor
 	for (int d = 0; d < it->ndim; d++) {
 		it->shape[d] = ops[0]->shape[d];
 		for (int k = 0; k < nops; k++)
-			it->stride[k][d] = stride_at(ops[k], d);
+			it->stride[k][d] = lrelu_fam_stride(ops[k], d);
 	}
 }

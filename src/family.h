@@ -18,6 +18,8 @@ LRELU_HIDDEN lrelu_status lrelu_fam_same(const lrelu_tensor *a, const char *an,
 LRELU_HIDDEN lrelu_status lrelu_fam_overlap(const lrelu_tensor *w, const char *wn,
                                             const lrelu_tensor *r, int same_ok);
 LRELU_HIDDEN int lrelu_fam_same_elements(const lrelu_tensor *a, const lrelu_tensor *b);
+/* The stride of dimension d in elements (C-contiguous ones where strides is NULL). */
+LRELU_HIDDEN int64_t lrelu_fam_stride(const lrelu_tensor *t, int d);
 
 /* Logical (C) order over up to three operands of one shape: off[k] is the element
  * offset of operand k at the current index. */

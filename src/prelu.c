@@ -71,16 +71,6 @@ struct chan_view {
 	int64_t shape[LRELU_MAX_DIMS], strides[LRELU_MAX_DIMS];
 };
 
-static int64_t stride_of(const lrelu_tensor *t, int d)
-{
-	if (t->strides != NULL)
-		return t->strides[d];
-	int64_t s = 1;
-	for (int e = d + 1; e < t->ndim; e++)
-		s *= t->shape[e];
-	return s;
-}
-
 static void chan_init(struct chan_view *v, const lrelu_tensor *t)
 {
 	int k = 0;
@@ -88,14 +78,14 @@ static void chan_init(struct chan_view *v, const lrelu_tensor *t)
 		if (d == 1)
 			continue;
 		v->shape[k] = t->shape[d];
-		v->strides[k++] = stride_of(t, d);
+		v->strides[k++] = lrelu_fam_stride(t, d);
 	}
 	v->t = lrelu_tensor_make(t->data, t->dtype, k, v->shape, v->strides);
 }
 
 static const lrelu_tensor *chan_at(struct chan_view *v, const lrelu_tensor *t, int64_t c)
 {
-	v->t.data = (char *)t->data + c * stride_of(t, 1) * (int64_t)lrelu_esize(t->dtype);
+	v->t.data = (char *)t->data + c * lrelu_fam_stride(t, 1) * (int64_t)lrelu_esize(t->dtype);
 	return &v->t;
 }
 
