@@ -8,3 +8,12 @@ test-family: lib
 TEST_CMDS += "$(MAKE) --no-print-directory test-family"
 
 TEST_PROGS += $(BUILD)/tests/test_family
+
+# RReLU eval and PReLU (NCHW, NHWC, one weight) next to LeakyReLU, float32, median ns
+# per call, alternated within each repetition: `make bench-family` (not part of make bench).
+.PHONY: bench-family
+bench-family: $(BUILD)/bench/family
+	$(BUILD)/bench/family
+$(BUILD)/bench/family: bench/family.c bench/benchutil.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
