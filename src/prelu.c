@@ -6,6 +6,10 @@
 #include "fp16.h"
 #include "fpenv.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /*
  * PyTorch's forward is x > 0 ? x : w[c] * x with w in the tensor's dtype, and its input
  * gradient x > 0 ? g : w[c] * g: LeakyReLU's rule and rounding (bfloat16: a float
@@ -107,20 +111,28 @@ struct prelu_job {
 	lrelu_fwd_fn fwd;
 };
 
-/* Channels-last rows: the select over C slopes vectorizes (compiled with the
- * vectorizer on, which -O2 of older GCCs leaves off); SSE2 and the x86-64 baseline give
- * the same bits as the scalar rule, the compare being on values, not signs. */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("tree-vectorize")))
-#endif
+/* Channels-last rows, float32: one select over C slopes per row.  SSE2 (the x86-64
+ * baseline) with the blend on the comparison's mask, so NaN and -0.0 come out as the
+ * scalar rule gives them; GCC leaves the plain loop scalar at -O2 (the compare could
+ * trap, so it is not if-converted). */
 static void rows_last_f32(size_t rows, size_t C, const float *restrict x, float *restrict y,
                           const float *restrict w)
 {
-	for (size_t r = 0; r < rows; r++, x += C, y += C)
-		for (size_t c = 0; c < C; c++) {
-			float v = x[c], p = w[c] * v; /* computed always: a select, not a branch */
-			y[c] = v > 0 ? v : p;
+	for (size_t r = 0; r < rows; r++, x += C, y += C) {
+		size_t c = 0;
+#if defined(__SSE2__)
+		const __m128 zero = _mm_setzero_ps();
+		for (; c + 4 <= C; c += 4) {
+			__m128 v = _mm_loadu_ps(x + c), p = _mm_mul_ps(_mm_loadu_ps(w + c), v);
+			__m128 m = _mm_cmpgt_ps(v, zero);
+			_mm_storeu_ps(y + c, _mm_or_ps(_mm_and_ps(m, v), _mm_andnot_ps(m, p)));
 		}
+#endif
+		for (; c < C; c++) {
+			float v = x[c];
+			y[c] = v > 0 ? v : w[c] * v;
+		}
+	}
 }
 
 static float wf_at(const struct prelu_job *j, int64_t c)
