@@ -249,7 +249,7 @@ lrelu_status lrelu_prelu_forward(const lrelu_tensor *x, const lrelu_tensor *weig
                                  const lrelu_tensor *y)
 {
 	struct chan_view vx, vy;
-	int64_t n, m, nc;
+	int64_t n = 0, m, nc = 0;
 	lrelu_status st;
 	if ((st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
 	    (st = lrelu_fam_check(y, "y", "prelu_cpu", &m)) != LRELU_OK ||
@@ -364,7 +364,7 @@ lrelu_status lrelu_prelu_backward(const lrelu_tensor *grad_output, const lrelu_t
                                   const lrelu_tensor *grad_weight)
 {
 	struct chan_view vg, vx, vd;
-	int64_t n, m, nc;
+	int64_t n = 0, m, nc = 0;
 	lrelu_status st;
 	if ((st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
 	    (st = lrelu_fam_check(grad_output, "grad_output", "prelu_cpu", &m)) != LRELU_OK ||

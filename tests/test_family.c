@@ -106,7 +106,7 @@ static void test_rrelu_train(void)
 static void test_rrelu_refusals(void)
 {
 	lrelu_generator g, before;
-	float x[4] = { -1, -2, -3, -4 }, n[4] = { 7, 7, 7, 7 };
+	float x[6] = { -1, -2, -3, -4, -5, -6 }, n[4] = { 7, 7, 7, 7 };
 	int64_t s3[1] = { 3 };
 	lrelu_tensor tx = lrelu_tensor_make(x, LRELU_FLOAT32, 1, s3, NULL);
 	lrelu_tensor tn = lrelu_tensor_make(n, LRELU_FLOAT32, 1, s3, NULL);
