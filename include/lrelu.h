@@ -433,6 +433,94 @@ LRELUAPI lrelu_status lrelu_diff_run(const lrelu_diff_options *opt, const void *
                                      const void *b, const void *x, const void *grad, size_t n,
                                      uint8_t *mask, lrelu_diff_report *report);
 
+/* ---------------------------------------------------------------------------------
+ * The LeakyReLU family: RReLU and PReLU, PyTorch 1.13 semantics (CPU).
+ * ------------------------------------------------------------------------------- */
+
+/* PyTorch's CPU generator: MT19937 as torch.manual_seed seeds it and as its CPU
+ * kernels advance it.  The fields are those torch.get_rng_state() carries (its bytes
+ * 0..7: seed, 8..11: left, 16..23: next, 24..5015: state[i] as uint64), so a state
+ * can travel to and from PyTorch.  A plain value: copy it to fork a stream.  One
+ * generator must not be used by two threads at once. */
+#define LRELU_MT19937_N 624
+typedef struct lrelu_generator {
+	uint64_t seed;                     /* the seed it was seeded with (torch.initial_seed()) */
+	int32_t left;                      /* 1..624; outputs before the next twist, plus one */
+	uint32_t next;                     /* index of the next state word; left + next <= 625 */
+	uint32_t state[LRELU_MT19937_N];
+} lrelu_generator;
+
+/* Seeds g as torch.manual_seed(seed) seeds PyTorch's CPU generator (only the low 32
+ * bits feed MT19937; the whole seed is kept in g->seed).  LRELU_ERR_ARG if g is NULL. */
+LRELUAPI lrelu_status lrelu_generator_seed(lrelu_generator *g, uint64_t seed);
+/* LRELU_OK if g holds a state the generator can advance from (left in 1..624 and
+ * left + next <= 625), else LRELU_ERR_ARG naming the field at fault. */
+LRELUAPI lrelu_status lrelu_generator_check(const lrelu_generator *g);
+/* The next 32-bit output (PyTorch's mt19937 operator()), for tests and for callers
+ * that share the stream.  LRELU_ERR_ARG on a NULL or invalid generator. */
+LRELUAPI lrelu_status lrelu_generator_next_u32(lrelu_generator *g, uint32_t *out);
+
+#define LRELU_RRELU_DEFAULT_LOWER (1.0 / 8.0) /* torch.nn.RReLU(lower=1/8, upper=1/3) */
+#define LRELU_RRELU_DEFAULT_UPPER (1.0 / 3.0)
+
+/* RReLU in eval mode (torch.nn.RReLU in eval, F.rrelu(training=False)): leaky_relu
+ * with the slope (lower + upper) / 2 computed in double, then rounded as
+ * lrelu_forward(LRELU_TORCH) rounds it.  lower <= upper is required, as PyTorch
+ * requires it (a NaN bound fails too): LRELU_ERR_SLOPE with PyTorch's message.  float16
+ * is refused (LRELU_ERR_DTYPE) as PyTorch 1.13 refuses it; quantized dtypes too.  y as
+ * in lrelu_forward (NULL: in place). */
+LRELUAPI lrelu_status lrelu_rrelu_eval(double lower, double upper, const lrelu_tensor *x,
+                                       const lrelu_tensor *y);
+/* Its gradient: lrelu_backward(LRELU_TORCH) at the same slope (x = 0 takes the slope). */
+LRELUAPI lrelu_status lrelu_rrelu_eval_backward(double lower, double upper,
+                                                const lrelu_tensor *grad_output,
+                                                const lrelu_tensor *x,
+                                                const lrelu_tensor *grad_input);
+
+/* RReLU in training mode, bit for bit with PyTorch given the same generator state:
+ * in the logical (C) order of x's elements, each x <= 0 (+-0 and -inf included; NaN
+ * not) draws r: two 32-bit outputs a, b; u = (b | (a & 0x1fffff) << 32) * 2^-53;
+ * r = (T)(u * (hi - lo) + lo) in double, lo and hi being lower and upper first rounded
+ * to the dtype T; then y = x * r in T and noise = r; every other element gets y = x
+ * and noise = 1.  g advances by two outputs per draw.  x, y (NULL or x's elements: in
+ * place) and noise: same dtype (float32, float64, bfloat16) and shape, any strides;
+ * noise must not overlap x or y.  Not threaded: the draws are sequential, as PyTorch's.
+ * On any error nothing is written and g is unchanged. */
+LRELUAPI lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
+                                        const lrelu_tensor *x, const lrelu_tensor *y,
+                                        const lrelu_tensor *noise);
+/* Its gradient, PyTorch's grad_output * noise in the dtype (also when lower == upper:
+ * a NaN input then gets the gradient unchanged). grad_input may be grad_output or noise. */
+LRELUAPI lrelu_status lrelu_rrelu_train_backward(const lrelu_tensor *grad_output,
+                                                 const lrelu_tensor *noise,
+                                                 const lrelu_tensor *grad_input);
+
+/* PReLU, torch.nn.PReLU(num_parameters=1, init=0.25) / F.prelu (PyTorch 1.13):
+ * y = x > 0 ? x : w[c] * x in the dtype (so -0.0 with a negative weight gives +0.0),
+ * c the index along dimension 1 (a tensor of rank 0 or 1 is one channel).  weight: 0-d
+ * or 1-D, x's dtype, 1 element (for every channel) or one per channel; otherwise
+ * PyTorch's refusals and messages ("Mismatch of parameter numbers and input channel
+ * size. Found parameter numbers = 4 and channel size = 1.", "Found dtype Double but
+ * expected Float", "Not allow zero-dim input tensor.").  float32, float64, bfloat16;
+ * float16 and the quantized types LRELU_ERR_DTYPE as in 1.13.  x and y: same shape, any
+ * strides (channels-first and channels-last alike); y == x's elements is in place, any
+ * other overlap LRELU_ERR_OVERLAP. */
+LRELUAPI lrelu_status lrelu_prelu_forward(const lrelu_tensor *x, const lrelu_tensor *weight,
+                                          const lrelu_tensor *y);
+/* PReLU's gradients given grad_output (x's shape and dtype):
+ *   grad_input[i] = x > 0 ? g : w[c] * g, bit for bit with PyTorch;
+ *   grad_weight[c] = the sum over channel c of (x > 0 ? 0 : x * g), the products
+ *     rounded to the dtype as PyTorch rounds them, summed in one fixed order in double
+ *     with compensation and rounded once: identical for every thread count and ISA.
+ *     PyTorch's own sum depends on its thread count (docs/semantics.md gives the
+ *     distance).
+ * Either output may be NULL (not computed).  grad_weight has weight's shape and must
+ * not overlap anything else; grad_input may be grad_output or x (same elements). */
+LRELUAPI lrelu_status lrelu_prelu_backward(const lrelu_tensor *grad_output, const lrelu_tensor *x,
+                                           const lrelu_tensor *weight,
+                                           const lrelu_tensor *grad_input,
+                                           const lrelu_tensor *grad_weight);
+
 #ifdef __cplusplus
 }
 #endif

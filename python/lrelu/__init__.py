@@ -9,6 +9,7 @@ NumPy arrays and PyTorch CPU tensors go to the C library without a copy:
 - leaky_relu, leaky_relu_backward: the functions (docstrings: help(lrelu.leaky_relu)).
 - diff, diff_arrays: the command's `lrelu diff` (two rules on x, or two given results)
   as a DiffResult: counts, a mask, the largest differences, the counts by cause.
+- rrelu, rrelu_backward, Generator, prelu, prelu_backward: RReLU and PReLU (PyTorch 1.13).
 - set_num_threads, get_num_threads: the library's own thread pool.
 - Error: every refusal (a ValueError and a RuntimeError), carrying the library's message.
 - lrelu.torch: torch.nn modules (LeakyReLU, MindSporeLeakyReLU), emulate(model, framework),
@@ -16,8 +17,10 @@ NumPy arrays and PyTorch CPU tensors go to the C library without a copy:
 - lrelu.mindspore: a stand-in for the part of MindSpore its LeakyReLU examples use.
 """
 from ._diff import DiffResult
+from ._family import Generator, prelu, prelu_backward, rrelu, rrelu_backward
 from ._lrelu import (Error, __version__, diff, diff_arrays, get_num_threads, leaky_relu,
                      leaky_relu_backward, set_num_threads)
 
 __all__ = ["Error", "leaky_relu", "leaky_relu_backward", "diff", "diff_arrays", "DiffResult",
-           "set_num_threads", "get_num_threads", "__version__"]
+           "set_num_threads", "get_num_threads", "__version__", "Generator", "rrelu",
+           "rrelu_backward", "prelu", "prelu_backward"]

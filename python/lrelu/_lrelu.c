@@ -1771,6 +1771,163 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *unused)
 	return PyLong_FromLong(lrelu_get_num_threads());
 }
 
+/* ---- RReLU and PReLU: thin calls for lrelu/torch.py and lrelu/__init__.py ------------ */
+
+/* The operands of a family call: each of args[0..n) an array or tensor, or None where
+ * may_be_none; names for messages.  Returns 0, or -1 with every view released. */
+static int fam_ops(PyObject *const *args, int n, const char *const *names, unsigned may_be_none,
+                   operand *ops, const lrelu_tensor **t)
+{
+	for (int i = 0; i < n; i++)
+		ops[i].has_view = false;
+	for (int i = 0; i < n; i++) {
+		t[i] = NULL;
+		if (args[i] == Py_None && (may_be_none >> i & 1u))
+			continue;
+		if (op_get(args[i], names[i], -1, &ops[i]) < 0 ||
+		    (ops[i].tensor != ops[0].tensor && op_match(&ops[0], names[0], &ops[i], names[i]) < 0)) {
+			for (int k = 0; k <= i; k++)
+				op_release(&ops[k]);
+			return -1;
+		}
+		t[i] = &ops[i].t;
+	}
+	return 0;
+}
+
+static PyObject *fam_done(lrelu_status st, operand *ops, int n)
+{
+	for (int i = 0; i < n; i++)
+		op_release(&ops[i]);
+	if (st != LRELU_OK) {
+		set_status_error(st, lrelu_last_error());
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
+/* _rrelu_train_into(gen, lower, upper, x, y, noise): gen a writable buffer holding an
+ * lrelu_generator, advanced in place; y None is in place. */
+static PyObject *py_rrelu_train_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	static const char *const names[] = {"x", "out", "noise"};
+	operand ops[3];
+	const lrelu_tensor *t[3];
+	lrelu_generator g;
+	Py_buffer gb;
+	lrelu_status st;
+	(void)self;
+	if (nargs != 6) {
+		PyErr_SetString(PyExc_TypeError, "_rrelu_train_into(gen, lower, upper, x, y, noise)");
+		return NULL;
+	}
+	double lo = PyFloat_AsDouble(args[1]), hi = PyFloat_AsDouble(args[2]);
+	if (PyErr_Occurred())
+		return NULL;
+	if (PyObject_GetBuffer(args[0], &gb, PyBUF_WRITABLE) < 0)
+		return NULL;
+	if ((size_t)gb.len != sizeof g) {
+		PyBuffer_Release(&gb);
+		PyErr_Format(Error, "generator state: %zd bytes, expected %zu", gb.len, sizeof g);
+		return NULL;
+	}
+	if (fam_ops(args + 3, 3, names, 2u, ops, t) < 0) {
+		PyBuffer_Release(&gb);
+		return NULL;
+	}
+	memcpy(&g, gb.buf, sizeof g);
+	st = lrelu_rrelu_train(&g, lo, hi, t[0], t[1], t[2]);
+	if (st == LRELU_OK)
+		memcpy(gb.buf, &g, sizeof g);
+	PyBuffer_Release(&gb);
+	return fam_done(st, ops, 3);
+}
+
+/* _rrelu_seed(seed): a new generator state (bytearray) seeded as torch.manual_seed. */
+static PyObject *py_rrelu_seed(PyObject *self, PyObject *arg)
+{
+	lrelu_generator g;
+	(void)self;
+	unsigned long long seed = PyLong_AsUnsignedLongLongMask(arg);
+	if (seed == (unsigned long long)-1 && PyErr_Occurred())
+		return NULL;
+	lrelu_generator_seed(&g, seed);
+	return PyByteArray_FromStringAndSize((const char *)&g, sizeof g);
+}
+
+/* _rrelu_eval_into(lower, upper, x, y): y None is in place. */
+static PyObject *py_rrelu_eval_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	static const char *const names[] = {"x", "out"};
+	operand ops[2];
+	const lrelu_tensor *t[2];
+	(void)self;
+	if (nargs != 4) {
+		PyErr_SetString(PyExc_TypeError, "_rrelu_eval_into(lower, upper, x, y)");
+		return NULL;
+	}
+	double lo = PyFloat_AsDouble(args[0]), hi = PyFloat_AsDouble(args[1]);
+	if (PyErr_Occurred() || fam_ops(args + 2, 2, names, 2u, ops, t) < 0)
+		return NULL;
+	return fam_done(lrelu_rrelu_eval(lo, hi, t[0], t[1]), ops, 2);
+}
+
+/* _mul_into(grad, noise, dx): RReLU's training gradient. */
+static PyObject *py_rrelu_train_backward_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	static const char *const names[] = {"grad", "noise", "out"};
+	operand ops[3];
+	const lrelu_tensor *t[3];
+	(void)self;
+	if (nargs != 3) {
+		PyErr_SetString(PyExc_TypeError, "_rrelu_train_backward_into(grad, noise, dx)");
+		return NULL;
+	}
+	if (fam_ops(args, 3, names, 0u, ops, t) < 0)
+		return NULL;
+	return fam_done(lrelu_rrelu_train_backward(t[0], t[1], t[2]), ops, 3);
+}
+
+/* _prelu_forward_into(x, weight, y) */
+static PyObject *py_prelu_forward_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	static const char *const names[] = {"x", "weight", "out"};
+	operand ops[3];
+	const lrelu_tensor *t[3];
+	lrelu_status st;
+	(void)self;
+	if (nargs != 3) {
+		PyErr_SetString(PyExc_TypeError, "_prelu_forward_into(x, weight, y)");
+		return NULL;
+	}
+	if (fam_ops(args, 3, names, 0u, ops, t) < 0)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	st = lrelu_prelu_forward(t[0], t[1], t[2]);
+	Py_END_ALLOW_THREADS
+	return fam_done(st, ops, 3);
+}
+
+/* _prelu_backward_into(grad, x, weight, dx, dweight): dx or dweight None: not computed. */
+static PyObject *py_prelu_backward_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	static const char *const names[] = {"grad", "x", "weight", "out", "weight_out"};
+	operand ops[5];
+	const lrelu_tensor *t[5];
+	lrelu_status st;
+	(void)self;
+	if (nargs != 5) {
+		PyErr_SetString(PyExc_TypeError, "_prelu_backward_into(grad, x, weight, dx, dweight)");
+		return NULL;
+	}
+	if (fam_ops(args, 5, names, 24u, ops, t) < 0)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	st = lrelu_prelu_backward(t[0], t[1], t[2], t[3], t[4]);
+	Py_END_ALLOW_THREADS
+	return fam_done(st, ops, 5);
+}
+
 static PyMethodDef methods[] = {
 	{"leaky_relu", (PyCFunction)(void (*)(void))py_leaky_relu, METH_FASTCALL | METH_KEYWORDS,
 	 leaky_relu_doc},
@@ -1788,6 +1945,14 @@ static PyMethodDef methods[] = {
 	{"_module_refusal", (PyCFunction)(void (*)(void))py_module_refusal, METH_FASTCALL, NULL},
 	{"_module_repr", (PyCFunction)(void (*)(void))py_module_repr, METH_FASTCALL, NULL},
 	{"_bf16", (PyCFunction)(void (*)(void))py_bf16, METH_FASTCALL, NULL},
+	{"_rrelu_seed", py_rrelu_seed, METH_O, NULL},
+	{"_rrelu_train_into", (PyCFunction)(void (*)(void))py_rrelu_train_into, METH_FASTCALL, NULL},
+	{"_rrelu_eval_into", (PyCFunction)(void (*)(void))py_rrelu_eval_into, METH_FASTCALL, NULL},
+	{"_rrelu_train_backward_into", (PyCFunction)(void (*)(void))py_rrelu_train_backward_into,
+	 METH_FASTCALL, NULL},
+	{"_prelu_forward_into", (PyCFunction)(void (*)(void))py_prelu_forward_into, METH_FASTCALL, NULL},
+	{"_prelu_backward_into", (PyCFunction)(void (*)(void))py_prelu_backward_into, METH_FASTCALL,
+	 NULL},
 	{NULL, NULL, 0, NULL},
 };
 

@@ -11,7 +11,8 @@ from torch import nn
 from . import _lrelu, _msargs
 from ._lrelu import Error
 
-__all__ = ["LeakyReLU", "MindSporeLeakyReLU", "emulate", "leaky_relu", "leaky_relu_"]
+__all__ = ["LeakyReLU", "MindSporeLeakyReLU", "emulate", "leaky_relu", "leaky_relu_",
+           "RReLU", "PReLU", "rrelu", "prelu"]
 
 _leaky_relu = _lrelu.leaky_relu
 _forward_into = _lrelu._forward_into
@@ -160,7 +161,9 @@ def emulate(model, framework="mindspore"):
     bits), 'onnx' or 'tensorflow'.  Modules that emulate() put in earlier are replaced
     too, so a model can be switched back and forth.  The model is changed in place and
     returned (a LeakyReLU passed as the model itself is returned replaced).  Calls of
-    F.leaky_relu inside a forward() are not modules and are not replaced."""
+    F.leaky_relu inside a forward() are not modules and are not replaced.  With
+    framework='torch', torch.nn.RReLU and torch.nn.PReLU are replaced by lrelu.torch's
+    (the other frameworks leave them as they are)."""
     fw = _NAMES[_lrelu._framework_code(framework)]
     kinds = (nn.LeakyReLU, MindSporeLeakyReLU, _Emulated)
     if isinstance(model, kinds):
@@ -171,7 +174,25 @@ def emulate(model, framework="mindspore"):
         for name, child in list(parent._modules.items()):
             if isinstance(child, kinds):
                 parent._modules[name] = _replacement(child, fw)
+            elif fw == "torch" and isinstance(child, (nn.RReLU, nn.PReLU)):
+                parent._modules[name] = _family_replacement(child)
     return model
+
+
+def _family_replacement(mod):
+    """lrelu's RReLU / PReLU in place of torch's (the PReLU keeps the same Parameter, so
+    an optimizer holding it goes on training it)."""
+    if isinstance(mod, (RReLU, PReLU)):
+        return mod
+    if isinstance(mod, nn.RReLU):
+        new = RReLU(mod.lower, mod.upper, mod.inplace)
+    else:
+        new = PReLU.__new__(PReLU)
+        nn.Module.__init__(new)
+        new.num_parameters, new.init = mod.num_parameters, getattr(mod, "init", 0.25)
+        new.weight = mod.weight
+    new.train(mod.training)
+    return new
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -182,3 +203,114 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def leaky_relu_(input, negative_slope=0.01):
     """torch.nn.functional.leaky_relu_ (in place) computed by lrelu."""
     return _leaky_relu(input, negative_slope, inplace=True)
+
+
+# ---- RReLU and PReLU ------------------------------------------------------------------
+
+import struct as _struct  # noqa: E402
+
+_MT_N = 624
+_GEN = _struct.Struct("<QiI%dI" % _MT_N)  # lrelu_generator (include/lrelu.h)
+_TORCH_STATE_BYTES = 5056  # torch.get_rng_state() of the CPU generator in 1.13
+
+
+def _gen_take():
+    """PyTorch's default CPU generator as an lrelu_generator, and its raw state.
+
+    The raw state (1.13) starts with the legacy THGeneratorState: the seed (uint64),
+    left (int32), seeded (int32), next (uint64), then the 624 state words as uint64;
+    the normal-distribution cache after them is kept as it is."""
+    raw = torch.get_rng_state()
+    b = raw.numpy().tobytes()
+    if len(b) != _TORCH_STATE_BYTES:
+        raise Error("torch.get_rng_state(): %d bytes, expected %d (PyTorch 1.13's layout)"
+                    % (len(b), _TORCH_STATE_BYTES))
+    seed, left, _seeded, nxt = _struct.unpack_from("<QiiQ", b, 0)
+    words = _struct.unpack_from("<%dQ" % _MT_N, b, 24)
+    return b, bytearray(_GEN.pack(seed, left, nxt, *(w & 0xFFFFFFFF for w in words)))
+
+
+def _gen_put(b, g):
+    seed, left, nxt, *words = _GEN.unpack(bytes(g))
+    b = bytearray(b)
+    _struct.pack_into("<QiiQ", b, 0, seed, left, 1, nxt)
+    _struct.pack_into("<%dQ" % _MT_N, b, 24, *words)
+    torch.set_rng_state(torch.frombuffer(b, dtype=torch.uint8))
+
+
+class LreluRReLU(torch.autograd.Function):
+    """RReLU with the library's kernels; training draws from PyTorch's CPU generator."""
+
+    @staticmethod
+    def forward(ctx, x, lower, upper, training, inplace):
+        y = x if inplace else torch.empty_like(x)
+        if training:
+            noise = torch.empty_like(x, memory_format=torch.contiguous_format)
+            b, g = _gen_take()
+            _lrelu._rrelu_train_into(g, lower, upper, x, None if inplace else y, noise)
+            _gen_put(b, g)
+            ctx.save_for_backward(noise)
+        else:
+            _lrelu._rrelu_eval_into(lower, upper, x, None if inplace else y)
+            ctx.save_for_backward(y if inplace else x)
+        if inplace:
+            ctx.mark_dirty(x)
+        ctx.training, ctx.inplace, ctx.slope = training, inplace, (lower + upper) / 2
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        saved, = ctx.saved_tensors
+        dx = torch.empty_like(saved)
+        if ctx.training:
+            _lrelu._rrelu_train_backward_into(dy, saved, dx)
+        else:
+            _backward_into(dy, saved, dx, 0, ctx.slope, ctx.inplace)
+        return dx, None, None, None, None
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """torch.nn.functional.rrelu computed by lrelu: the same bits, autograd included.
+
+    In training the slopes are drawn from PyTorch's default CPU generator, which is
+    advanced exactly as F.rrelu advances it (read with torch.get_rng_state and written
+    back with torch.set_rng_state: not atomic against other threads drawing from it)."""
+    return LreluRReLU.apply(input, float(lower), float(upper), bool(training), bool(inplace))
+
+
+class RReLU(nn.RReLU):
+    """torch.nn.RReLU(lower=1/8, upper=1/3, inplace=False) computed by lrelu (same repr)."""
+
+    def forward(self, input):
+        return rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+
+class LreluPReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight):
+        y = torch.empty_like(x)
+        _lrelu._prelu_forward_into(x, weight.detach(), y)
+        ctx.save_for_backward(x, weight)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, weight = ctx.saved_tensors
+        dx = torch.empty_like(x) if ctx.needs_input_grad[0] else None
+        dw = torch.empty_like(weight) if ctx.needs_input_grad[1] else None
+        _lrelu._prelu_backward_into(dy, x.detach(), weight.detach(), dx, dw)
+        return dx, dw
+
+
+def prelu(input, weight):
+    """torch.nn.functional.prelu computed by lrelu: forward and input gradient bit for bit;
+    the weight gradient summed accurately in one fixed order (the same bits for any
+    thread count, unlike PyTorch's; docs/semantics.md)."""
+    return LreluPReLU.apply(input, weight)
+
+
+class PReLU(nn.PReLU):
+    """torch.nn.PReLU(num_parameters=1, init=0.25) computed by lrelu (same repr, weight)."""
+
+    def forward(self, input):
+        return prelu(input, self.weight)

@@ -1,0 +1,49 @@
+/* family.h - what RReLU and PReLU (rrelu.c, prelu.c) share: operand checks and a strided walk */
+#ifndef LRELU_FAMILY_H
+#define LRELU_FAMILY_H
+
+#include "internal.h"
+
+/* The checks every operand gets: ndim, shape, a float dtype PyTorch 1.13 runs these
+ * ops on (float16 refused with PyTorch's message naming `op`), sizes that fit.  *numel
+ * receives the element count. */
+LRELU_HIDDEN lrelu_status lrelu_fam_check(const lrelu_tensor *t, const char *name, const char *op,
+                                          int64_t *numel);
+/* b has a's dtype and shape (messages name both). */
+LRELU_HIDDEN lrelu_status lrelu_fam_same(const lrelu_tensor *a, const char *an,
+                                         const lrelu_tensor *b, const char *bn);
+/* A written operand w against a read one r: the same elements (same data and strides;
+ * allowed only if same_ok) or byte ranges apart; anything else is LRELU_ERR_OVERLAP.
+ * A written operand that repeats an element (a zero stride over more than one) too. */
+LRELU_HIDDEN lrelu_status lrelu_fam_overlap(const lrelu_tensor *w, const char *wn,
+                                            const lrelu_tensor *r, int same_ok);
+LRELU_HIDDEN int lrelu_fam_same_elements(const lrelu_tensor *a, const lrelu_tensor *b);
+/* The stride of dimension d in elements (C-contiguous ones where strides is NULL). */
+LRELU_HIDDEN int64_t lrelu_fam_stride(const lrelu_tensor *t, int d);
+
+/* Logical (C) order over up to three operands of one shape: off[k] is the element
+ * offset of operand k at the current index. */
+struct lrelu_fam_iter {
+	int ndim, nops;
+	int64_t shape[LRELU_MAX_DIMS], idx[LRELU_MAX_DIMS];
+	int64_t stride[3][LRELU_MAX_DIMS];
+	int64_t off[3];
+};
+LRELU_HIDDEN void lrelu_fam_iter_init(struct lrelu_fam_iter *it, int nops,
+                                      const lrelu_tensor *const *ops);
+/* Moves to the next element in C order (call numel - 1 times). */
+static inline void lrelu_fam_iter_next(struct lrelu_fam_iter *it)
+{
+	for (int d = it->ndim - 1; d >= 0; d--) {
+		if (++it->idx[d] < it->shape[d]) {
+			for (int k = 0; k < it->nops; k++)
+				it->off[k] += it->stride[k][d];
+			return;
+		}
+		it->idx[d] = 0;
+		for (int k = 0; k < it->nops; k++)
+			it->off[k] -= it->stride[k][d] * (it->shape[d] - 1);
+	}
+}
+
+#endif /* LRELU_FAMILY_H */

@@ -1,0 +1,420 @@
+/* prelu.c - PReLU (PyTorch 1.13): LeakyReLU per channel, its two gradients */
+#include <math.h>
+#include <string.h>
+
+#include "family.h"
+#include "fp16.h"
+#include "fpenv.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/*
+ * PyTorch's forward is x > 0 ? x : w[c] * x with w in the tensor's dtype, and its input
+ * gradient x > 0 ? g : w[c] * g: LeakyReLU's rule and rounding (bfloat16: a float
+ * product of two bfloat16 values is exact, so the rounding to bfloat16 is the only
+ * one) with the slope w[c].  So each channel is one lrelu_forward / lrelu_backward
+ * call on the channel's elements, and gets the dense kernels, the threads and the
+ * layout handling of the LeakyReLU path.  The channel is dimension 1; a tensor of
+ * rank below 2 is one channel.
+ */
+
+static const char *torch_name(lrelu_dtype dt)
+{
+	return dt == LRELU_FLOAT32 ? "Float" : dt == LRELU_FLOAT64 ? "Double" : "BFloat16";
+}
+
+static double weight_at(const lrelu_tensor *w, int64_t c)
+{
+	int64_t s = w->ndim == 1 && w->strides != NULL ? w->strides[0] : 1;
+	switch (w->dtype) {
+	case LRELU_FLOAT32:
+		return lrelu_f2d(((const float *)w->data)[c * s]);
+	case LRELU_FLOAT64:
+		return ((const double *)w->data)[c * s];
+	default:
+		return lrelu_f2d(lrelu_bf2f(((const uint16_t *)w->data)[c * s]));
+	}
+}
+
+/* Checks x and weight as PyTorch does, in its order; *channels: how many slopes are
+ * used (1: one for all elements). */
+static lrelu_status check_prelu(const lrelu_tensor *x, const lrelu_tensor *w, int64_t *numel,
+                                int64_t *channels)
+{
+	int64_t nw, csize;
+	lrelu_status st;
+	if ((st = lrelu_fam_check(x, "x", "prelu_cpu", numel)) != LRELU_OK ||
+	    (st = lrelu_fam_check(w, "weight", "prelu_cpu", &nw)) != LRELU_OK)
+		return st;
+	if (w->ndim > 1)
+		return lrelu_fail(LRELU_ERR_SHAPE,
+		                  "prelu: Expected `weight` to be a scalar or 1D tensor, but got ndim = %d",
+		                  w->ndim);
+	if (w->dtype != x->dtype)
+		return lrelu_fail(LRELU_ERR_DTYPE, "Found dtype %s but expected %s", torch_name(w->dtype),
+		                  torch_name(x->dtype));
+	if (nw != 1) {
+		if (x->ndim == 0)
+			return lrelu_fail(LRELU_ERR_SHAPE, "Not allow zero-dim input tensor.");
+		csize = x->ndim >= 2 ? x->shape[1] : 1;
+		if (nw != csize)
+			return lrelu_fail(LRELU_ERR_SHAPE,
+			                  "Mismatch of parameter numbers and input channel size. Found "
+			                  "parameter numbers = %lld and channel size = %lld.",
+			                  (long long)nw, (long long)csize);
+	}
+	*channels = nw;
+	return LRELU_OK;
+}
+
+/* The elements of channel c of t: dimension 1 dropped, data moved to the channel. */
+struct chan_view {
+	lrelu_tensor t;
+	int64_t shape[LRELU_MAX_DIMS], strides[LRELU_MAX_DIMS];
+};
+
+static void chan_init(struct chan_view *v, const lrelu_tensor *t)
+{
+	int k = 0;
+	for (int d = 0; d < t->ndim; d++) {
+		if (d == 1)
+			continue;
+		v->shape[k] = t->shape[d];
+		v->strides[k++] = lrelu_fam_stride(t, d);
+	}
+	v->t = lrelu_tensor_make(t->data, t->dtype, k, v->shape, v->strides);
+}
+
+static const lrelu_tensor *chan_at(struct chan_view *v, const lrelu_tensor *t, int64_t c)
+{
+	v->t.data = (char *)t->data + c * lrelu_fam_stride(t, 1) * (int64_t)lrelu_esize(t->dtype);
+	return &v->t;
+}
+
+/*
+ * The fast paths: dense operands in channels-first order (a run of `inner` elements per
+ * (n, c), handed to the ISA's LeakyReLU kernel with that channel's slope) or in
+ * channels-last order (runs of C elements, one slope each), split over the thread pool
+ * by rows.  Per-channel lrelu_forward calls would pay a call's checks per run (a run is
+ * H * W elements, often a few hundred) and, channels-last, walk every run with stride C.
+ */
+struct prelu_job {
+	const char *x;
+	char *y;
+	const void *w;        /* contiguous weight, x's dtype */
+	int64_t nw, C, inner; /* channels-first: rows = outer * C, each `inner` long */
+	int last;             /* channels-last: rows are positions, each C long */
+	lrelu_dtype dt;
+	int nt; /* stream the stores, as the LeakyReLU runner decides it (internal.h) */
+	lrelu_fwd_fn fwd;
+};
+
+/* Channels-last rows, float32: one select over C slopes per row.  SSE2 (the x86-64
+ * baseline) with the blend on the comparison's mask, so NaN and -0.0 come out as the
+ * scalar rule gives them; GCC leaves the plain loop scalar at -O2 (the compare could
+ * trap, so it is not if-converted). */
+static void rows_last_f32(size_t rows, size_t C, const float *restrict x, float *restrict y,
+                          const float *restrict w)
+{
+	for (size_t r = 0; r < rows; r++, x += C, y += C) {
+		size_t c = 0;
+#if defined(__SSE2__)
+		const __m128 zero = _mm_setzero_ps();
+		for (; c + 4 <= C; c += 4) {
+			__m128 v = _mm_loadu_ps(x + c), p = _mm_mul_ps(_mm_loadu_ps(w + c), v);
+			__m128 m = _mm_cmpgt_ps(v, zero);
+			_mm_storeu_ps(y + c, _mm_or_ps(_mm_and_ps(m, v), _mm_andnot_ps(m, p)));
+		}
+#endif
+		for (; c < C; c++) {
+			float v = x[c];
+			y[c] = v > 0 ? v : w[c] * v;
+		}
+	}
+}
+
+static float wf_at(const struct prelu_job *j, int64_t c)
+{
+	int64_t k = j->nw == 1 ? 0 : c;
+	return j->dt == LRELU_FLOAT32 ? ((const float *)j->w)[k] : lrelu_bf2f(((const uint16_t *)j->w)[k]);
+}
+
+static void prelu_rows(void *arg, size_t begin, size_t end)
+{
+	const struct prelu_job *j = arg;
+	size_t es = lrelu_esize(j->dt);
+	lrelu_fpenv env;
+	lrelu_fpenv_enter(&env);
+	if (!j->last) {
+		for (size_t r = begin; r < end; r++) {
+			struct lrelu_kparams p;
+			int64_t c = (int64_t)r % j->C;
+			if (j->dt == LRELU_FLOAT64)
+				lrelu_torch_flat_params(0.0f, ((const double *)j->w)[j->nw == 1 ? 0 : c], &p);
+			else
+				lrelu_torch_flat_params(wf_at(j, c), 0.0, &p);
+			size_t off = r * (size_t)j->inner * es;
+			p.nt = j->nt;
+			j->fwd((size_t)j->inner, j->x + off, j->y + off, &p);
+		}
+	} else {
+		size_t C = (size_t)j->C;
+		if (j->dt == LRELU_FLOAT32 && j->x != j->y) {
+			rows_last_f32(end - begin, C, (const float *)j->x + begin * C,
+			              (float *)j->y + begin * C, j->w);
+			begin = end;
+		}
+		for (size_t r = begin; r < end; r++) {
+			size_t off = r * C;
+			if (j->dt == LRELU_FLOAT32) {
+				const float *x = (const float *)j->x + off, *w = j->w;
+				float *y = (float *)j->y + off;
+				for (size_t c = 0; c < C; c++)
+					y[c] = x[c] > 0 ? x[c] : w[c] * x[c];
+			} else if (j->dt == LRELU_FLOAT64) {
+				const double *x = (const double *)j->x + off, *w = j->w;
+				double *y = (double *)j->y + off;
+				for (size_t c = 0; c < C; c++)
+					y[c] = x[c] > 0 ? x[c] : w[c] * x[c];
+			} else {
+				const uint16_t *x = (const uint16_t *)j->x + off, *w = j->w;
+				uint16_t *y = (uint16_t *)j->y + off;
+				for (size_t c = 0; c < C; c++) {
+					float v = lrelu_bf2f(x[c]);
+					y[c] = v > 0 ? x[c] : lrelu_f2bf(lrelu_bf2f(w[c]) * v);
+				}
+			}
+		}
+	}
+	lrelu_fpenv_leave(&env);
+}
+
+/* Whether t is dense with its dimensions in the order perm (outermost first). */
+static int dense_in(const lrelu_tensor *t, const int *perm)
+{
+	int64_t want = 1;
+	for (int k = t->ndim - 1; k >= 0; k--) {
+		int d = perm[k];
+		if (t->shape[d] != 1 && lrelu_fam_stride(t, d) != want)
+			return 0;
+		want *= t->shape[d];
+	}
+	return 1;
+}
+
+/* Runs the forward through a fast path if the operands allow one: 1 if it did. */
+static int prelu_fast(const lrelu_tensor *x, const lrelu_tensor *w, const lrelu_tensor *y,
+                      int64_t n, int64_t nc)
+{
+	int perm[LRELU_MAX_DIMS], k = 0;
+	struct prelu_job j;
+	if (x->ndim < 2 || n == 0 || (w->ndim == 1 && nc > 1 && lrelu_fam_stride(w, 0) != 1))
+		return 0;
+	j.C = x->shape[1];
+	j.nw = nc;
+	j.inner = n / (x->shape[0] * j.C);
+	j.x = x->data;
+	j.y = y->data;
+	j.w = w->data;
+	j.dt = x->dtype;
+	j.nt = x->data != y->data && (size_t)n * lrelu_esize(j.dt) >= lrelu_nt_bytes;
+	j.fwd = lrelu_active_kernels()->fwd[x->dtype == LRELU_FLOAT32 ? KT_F32
+	                                    : x->dtype == LRELU_FLOAT64 ? KT_F64 : KT_BF16][RULE_GT];
+	for (int d = 0; d < x->ndim; d++)
+		perm[d] = d;
+	if (dense_in(x, perm) && dense_in(y, perm)) {
+		j.last = 0;
+		lrelu_parallel_for((size_t)(n / j.inner), 1,
+		                   (size_t)j.inner * lrelu_esize(j.dt) * 2 * lrelu_par_weight(j.dt),
+		                   lrelu_par_kind(j.dt, 0, x->data == y->data), prelu_rows, &j);
+		return 1;
+	}
+	perm[k++] = 0;
+	for (int d = 2; d < x->ndim; d++)
+		perm[k++] = d;
+	perm[k] = 1;
+	if (nc > 1 && dense_in(x, perm) && dense_in(y, perm)) {
+		j.last = 1;
+		lrelu_parallel_for((size_t)(n / j.C), 1,
+		                   (size_t)j.C * lrelu_esize(j.dt) * 2 * lrelu_par_weight(j.dt),
+		                   lrelu_par_kind(j.dt, 0, x->data == y->data), prelu_rows, &j);
+		return 1;
+	}
+	return 0;
+}
+
+lrelu_status lrelu_prelu_forward(const lrelu_tensor *x, const lrelu_tensor *weight,
+                                 const lrelu_tensor *y)
+{
+	struct chan_view vx, vy;
+	int64_t n = 0, m, nc = 0;
+	lrelu_status st;
+	if ((st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
+	    (st = lrelu_fam_check(y, "y", "prelu_cpu", &m)) != LRELU_OK ||
+	    (st = lrelu_fam_same(x, "x", y, "y")) != LRELU_OK ||
+	    (st = lrelu_fam_overlap(y, "y", x, 1)) != LRELU_OK)
+		return st;
+	if (nc == 1)
+		return lrelu_forward(LRELU_TORCH, weight_at(weight, 0), x, y);
+	if (prelu_fast(x, weight, y, n, nc))
+		return LRELU_OK;
+	chan_init(&vx, x);
+	chan_init(&vy, y);
+	for (int64_t c = 0; c < nc; c++) {
+		st = lrelu_forward(LRELU_TORCH, weight_at(weight, c), chan_at(&vx, x, c), chan_at(&vy, y, c));
+		if (st != LRELU_OK)
+			return st;
+	}
+	return LRELU_OK;
+}
+
+/*
+ * The weight gradient: PyTorch sums the collector x > 0 ? 0 : x * g (the product in
+ * the dtype) over each channel with at::sum, whose order, and so whose bits, follow
+ * its thread count and vector width.  Here each channel's collector is summed in one
+ * fixed order (C order of the channel's elements) in double, with a compensation term
+ * (Neumaier) so that float64 gets the same care, and the total is rounded once to the
+ * dtype: the same bits for any thread count and any ISA, and closer to the exact sum
+ * than PyTorch's float accumulators.
+ */
+struct wsum {
+	double s, c;
+};
+
+static void wsum_add(struct wsum *a, double v)
+{
+	double t = a->s + v;
+	if (fabs(a->s) >= fabs(v))
+		a->c += (a->s - t) + v;
+	else
+		a->c += (v - t) + a->s;
+	a->s = t;
+}
+
+/* double -> bfloat16 rounded once: to float by round-to-odd (float keeps 16 more bits
+ * than bfloat16, so the second rounding then sees the right sticky bit). */
+static uint16_t d2bf_once(double d)
+{
+	float f = (float)d;
+	if (isfinite(d) && (double)f != d && (lrelu_f32_bits(f) & 1u) == 0) {
+		uint32_t u = lrelu_f32_bits(f);
+		/* one unit toward d: up in magnitude if |f| < |d|, else down */
+		u = fabs((double)f) < fabs(d) ? u + 1 : u - 1;
+		f = lrelu_bits_f32(u);
+	}
+	return lrelu_f2bf(f);
+}
+
+static void weight_grad_channel(const lrelu_tensor *g, const lrelu_tensor *x, double *sum)
+{
+	const lrelu_tensor *ops[2] = { x, g };
+	struct lrelu_fam_iter it;
+	struct wsum a = { 0.0, 0.0 };
+	int64_t n = 1;
+	for (int d = 0; d < x->ndim; d++)
+		n *= x->shape[d];
+	lrelu_fam_iter_init(&it, 2, ops);
+	for (int64_t i = 0; i < n; i++) {
+		double p;
+		switch (x->dtype) {
+		case LRELU_FLOAT32: {
+			float xv = ((const float *)x->data)[it.off[0]];
+			p = xv > 0 ? 0.0 : (double)(xv * ((const float *)g->data)[it.off[1]]);
+			break;
+		}
+		case LRELU_FLOAT64: {
+			double xv = ((const double *)x->data)[it.off[0]];
+			p = xv > 0 ? 0.0 : xv * ((const double *)g->data)[it.off[1]];
+			break;
+		}
+		default: {
+			float xv = lrelu_bf2f(((const uint16_t *)x->data)[it.off[0]]);
+			float gv = lrelu_bf2f(((const uint16_t *)g->data)[it.off[1]]);
+			p = xv > 0 ? 0.0 : (double)lrelu_bf2f(lrelu_f2bf(xv * gv));
+			break;
+		}
+		}
+		wsum_add(&a, p);
+		lrelu_fam_iter_next(&it);
+	}
+	/* inf - inf in the running sum leaves NaN in c; the sum itself says what it is */
+	*sum = isfinite(a.s) ? a.s + a.c : a.s;
+}
+
+static void store_weight(const lrelu_tensor *w, int64_t c, double v)
+{
+	int64_t s = w->ndim == 1 && w->strides != NULL ? w->strides[0] : 1;
+	switch (w->dtype) {
+	case LRELU_FLOAT32:
+		((float *)w->data)[c * s] = (float)v;
+		break;
+	case LRELU_FLOAT64:
+		((double *)w->data)[c * s] = v;
+		break;
+	default:
+		((uint16_t *)w->data)[c * s] = d2bf_once(v);
+		break;
+	}
+}
+
+lrelu_status lrelu_prelu_backward(const lrelu_tensor *grad_output, const lrelu_tensor *x,
+                                  const lrelu_tensor *weight, const lrelu_tensor *grad_input,
+                                  const lrelu_tensor *grad_weight)
+{
+	struct chan_view vg, vx, vd;
+	int64_t n = 0, m, nc = 0;
+	lrelu_status st;
+	if ((st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
+	    (st = lrelu_fam_check(grad_output, "grad_output", "prelu_cpu", &m)) != LRELU_OK ||
+	    (st = lrelu_fam_same(x, "x", grad_output, "grad_output")) != LRELU_OK)
+		return st;
+	if (grad_input != NULL &&
+	    ((st = lrelu_fam_check(grad_input, "grad_input", "prelu_cpu", &m)) != LRELU_OK ||
+	     (st = lrelu_fam_same(x, "x", grad_input, "grad_input")) != LRELU_OK ||
+	     (st = lrelu_fam_overlap(grad_input, "grad_input", x, 1)) != LRELU_OK ||
+	     (st = lrelu_fam_overlap(grad_input, "grad_input", grad_output, 1)) != LRELU_OK))
+		return st;
+	if (grad_weight != NULL) {
+		if ((st = lrelu_fam_check(grad_weight, "grad_weight", "prelu_cpu", &m)) != LRELU_OK ||
+		    (st = lrelu_fam_same(weight, "weight", grad_weight, "grad_weight")) != LRELU_OK ||
+		    (st = lrelu_fam_overlap(grad_weight, "grad_weight", weight, 0)) != LRELU_OK ||
+		    (st = lrelu_fam_overlap(grad_weight, "grad_weight", x, 0)) != LRELU_OK ||
+		    (st = lrelu_fam_overlap(grad_weight, "grad_weight", grad_output, 0)) != LRELU_OK)
+			return st;
+		if (grad_input != NULL &&
+		    (st = lrelu_fam_overlap(grad_weight, "grad_weight", grad_input, 0)) != LRELU_OK)
+			return st;
+	}
+	/* The weight gradient first: grad_input may be written over x or grad_output. */
+	if (grad_weight != NULL) {
+		lrelu_fpenv env;
+		double sum;
+		chan_init(&vg, grad_output);
+		chan_init(&vx, x);
+		lrelu_fpenv_enter(&env);
+		for (int64_t c = 0; c < nc; c++) {
+			if (nc == 1)
+				weight_grad_channel(grad_output, x, &sum);
+			else
+				weight_grad_channel(chan_at(&vg, grad_output, c), chan_at(&vx, x, c), &sum);
+			store_weight(grad_weight, c, sum);
+		}
+		lrelu_fpenv_leave(&env);
+	}
+	if (grad_input == NULL)
+		return LRELU_OK;
+	if (nc == 1)
+		return lrelu_backward(LRELU_TORCH, weight_at(weight, 0), grad_output, x, false, grad_input);
+	chan_init(&vg, grad_output);
+	chan_init(&vx, x);
+	chan_init(&vd, grad_input);
+	for (int64_t c = 0; c < nc; c++) {
+		st = lrelu_backward(LRELU_TORCH, weight_at(weight, c), chan_at(&vg, grad_output, c),
+		                    chan_at(&vx, x, c), false, chan_at(&vd, grad_input, c));
+		if (st != LRELU_OK)
+			return st;
+	}
+	return LRELU_OK;
+}

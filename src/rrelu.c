@@ -1,0 +1,310 @@
+/* rrelu.c - RReLU: eval as LeakyReLU at the midpoint, training with PyTorch's MT19937 stream */
+#include <math.h>
+
+#include "family.h"
+#include "fp16.h"
+#include "fpenv.h"
+
+/*
+ * The generator is PyTorch 1.13's at::mt19937 (ATen/core/MT19937RNGEngine.h): the
+ * reference MT19937 with PyTorch's seeding (state[0] = the seed's low 32 bits) and its
+ * bookkeeping of `left` and `next`, which is what torch.get_rng_state() exposes; keeping
+ * the same fields, not just the same outputs, is what lets a state go back to PyTorch.
+ */
+#define MT_M 397
+#define MT_MATRIX_A 0x9908b0dfu
+#define MT_UMASK 0x80000000u
+#define MT_LMASK 0x7fffffffu
+
+static uint32_t twist(uint32_t u, uint32_t v)
+{
+	return (((u & MT_UMASK) | (v & MT_LMASK)) >> 1) ^ ((v & 1u) ? MT_MATRIX_A : 0u);
+}
+
+static void next_state(lrelu_generator *g)
+{
+	uint32_t *p = g->state;
+	int j;
+	g->left = LRELU_MT19937_N;
+	g->next = 0;
+	for (j = LRELU_MT19937_N - MT_M + 1; --j; p++)
+		*p = p[MT_M] ^ twist(p[0], p[1]);
+	for (j = MT_M; --j; p++)
+		*p = p[MT_M - LRELU_MT19937_N] ^ twist(p[0], p[1]);
+	*p = p[MT_M - LRELU_MT19937_N] ^ twist(p[0], g->state[0]);
+}
+
+static uint32_t mt_next(lrelu_generator *g)
+{
+	uint32_t y;
+	if (--g->left == 0)
+		next_state(g);
+	y = g->state[g->next++];
+	y ^= y >> 11;
+	y ^= (y << 7) & 0x9d2c5680u;
+	y ^= (y << 15) & 0xefc60000u;
+	y ^= y >> 18;
+	return y;
+}
+
+lrelu_status lrelu_generator_seed(lrelu_generator *g, uint64_t seed)
+{
+	if (g == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "generator is NULL");
+	g->seed = seed;
+	g->state[0] = (uint32_t)seed;
+	for (uint32_t j = 1; j < LRELU_MT19937_N; j++)
+		g->state[j] = 1812433253u * (g->state[j - 1] ^ (g->state[j - 1] >> 30)) + j;
+	g->left = 1;
+	g->next = 0;
+	return LRELU_OK;
+}
+
+lrelu_status lrelu_generator_check(const lrelu_generator *g)
+{
+	if (g == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "generator is NULL");
+	if (g->left < 1 || g->left > LRELU_MT19937_N)
+		return lrelu_fail(LRELU_ERR_ARG, "generator: left = %ld is outside 1..%d",
+		                  (long)g->left, LRELU_MT19937_N);
+	/* The left - 1 outputs before the next twist read state[next .. next + left - 2]. */
+	if (g->next > (uint32_t)(LRELU_MT19937_N + 1 - g->left))
+		return lrelu_fail(LRELU_ERR_ARG,
+		                  "generator: next = %lu with left = %ld would read past the state "
+		                  "(left + next must be at most %d)",
+		                  (unsigned long)g->next, (long)g->left, LRELU_MT19937_N + 1);
+	return LRELU_OK;
+}
+
+lrelu_status lrelu_generator_next_u32(lrelu_generator *g, uint32_t *out)
+{
+	lrelu_status st = lrelu_generator_check(g);
+	if (st != LRELU_OK)
+		return st;
+	if (out == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "out is NULL");
+	*out = mt_next(g);
+	return LRELU_OK;
+}
+
+/* PyTorch checks lower <= upper before anything else, in eval and training alike; the
+ * comparison is false for a NaN bound, which is therefore refused with the same words. */
+static lrelu_status check_bounds(double lower, double upper)
+{
+	if (!(lower <= upper))
+		return lrelu_fail(LRELU_ERR_SLOPE,
+		                  "Lower bound should be less than or equal to the upper bound");
+	return LRELU_OK;
+}
+
+/* float16 and the quantized types: PyTorch 1.13's leaky_relu refuses them for RReLU. */
+static lrelu_status check_eval_dtype(const lrelu_tensor *x)
+{
+	int64_t n;
+	if (x == NULL)
+		return lrelu_fail(LRELU_ERR_ARG, "input tensor x is NULL");
+	if (x->dtype == LRELU_FLOAT16 || x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8)
+		return lrelu_fam_check(x, "x", "leaky_relu_cpu", &n);
+	return LRELU_OK;
+}
+
+lrelu_status lrelu_rrelu_eval(double lower, double upper, const lrelu_tensor *x,
+                              const lrelu_tensor *y)
+{
+	lrelu_status st = check_bounds(lower, upper);
+	if (st == LRELU_OK)
+		st = check_eval_dtype(x);
+	if (st != LRELU_OK)
+		return st;
+	return lrelu_forward(LRELU_TORCH, (lower + upper) / 2, x, y);
+}
+
+lrelu_status lrelu_rrelu_eval_backward(double lower, double upper, const lrelu_tensor *grad_output,
+                                       const lrelu_tensor *x, const lrelu_tensor *grad_input)
+{
+	lrelu_status st = check_bounds(lower, upper);
+	if (st == LRELU_OK)
+		st = check_eval_dtype(x);
+	if (st != LRELU_OK)
+		return st;
+	return lrelu_backward(LRELU_TORCH, (lower + upper) / 2, grad_output, x, false, grad_input);
+}
+
+/* A bound as Scalar::to<T>() gives it: out of T's range is an error, as in PyTorch. */
+static lrelu_status round_bound(double v, lrelu_dtype dt, double *out)
+{
+	if (dt == LRELU_FLOAT64) {
+		*out = v;
+		return LRELU_OK;
+	}
+	float f = lrelu_d2f(v);
+	if (dt == LRELU_BFLOAT16)
+		f = lrelu_bf2f(lrelu_f2bf(f));
+	if (isinf(f) && !isinf(v))
+		return lrelu_fail(LRELU_ERR_SLOPE, "value cannot be converted to type %s without overflow",
+		                  dt == LRELU_BFLOAT16 ? "c10::BFloat16" : "float");
+	*out = lrelu_f2d(f);
+	return LRELU_OK;
+}
+
+/* The draw of at::uniform_real_distribution<double>(lo, hi): random64() is the first
+ * output in the high half, the second in the low half; its low 53 bits make u. */
+static double draw(lrelu_generator *g, double lo, double hi)
+{
+	uint64_t a = mt_next(g), b = mt_next(g);
+	uint64_t bits = ((a << 32) | b) & ((1ull << 53) - 1);
+	return (double)bits * 0x1p-53 * (hi - lo) + lo;
+}
+
+static void train_f32(lrelu_generator *g, double lo, double hi, struct lrelu_fam_iter *it,
+                      int64_t n, const float *x, float *y, float *r)
+{
+	for (int64_t i = 0; i < n; i++) {
+		float v = x[it->off[1]];
+		if (v <= 0) {
+			float s = (float)draw(g, lo, hi);
+			y[it->off[0]] = v * s;
+			r[it->off[2]] = s;
+		} else {
+			y[it->off[0]] = v;
+			r[it->off[2]] = 1.0f;
+		}
+		lrelu_fam_iter_next(it);
+	}
+}
+
+static void train_f64(lrelu_generator *g, double lo, double hi, struct lrelu_fam_iter *it,
+                      int64_t n, const double *x, double *y, double *r)
+{
+	for (int64_t i = 0; i < n; i++) {
+		double v = x[it->off[1]];
+		if (v <= 0) {
+			double s = draw(g, lo, hi);
+			y[it->off[0]] = v * s;
+			r[it->off[2]] = s;
+		} else {
+			y[it->off[0]] = v;
+			r[it->off[2]] = 1.0;
+		}
+		lrelu_fam_iter_next(it);
+	}
+}
+
+/* bfloat16: the double draw reaches c10::BFloat16 through float (two roundings, as
+ * PyTorch's conversion does); the product is a float product rounded once. */
+static void train_bf16(lrelu_generator *g, double lo, double hi, struct lrelu_fam_iter *it,
+                       int64_t n, const uint16_t *x, uint16_t *y, uint16_t *r)
+{
+	for (int64_t i = 0; i < n; i++) {
+		uint16_t xb = x[it->off[1]];
+		float v = lrelu_bf2f(xb);
+		if (v <= 0) {
+			uint16_t sb = lrelu_f2bf((float)draw(g, lo, hi));
+			y[it->off[0]] = lrelu_f2bf(v * lrelu_bf2f(sb));
+			r[it->off[2]] = sb;
+		} else {
+			y[it->off[0]] = xb;
+			r[it->off[2]] = 0x3F80u;
+		}
+		lrelu_fam_iter_next(it);
+	}
+}
+
+lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
+                               const lrelu_tensor *x, const lrelu_tensor *y,
+                               const lrelu_tensor *noise)
+{
+	const char *op = "rrelu_with_noise_out_cpu";
+	const lrelu_tensor *ops[3];
+	struct lrelu_fam_iter it;
+	int64_t n, m;
+	double lo, hi;
+	lrelu_fpenv env;
+	lrelu_status st;
+
+	if ((st = lrelu_generator_check(g)) != LRELU_OK || (st = check_bounds(lower, upper)) != LRELU_OK)
+		return st;
+	if (y == NULL)
+		y = x;
+	if ((st = lrelu_fam_check(x, "x", op, &n)) != LRELU_OK ||
+	    (st = lrelu_fam_check(y, "y", op, &m)) != LRELU_OK ||
+	    (st = lrelu_fam_check(noise, "noise", op, &m)) != LRELU_OK ||
+	    (st = lrelu_fam_same(x, "x", y, "y")) != LRELU_OK ||
+	    (st = lrelu_fam_same(x, "x", noise, "noise")) != LRELU_OK ||
+	    (st = lrelu_fam_overlap(y, "y", x, 1)) != LRELU_OK ||
+	    (st = lrelu_fam_overlap(noise, "noise", x, 0)) != LRELU_OK ||
+	    (st = lrelu_fam_overlap(noise, "noise", y, 0)) != LRELU_OK)
+		return st;
+	if ((st = round_bound(lower, x->dtype, &lo)) != LRELU_OK ||
+	    (st = round_bound(upper, x->dtype, &hi)) != LRELU_OK)
+		return st;
+	if (n == 0)
+		return LRELU_OK;
+	ops[0] = y;
+	ops[1] = x;
+	ops[2] = noise;
+	lrelu_fam_iter_init(&it, 3, ops);
+	lrelu_fpenv_enter(&env);
+	switch (x->dtype) {
+	case LRELU_FLOAT32:
+		train_f32(g, lo, hi, &it, n, x->data, y->data, noise->data);
+		break;
+	case LRELU_FLOAT64:
+		train_f64(g, lo, hi, &it, n, x->data, y->data, noise->data);
+		break;
+	default:
+		train_bf16(g, lo, hi, &it, n, x->data, y->data, noise->data);
+		break;
+	}
+	lrelu_fpenv_leave(&env);
+	return LRELU_OK;
+}
+
+lrelu_status lrelu_rrelu_train_backward(const lrelu_tensor *grad_output, const lrelu_tensor *noise,
+                                        const lrelu_tensor *grad_input)
+{
+	const char *op = "mul_cpu";
+	const lrelu_tensor *ops[3];
+	struct lrelu_fam_iter it;
+	int64_t n, m;
+	lrelu_fpenv env;
+	lrelu_status st;
+
+	if ((st = lrelu_fam_check(grad_output, "grad_output", op, &n)) != LRELU_OK ||
+	    (st = lrelu_fam_check(noise, "noise", op, &m)) != LRELU_OK ||
+	    (st = lrelu_fam_check(grad_input, "grad_input", op, &m)) != LRELU_OK ||
+	    (st = lrelu_fam_same(grad_output, "grad_output", noise, "noise")) != LRELU_OK ||
+	    (st = lrelu_fam_same(grad_output, "grad_output", grad_input, "grad_input")) != LRELU_OK ||
+	    (st = lrelu_fam_overlap(grad_input, "grad_input", grad_output, 1)) != LRELU_OK ||
+	    (st = lrelu_fam_overlap(grad_input, "grad_input", noise, 1)) != LRELU_OK)
+		return st;
+	if (n == 0)
+		return LRELU_OK;
+	ops[0] = grad_input;
+	ops[1] = grad_output;
+	ops[2] = noise;
+	lrelu_fam_iter_init(&it, 3, ops);
+	lrelu_fpenv_enter(&env);
+	for (int64_t i = 0; i < n; i++) {
+		switch (grad_output->dtype) {
+		case LRELU_FLOAT32:
+			((float *)grad_input->data)[it.off[0]] =
+				((const float *)grad_output->data)[it.off[1]] *
+				((const float *)noise->data)[it.off[2]];
+			break;
+		case LRELU_FLOAT64:
+			((double *)grad_input->data)[it.off[0]] =
+				((const double *)grad_output->data)[it.off[1]] *
+				((const double *)noise->data)[it.off[2]];
+			break;
+		default:
+			((uint16_t *)grad_input->data)[it.off[0]] = lrelu_f2bf(
+				lrelu_bf2f(((const uint16_t *)grad_output->data)[it.off[1]]) *
+				lrelu_bf2f(((const uint16_t *)noise->data)[it.off[2]]));
+			break;
+		}
+		lrelu_fam_iter_next(&it);
+	}
+	lrelu_fpenv_leave(&env);
+	return LRELU_OK;
+}
