@@ -123,7 +123,7 @@ static lrelu_status ort_dtype(lrelu_dtype dt)
 	return lrelu_fail(LRELU_ERR_DTYPE,
 	                  "onnxruntime's CPU LeakyRelu kernel is registered for tensor(float) "
 	                  "only: for %s ONNX Runtime reports NOT_IMPLEMENTED (Could not find an "
-	                  "implementation for LeakyRelu node); LRELU_ONNX gives the ONNX "
+	                  "implementation for LeakyRelu node); framework onnx gives the ONNX "
 	                  "specification's bits for every float dtype",
 	                  lrelu_dtype_name(dt));
 }
