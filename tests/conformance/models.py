@@ -182,23 +182,23 @@ def _jax_slope(A, slope):
     return A.cast_slope(slope)
 
 
-def jax_forward(x, slope, dtype_name, nan_mask=False):
+def _ge_select(f, x, slope, dtype_name, nan_mask):
+    """x >= 0 ? f : s * f, f being x (forward) or the gradient (backward)."""
     A = Arith(dtype_name)
     s = _jax_slope(A, slope)
-    p = A.mul(x, s)
+    p = A.mul(f, s)
     with np.errstate(invalid="ignore"):
-        y = np.where(A.widen(x) >= 0, x, p)
-    return (y, nan2(A, x, s)) if nan_mask else y
+        y = np.where(A.widen(x) >= 0, f, p)
+    return (y, nan2(A, f, s)) if nan_mask else y
+
+
+def jax_forward(x, slope, dtype_name, nan_mask=False):
+    return _ge_select(x, x, slope, dtype_name, nan_mask)
 
 
 def jax_backward(g, x, slope, dtype_name, nan_mask=False):
     """The derivative of where(x >= 0, x, s*x): where's select of the tangents g, s*g."""
-    A = Arith(dtype_name)
-    s = _jax_slope(A, slope)
-    p = A.mul(g, s)
-    with np.errstate(invalid="ignore"):
-        dx = np.where(A.widen(x) >= 0, g, p)
-    return (dx, nan2(A, g, s)) if nan_mask else dx
+    return _ge_select(g, x, slope, dtype_name, nan_mask)
 
 
 def tensorflow_backward(g, x, alpha, dtype_name, nan_mask=False):
