@@ -37,6 +37,10 @@ static inline size_t lrelu_esize(lrelu_dtype dt)
 	return 0;
 }
 
+/* The last lrelu_framework value: range checks of framework codes use it, so that a new
+ * framework is one edit here. */
+#define LRELU_FRAMEWORK_LAST LRELU_ONNXRUNTIME
+
 /*
  * Forward rules.  Each framework's forward is one of these predicates applied to the
  * product p = s * x, where p is computed in the tensor's arithmetic type:

@@ -29,7 +29,7 @@ lrelu_status lrelu_module_init(lrelu_module *m, lrelu_framework fw, double slope
 {
 	if (m == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "module pointer is NULL");
-	if ((unsigned)fw > (unsigned)LRELU_ONNXRUNTIME)
+	if ((unsigned)fw > (unsigned)LRELU_FRAMEWORK_LAST)
 		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
 	if (inplace && fw != LRELU_TORCH)
 		return lrelu_fail(
