@@ -16,7 +16,8 @@ static const char usage_text[] =
 	"       lrelu diff [DIFF OPTIONS] INPUT\n"
 	"       lrelu diff [DIFF OPTIONS] A B\n"
 	"\n"
-	"LeakyReLU, bit for bit as PyTorch, MindSpore, ONNX or TensorFlow computes it.\n"
+	"LeakyReLU, bit for bit as PyTorch, MindSpore, ONNX, TensorFlow, JAX or ONNX\n"
+	"Runtime computes it.\n"
 	"\n"
 	"  INPUT    a .npy file; an .npz archive (every array) or ARCHIVE.npz:NAME (one);\n"
 	"           '-' for .npy bytes on standard input; or an array literal\n"
@@ -26,10 +27,11 @@ static const char usage_text[] =
 	"  OUTPUT   a .npy file to write (atomically); '-' for .npy bytes on standard\n"
 	"           output; omitted: print the result as NumPy's print() shows it\n"
 	"\n"
-	"  -f, --framework torch|mindspore|onnx|tensorflow   semantics (default torch)\n"
-	"  --negative-slope S   PyTorch's parameter (default 0.01)\n"
-	"  --alpha A            MindSpore's, ONNX's, TensorFlow's parameter\n"
-	"                       (defaults 0.2, 0.01, 0.2)\n"
+	"  -f, --framework torch|mindspore|onnx|tensorflow|jax|onnxruntime\n"
+	"                       semantics (default torch; aliases pytorch, tf, ort)\n"
+	"  --negative-slope S   PyTorch's and JAX's parameter (default 0.01)\n"
+	"  --alpha A            MindSpore's, ONNX's, TensorFlow's, ONNX Runtime's\n"
+	"                       parameter (defaults 0.2, 0.01, 0.2, 0.01)\n"
 	"  --inplace            PyTorch only: replace INPUT's data with the result\n"
 	"  --dtype float32|float64|float16|bfloat16\n"
 	"                       dtype of a literal (default float32); for a .npy file,\n"
@@ -90,6 +92,9 @@ static const struct {
 	{"onnx", LRELU_ONNX, "ONNX"},
 	{"tensorflow", LRELU_TENSORFLOW, "TensorFlow"},
 	{"tf", LRELU_TENSORFLOW, NULL},
+	{"jax", LRELU_JAX, "JAX"},
+	{"onnxruntime", LRELU_ONNXRUNTIME, "ONNX Runtime"},
+	{"ort", LRELU_ONNXRUNTIME, NULL},
 };
 
 enum { N_FRAMEWORKS = sizeof frameworks / sizeof frameworks[0] };
@@ -360,15 +365,15 @@ void set_threads(const struct opts *o)
 
 double pick_slope(const struct opts *o, lrelu_framework fw)
 {
-	if (fw == LRELU_TORCH) {
+	if (fw == LRELU_TORCH || fw == LRELU_JAX) {
 		if (o->have_alpha)
-			usage_error("--alpha is not a PyTorch parameter: PyTorch calls it "
-			            "negative_slope (MindSpore's alpha=A is PyTorch's negative_slope=A); "
-			            "use --negative-slope");
-		return o->have_ns ? o->ns : LRELU_TORCH_DEFAULT_SLOPE;
+			usage_error("--alpha is not a %s parameter: %s calls it negative_slope "
+			            "(MindSpore's alpha=A is %s's negative_slope=A); use --negative-slope",
+			            fw_title(fw), fw_title(fw), fw_title(fw));
+		return o->have_ns ? o->ns : lrelu_default_slope(fw);
 	}
 	if (o->have_ns)
-		usage_error("--negative-slope is PyTorch's parameter: %s calls it alpha (PyTorch's "
+		usage_error("--negative-slope is PyTorch's and JAX's parameter: %s calls it alpha (PyTorch's "
 		            "negative_slope=S is alpha=S); use --alpha", fw_title(fw));
 	return o->have_alpha ? o->alpha : lrelu_default_slope(fw);
 }

@@ -107,23 +107,36 @@ typedef enum lrelu_framework {
 	/* ONNX LeakyRelu (opset 16): y = x < 0 ? s*x : x with s = CastLike((float)alpha, x). */
 	LRELU_ONNX = 2,
 	/* TensorFlow 2 tf.nn.leaky_relu: y = x > 0 ? x : x * s with s = (T)(float)alpha. */
-	LRELU_TENSORFLOW = 3
+	LRELU_TENSORFLOW = 3,
+	/* jax.nn.leaky_relu (read from source, not run): y = x >= 0 ? x : s * x, so -0.0 is
+	 * kept and a NaN x gives s * x.  s is the Python float as JAX's default (32-bit)
+	 * mode makes it: (T)(float)slope for float32/bfloat16/float16, one rounding of
+	 * the 16-bit product; float64 (jax_enable_x64) keeps the double.  Gradient
+	 * dx = x >= 0 ? dy : s * dy (1 at x = 0); no in-place form. */
+	LRELU_JAX = 4,
+	/* ONNX Runtime's CPU LeakyRelu kernel (read from source, not run):
+	 * y = x >= 0 ? x : (float)alpha * x, float32 only (the other dtypes have no CPU
+	 * kernel and are LRELU_ERR_DTYPE); no gradient (an inference kernel). */
+	LRELU_ONNXRUNTIME = 5
 } lrelu_framework;
 
 #define LRELU_TORCH_DEFAULT_SLOPE 0.01      /* torch.nn.LeakyReLU(negative_slope=0.01) */
 #define LRELU_MINDSPORE_DEFAULT_ALPHA 0.2   /* mindspore.nn.LeakyReLU(alpha=0.2), <= 2.8 */
 #define LRELU_ONNX_DEFAULT_ALPHA 0.01       /* ONNX LeakyRelu alpha attribute */
 #define LRELU_TENSORFLOW_DEFAULT_ALPHA 0.2  /* tf.nn.leaky_relu(alpha=0.2) */
+#define LRELU_JAX_DEFAULT_SLOPE 0.01        /* jax.nn.leaky_relu(negative_slope=0.01) */
+#define LRELU_ONNXRUNTIME_DEFAULT_ALPHA 0.01 /* onnxruntime LeakyRelu alpha attribute */
 
-/* "torch", "mindspore", "onnx", "tensorflow"; "?" if unknown. */
+/* "torch", "mindspore", "onnx", "tensorflow", "jax", "onnxruntime"; "?" if unknown. */
 LRELUAPI const char *lrelu_framework_name(lrelu_framework fw);
-/* The framework a name stands for: "torch", "mindspore", "onnx", "tensorflow" (the
- * names lrelu_framework_name returns) and the aliases "pytorch" (LRELU_TORCH) and "tf"
- * (LRELU_TENSORFLOW), compared case-sensitively.  Sets *out and returns LRELU_OK;
+/* The framework a name stands for: "torch", "mindspore", "onnx", "tensorflow", "jax",
+ * "onnxruntime" (the names lrelu_framework_name returns) and the aliases "pytorch"
+ * (LRELU_TORCH), "tf" (LRELU_TENSORFLOW) and "ort" (LRELU_ONNXRUNTIME), compared
+ * case-sensitively.  Sets *out and returns LRELU_OK;
  * returns LRELU_ERR_ARG for any other name, or NULL name or out, with a message
  * listing the valid names (*out untouched).  Thread-safe. */
 LRELUAPI lrelu_status lrelu_framework_from_name(const char *name, lrelu_framework *out);
-/* The framework's default slope (0.01, 0.2, 0.01, 0.2); NaN if unknown. */
+/* The framework's default slope (0.01, 0.2, 0.01, 0.2, 0.01, 0.01); NaN if unknown. */
 LRELUAPI double lrelu_default_slope(lrelu_framework fw);
 
 /* ---------------------------------------------------------------------------------
@@ -198,7 +211,7 @@ LRELUAPI lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrel
  * same tensor as grad_output or saved (full overlap); partial overlap is an error.
  * LRELU_MINDSPORE follows MindSpore 2.8's autodiff of max(s*x, x): at ties (x = +-0,
  * x = +inf) each branch gets dy/2, so dx = dy/2 + (dy/2)*s; at NaN both get dy.
- * LRELU_ONNX has no gradient: LRELU_ERR_UNSUPPORTED. */
+ * LRELU_ONNX and LRELU_ONNXRUNTIME have no gradient: LRELU_ERR_UNSUPPORTED. */
 LRELUAPI lrelu_status lrelu_backward(lrelu_framework fw, double slope,
                                      const lrelu_tensor *grad_output, const lrelu_tensor *saved,
                                      bool self_is_result, const lrelu_tensor *grad_input);
@@ -242,7 +255,8 @@ LRELUAPI lrelu_status lrelu_module_backward(const lrelu_module *m, const lrelu_t
  *   PyTorch:    LeakyReLU(negative_slope=0.01)  /  LeakyReLU(negative_slope=0.2, inplace=True)
  *               with the slope as Python's repr of the float (0.01, 1e-20, 1e+16, nan)
  *   MindSpore:  LeakyReLU<>
- *   ONNX:       LeakyRelu(alpha=0.01)    TensorFlow: leaky_relu(alpha=0.2) */
+ *   ONNX:       LeakyRelu(alpha=0.01)    TensorFlow: leaky_relu(alpha=0.2)
+ *   JAX:        leaky_relu(negative_slope=0.01)    ONNX Runtime: LeakyRelu(alpha=0.01) */
 LRELUAPI size_t lrelu_module_repr(const lrelu_module *m, char *buf, size_t size);
 
 /* Python's repr() of a double (shortest round-trip digits), snprintf-style. */
@@ -326,7 +340,8 @@ typedef enum lrelu_diff_cause {
 	LRELU_DIFF_SIGNED_ZERO = 3,      /* +0.0 against -0.0 */
 	LRELU_DIFF_GRADIENT_TIE = 4,     /* backward, one side MindSpore, at an x where its
 	                                    max/min picks no branch (x = +-0, a tie at
-	                                    +-inf, NaN): the gradient is split or doubled */
+	                                    +-inf, NaN): the gradient is split or doubled;
+	                                    or x = +-0 between JAX's x >= 0 and x > 0 */
 	LRELU_DIFF_DOUBLE_ROUNDING = 5,  /* 16-bit: the product rounded to float and then to
 	                                    the 16-bit type; rounded once it would agree */
 	LRELU_DIFF_SLOPE_ROUNDING = 6,   /* one slope, rounded to different types (float

@@ -107,9 +107,9 @@ static lrelu_status check_options(const lrelu_diff_options *o)
 	default:
 		return lrelu_fail(LRELU_ERR_DTYPE, "unknown dtype %d", (int)o->dtype);
 	}
-	if ((unsigned)o->from > (unsigned)LRELU_TENSORFLOW)
+	if ((unsigned)o->from > (unsigned)LRELU_FRAMEWORK_LAST)
 		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d (from)", (int)o->from);
-	if ((unsigned)o->to > (unsigned)LRELU_TENSORFLOW)
+	if ((unsigned)o->to > (unsigned)LRELU_FRAMEWORK_LAST)
 		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d (to)", (int)o->to);
 	if (o->indices == NULL && o->index_capacity > 0)
 		return lrelu_fail(LRELU_ERR_ARG, "indices is NULL with index_capacity %zu",
@@ -341,6 +341,9 @@ static lrelu_diff_cause rule_cause(const struct ctx *c, uint64_t x, uint64_t g, 
 	bool ms_a = A->fw == LRELU_MINDSPORE, ms_b = B->fw == LRELU_MINDSPORE;
 	if (c->bwd && ms_a != ms_b && ms_unpicked(c, ms_a ? A : B, x))
 		return LRELU_DIFF_GRADIENT_TIE;
+	/* x >= 0 (JAX) and x > 0 (PyTorch, TensorFlow) split the tie at x = +-0 apart. */
+	if (c->bwd && value(c->dt, x) == 0 && (A->rule == BRULE_GE) != (B->rule == BRULE_GE))
+		return LRELU_DIFF_GRADIENT_TIE;
 	if (c->dt == LRELU_BFLOAT16 || c->dt == LRELU_FLOAT16) {
 		uint64_t oa = eval_once(c, A, x, g), ob = eval_once(c, B, x, g);
 		if ((oa != ra && oa == rb) || (ob != rb && ob == ra))
@@ -363,6 +366,13 @@ static bool same_slope(double a, double b)
 	return a == b || (isnan(a) && isnan(b));
 }
 
+/* The frameworks whose parameter is named negative_slope (PyTorch, JAX); the others
+ * call it alpha. */
+static bool takes_negative_slope(lrelu_framework fw)
+{
+	return fw == LRELU_TORCH || fw == LRELU_JAX;
+}
+
 lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
                                const double *negative_slope, const double *alpha,
                                const double *from_slope, const double *to_slope,
@@ -378,7 +388,7 @@ lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
 	if (from_out == NULL || to_out == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "slope output pointer is NULL");
 	for (int i = 0; i < 2; i++)
-		if ((unsigned)fw[i] > (unsigned)LRELU_TENSORFLOW)
+		if ((unsigned)fw[i] > (unsigned)LRELU_FRAMEWORK_LAST)
 			return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d (%s)", (int)fw[i],
 			                  i ? "to" : "from");
 	for (int k = 0; k < 4; k++)
@@ -393,7 +403,7 @@ lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
 		if (given[k] == NULL)
 			continue;
 		for (int i = 0; i < 2; i++) {
-			bool hit = k < 2 ? k == i : (fw[i] == LRELU_TORCH) == (k == 2);
+			bool hit = k < 2 ? k == i : takes_negative_slope(fw[i]) == (k == 2);
 			if (!hit)
 				continue;
 			reached++;
@@ -410,10 +420,11 @@ lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
 		}
 		if (!reached)
 			return lrelu_fail(LRELU_ERR_ARG,
-			                  k == 2 ? "negative_slope sets the torch side, and neither side "
-			                           "is torch (%s vs %s): use from_slope / to_slope"
-			                         : "alpha sets the side that is not torch, and both sides "
-			                           "are torch (%s vs %s): use from_slope / to_slope",
+			                  k == 2 ? "negative_slope sets the torch side (or jax's), and "
+			                           "neither side is torch or jax (%s vs %s): use "
+			                           "from_slope / to_slope"
+			                         : "alpha sets a side that is not torch or jax, and both "
+			                           "sides are (%s vs %s): use from_slope / to_slope",
 			                  lrelu_framework_name(from), lrelu_framework_name(to));
 	}
 	for (int i = 0; i < 2; i++)
@@ -421,7 +432,7 @@ lrelu_status lrelu_diff_slopes(lrelu_framework from, lrelu_framework to,
 			return lrelu_fail(LRELU_ERR_ARG, "no slope for the %s side (%s): give %s or %s",
 			                  i ? "to" : "from", lrelu_framework_name(fw[i]),
 			                  i ? "to_slope" : "from_slope",
-			                  fw[i] == LRELU_TORCH ? "negative_slope" : "alpha");
+			                  takes_negative_slope(fw[i]) ? "negative_slope" : "alpha");
 	*from_out = s[0];
 	*to_out = s[1];
 	return LRELU_OK;

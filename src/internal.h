@@ -37,6 +37,10 @@ static inline size_t lrelu_esize(lrelu_dtype dt)
 	return 0;
 }
 
+/* The last lrelu_framework value: range checks of framework codes use it, so that a new
+ * framework is one edit here. */
+#define LRELU_FRAMEWORK_LAST LRELU_ONNXRUNTIME
+
 /*
  * Forward rules.  Each framework's forward is one of these predicates applied to the
  * product p = s * x, where p is computed in the tensor's arithmetic type:
@@ -51,7 +55,8 @@ enum lrelu_rule {
 	RULE_LT = 1,  /* y = x < 0 ? p : x              ONNX (opset 16 function body) */
 	RULE_MAX = 2, /* y = p > x ? p : x              MindSpore, alpha <= 1 (or NaN) */
 	RULE_MIN = 3, /* y = p < x ? p : x              MindSpore, alpha > 1 */
-	RULE_COUNT = 4
+	RULE_GE = 4,  /* y = x >= 0 ? x : p             JAX, ONNX Runtime's CPU kernel */
+	RULE_COUNT = 5
 };
 
 /* Backward rules (a is the saved input or result, g the incoming gradient). */
@@ -59,7 +64,8 @@ enum lrelu_brule {
 	BRULE_GT = 0,  /* dx = a > 0 ? g : g*s                          PyTorch, TensorFlow */
 	BRULE_MAX = 1, /* MindSpore autodiff of max(s*a, a): see ref.c  MindSpore, alpha <= 1 */
 	BRULE_MIN = 2, /* MindSpore autodiff of min(s*a, a)             MindSpore, alpha > 1 */
-	BRULE_COUNT = 3
+	BRULE_GE = 3,  /* dx = a >= 0 ? g : g*s                         JAX */
+	BRULE_COUNT = 4
 };
 
 /* Float element types with kernels (index into the tables). */

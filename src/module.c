@@ -16,6 +16,10 @@ static const char *op_name(lrelu_framework fw)
 		return "mindspore.nn.LeakyReLU";
 	case LRELU_ONNX:
 		return "ONNX LeakyRelu";
+	case LRELU_JAX:
+		return "jax.nn.leaky_relu";
+	case LRELU_ONNXRUNTIME:
+		return "onnxruntime LeakyRelu";
 	default:
 		return "tf.nn.leaky_relu";
 	}
@@ -25,7 +29,7 @@ lrelu_status lrelu_module_init(lrelu_module *m, lrelu_framework fw, double slope
 {
 	if (m == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "module pointer is NULL");
-	if ((unsigned)fw > (unsigned)LRELU_TENSORFLOW)
+	if ((unsigned)fw > (unsigned)LRELU_FRAMEWORK_LAST)
 		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
 	if (inplace && fw != LRELU_TORCH)
 		return lrelu_fail(
@@ -156,6 +160,12 @@ size_t lrelu_module_repr(const lrelu_module *m, char *buf, size_t size)
 			break;
 		case LRELU_TENSORFLOW:
 			snprintf(out, sizeof out, "leaky_relu(alpha=%s)", num);
+			break;
+		case LRELU_JAX:
+			snprintf(out, sizeof out, "leaky_relu(negative_slope=%s)", num);
+			break;
+		case LRELU_ONNXRUNTIME:
+			snprintf(out, sizeof out, "LeakyRelu(alpha=%s)", num);
 			break;
 		default:
 			snprintf(out, sizeof out, "?");

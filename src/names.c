@@ -34,6 +34,10 @@ const char *lrelu_framework_name(lrelu_framework fw)
 		return "onnx";
 	case LRELU_TENSORFLOW:
 		return "tensorflow";
+	case LRELU_JAX:
+		return "jax";
+	case LRELU_ONNXRUNTIME:
+		return "onnxruntime";
 	}
 	return "?";
 }
@@ -46,7 +50,9 @@ static const struct {
 } framework_names[] = {
 	{ "torch", LRELU_TORCH },           { "mindspore", LRELU_MINDSPORE },
 	{ "onnx", LRELU_ONNX },             { "tensorflow", LRELU_TENSORFLOW },
+	{ "jax", LRELU_JAX },               { "onnxruntime", LRELU_ONNXRUNTIME },
 	{ "pytorch", LRELU_TORCH },         { "tf", LRELU_TENSORFLOW },
+	{ "ort", LRELU_ONNXRUNTIME },
 };
 
 lrelu_status lrelu_framework_from_name(const char *name, lrelu_framework *out)
@@ -60,6 +66,7 @@ lrelu_status lrelu_framework_from_name(const char *name, lrelu_framework *out)
 		}
 	return lrelu_fail(LRELU_ERR_ARG,
 	                  "unknown framework \"%.64s\": valid names are torch, mindspore, onnx, "
-	                  "tensorflow, and the aliases pytorch (torch) and tf (tensorflow)",
+	                  "tensorflow, jax, onnxruntime, and the aliases pytorch (torch), "
+	                  "tf (tensorflow) and ort (onnxruntime)",
 	                  name);
 }

@@ -19,6 +19,9 @@
  *   RULE_LT   x < 0 ? p : x      zeros and NaN come out as x, unchanged (ONNX).
  *   RULE_MAX  p > x ? p : x      MindSpore's CPU Maximum(lhs = s*x, rhs = x): when the
  *   RULE_MIN  p < x ? p : x      compare is false (a tie or a NaN) the result is x.
+ *   RULE_GE   x >= 0 ? x : p     zeros come out as x (-0.0 kept), NaN takes p, quieted
+ *                                (JAX's where(x >= 0, x, s*x), ONNX Runtime's CPU
+ *                                kernel): RULE_LT's bits except for NaN inputs.
  * For bfloat16/float16 the product is formed in float from the widened x and the
  * slope's float value, then rounded to the 16-bit type.  With PyTorch's float slope
  * that is two roundings (float, then 16-bit), exactly as its CPU kernel does; with a
@@ -55,6 +58,8 @@
 			return x < (T)0 ? p : x;                                                     \
 		case RULE_MAX:                                                                   \
 			return p > x ? p : x;                                                        \
+		case RULE_GE:                                                                    \
+			return x >= (T)0 ? x : p;                                                    \
 		default:                                                                         \
 			return p < x ? p : x;                                                        \
 		}                                                                                \
@@ -78,6 +83,8 @@ static inline uint16_t h_fwd(int rule, uint16_t h, float s, widen_fn to, narrow_
 		return x < 0.0f ? p : h;
 	case RULE_MAX:
 		return pf > x ? p : h;
+	case RULE_GE:
+		return x >= 0.0f ? h : p;
 	default:
 		return pf < x ? p : h;
 	}
@@ -87,6 +94,9 @@ static inline uint16_t h_fwd(int rule, uint16_t h, float s, widen_fn to, narrow_
  * Backward.
  *   BRULE_GT: dx = a > 0 ? g : g * s   (PyTorch, TensorFlow; a is the input, or the
  *             result after an in-place forward; the gradient at 0 is the slope).
+ *   BRULE_GE: dx = a >= 0 ? g : g * s  (JAX: the derivative of where(x >= 0, x, s*x)
+ *             is where's select applied to the branches' tangents g and s*g; the
+ *             gradient at +-0 is g, at NaN s*g).
  *   BRULE_MAX / BRULE_MIN: MindSpore 2.8 has no LeakyReLU gradient on this path; its
  *             autodiff composes Maximum (or Minimum) and Mul.  Read from its source
  *             (frontend/expander/grad/grad_math_ops.cc, MinimumMaximumGrad), not run:
@@ -115,9 +125,11 @@ static inline int ms_side(int brule, int gt, int lt, int eq)
 	static inline T name##_bwd(int brule, T a, T g, T s)                                 \
 	{                                                                                    \
 		T p, gl, gr;                                                                     \
-		if (brule == BRULE_GT) {                                                         \
+		if (brule == BRULE_GT || brule == BRULE_GE) {                                    \
 			p = g * s;                                                                   \
 			OPAQUE(p);                                                                   \
+			if (brule == BRULE_GE)                                                       \
+				return a >= (T)0 ? g : p;                                                \
 			return a > (T)0 ? g : p;                                                     \
 		}                                                                                \
 		p = a * s;                                                                       \
@@ -146,6 +158,8 @@ static inline uint16_t h_bwd(int brule, uint16_t ah, uint16_t gh, float s, widen
 	float a = to(ah), g = to(gh), p, gl, gr;
 	if (brule == BRULE_GT)
 		return a > 0.0f ? gh : from(g * s);
+	if (brule == BRULE_GE)
+		return a >= 0.0f ? gh : from(g * s);
 	p = to(from(a * s));
 	switch (ms_side(brule, p > a, p < a, p == a)) {
 	case SIDE_LHS:
@@ -213,6 +227,7 @@ DEFINE_FWD_LOOPS(RULE_GT, gt)
 DEFINE_FWD_LOOPS(RULE_LT, lt)
 DEFINE_FWD_LOOPS(RULE_MAX, max)
 DEFINE_FWD_LOOPS(RULE_MIN, min)
+DEFINE_FWD_LOOPS(RULE_GE, ge)
 
 #define DEFINE_BWD_LOOPS(brule, name)                                                     \
 	static void lrelu_f32_bwd_##name##__scalar(size_t n, const void *a, const void *g,  \
@@ -245,6 +260,7 @@ DEFINE_FWD_LOOPS(RULE_MIN, min)
 DEFINE_BWD_LOOPS(BRULE_GT, gt)
 DEFINE_BWD_LOOPS(BRULE_MAX, max)
 DEFINE_BWD_LOOPS(BRULE_MIN, min)
+DEFINE_BWD_LOOPS(BRULE_GE, ge)
 
 /* ---- quantized: the code tables ------------------------------------------------ */
 
@@ -328,9 +344,10 @@ void lrelu_q8build__scalar(const struct lrelu_q8params *q, uint8_t *body, uint8_
 }
 
 #define FWD_ROW(t) { lrelu_##t##_fwd_gt__scalar, lrelu_##t##_fwd_lt__scalar, \
-                     lrelu_##t##_fwd_max__scalar, lrelu_##t##_fwd_min__scalar }
+                     lrelu_##t##_fwd_max__scalar, lrelu_##t##_fwd_min__scalar, \
+                     lrelu_##t##_fwd_ge__scalar }
 #define BWD_ROW(t) { lrelu_##t##_bwd_gt__scalar, lrelu_##t##_bwd_max__scalar, \
-                     lrelu_##t##_bwd_min__scalar }
+                     lrelu_##t##_bwd_min__scalar, lrelu_##t##_bwd_ge__scalar }
 
 const struct lrelu_kernels lrelu_kernels_scalar = {
 	LRELU_ISA_SCALAR,

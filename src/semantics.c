@@ -6,7 +6,8 @@
 #include "internal.h"
 
 /*
- * Everything that makes PyTorch, MindSpore, ONNX and TensorFlow differ lives here and
+ * Everything that makes PyTorch, MindSpore, ONNX, TensorFlow, JAX and ONNX Runtime
+ * differ lives here and
  * nowhere else: which dtype the slope is rounded to, which predicate selects, which
  * in-place forms are refused and with what message.  Kernels only see the result: a
  * rule and a slope value per arithmetic type.
@@ -28,6 +29,10 @@ double lrelu_default_slope(lrelu_framework fw)
 		return LRELU_ONNX_DEFAULT_ALPHA;
 	case LRELU_TENSORFLOW:
 		return LRELU_TENSORFLOW_DEFAULT_ALPHA;
+	case LRELU_JAX:
+		return LRELU_JAX_DEFAULT_SLOPE;
+	case LRELU_ONNXRUNTIME:
+		return LRELU_ONNXRUNTIME_DEFAULT_ALPHA;
 	}
 	return NAN;
 }
@@ -91,14 +96,44 @@ static lrelu_status prepare_slope(lrelu_framework fw, double slope, lrelu_dtype 
 		 * dtype.  ONNX and TF: alpha is a FLOAT attribute cast to T. */
 		cast_float_slope(lrelu_d2f(slope), dt, p);
 		return LRELU_OK;
+	case LRELU_JAX:
+		/* negative_slope * x with a weakly typed Python float: it takes x's dtype.
+		 * In JAX's default 32-bit mode the float is a float32 first (then the 16-bit
+		 * cast); float64 arrays exist only under jax_enable_x64, where it stays a
+		 * double. */
+		cast_float_slope(lrelu_d2f(slope), dt, p);
+		if (dt == LRELU_FLOAT64)
+			p->s64 = slope;
+		return LRELU_OK;
+	case LRELU_ONNXRUNTIME:
+		/* `(T)alpha * x` with alpha a float member and T = float, the one type its
+		 * CPU kernel is registered for (ort_dtype refused the others). */
+		cast_float_slope(lrelu_d2f(slope), dt, p);
+		return LRELU_OK;
 	}
 	return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
+}
+
+/* ONNX Runtime's CPU provider registers LeakyRelu for tensor(float) alone; a model with
+ * another T fails at session creation with NOT_IMPLEMENTED. */
+static lrelu_status ort_dtype(lrelu_dtype dt)
+{
+	if (dt == LRELU_FLOAT32)
+		return LRELU_OK;
+	return lrelu_fail(LRELU_ERR_DTYPE,
+	                  "onnxruntime's CPU LeakyRelu kernel is registered for tensor(float) "
+	                  "only: for %s ONNX Runtime reports NOT_IMPLEMENTED (Could not find an "
+	                  "implementation for LeakyRelu node); framework onnx gives the ONNX "
+	                  "specification's bits for every float dtype",
+	                  lrelu_dtype_name(dt));
 }
 
 lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype dt,
                                    struct lrelu_kparams *p, enum lrelu_rule *rule)
 {
 	lrelu_status st = check_float_dtype(dt);
+	if (st == LRELU_OK && fw == LRELU_ONNXRUNTIME)
+		st = ort_dtype(dt);
 	if (st != LRELU_OK)
 		return st;
 	st = prepare_slope(fw, slope, dt, p);
@@ -111,6 +146,12 @@ lrelu_status lrelu_prepare_forward(lrelu_framework fw, double slope, lrelu_dtype
 		break;
 	case LRELU_ONNX:
 		*rule = RULE_LT;
+		break;
+	case LRELU_JAX:
+	case LRELU_ONNXRUNTIME:
+		/* where(x >= 0, x, s*x) / Eigen's (x >= 0).select(x, alpha * x): RULE_LT's
+		 * bits except that a NaN x takes the product (quieted) instead of itself. */
+		*rule = RULE_GE;
 		break;
 	default:
 		/* The branch is chosen on the Python scalar, so a NaN alpha takes Maximum. */
@@ -163,9 +204,20 @@ lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slope, lrelu_dtyp
 			                  "the features (the input)");
 		*rule = BRULE_GT;
 		break;
+	case LRELU_JAX:
+		if (self_is_result)
+			return lrelu_fail(LRELU_ERR_INPLACE,
+			                  "jax.nn.leaky_relu has no in-place form (JAX arrays are "
+			                  "immutable); its gradient takes the input x");
+		*rule = BRULE_GE;
+		break;
 	case LRELU_ONNX:
 		return lrelu_fail(LRELU_ERR_UNSUPPORTED,
 		                  "ONNX LeakyRelu defines no gradient (an inference operator)");
+	case LRELU_ONNXRUNTIME:
+		return lrelu_fail(LRELU_ERR_UNSUPPORTED,
+		                  "onnxruntime's LeakyRelu is an inference kernel: the ONNX "
+		                  "operator defines no gradient");
 	default:
 		return lrelu_fail(LRELU_ERR_ARG, "unknown framework %d", (int)fw);
 	}

@@ -217,6 +217,9 @@ static inline double o_slope(lrelu_framework fw, int dt, double slope)
 	double sf;
 	if (fw == LRELU_TORCH)
 		return dt == O_F64 ? slope : (double)(float)slope;
+	/* JAX's weak Python float: float64 arrays need jax_enable_x64, where it is a double */
+	if (fw == LRELU_JAX && dt == O_F64)
+		return slope;
 	if (isnan(slope))
 		return slope;
 	/* float32 first (alpha is a float), overflowing to infinity */
@@ -286,6 +289,13 @@ static inline struct o_exp o_fwd_at(int dt, lrelu_framework fw, int ms_min, doub
 		if (!(x < 0))
 			return o_exact(xb);
 		return isnan(pv) ? o_nan_product(dt, x, s) : o_exact(pb);
+	case LRELU_JAX:
+	case LRELU_ONNXRUNTIME: /* where(x >= 0, x, s*x): zeros kept, NaN multiplied */
+		if (x >= 0)
+			return o_exact(xb);
+		if (xnan)
+			return isnan(s) ? o_anynan() : o_exact(o_quiet(dt, xb));
+		return isnan(pv) ? o_nan_product(dt, x, s) : o_exact(pb);
 	default: /* MindSpore: a false compare (tie or NaN) keeps x */
 		if (ms_min)
 			return o_exact(pv < x ? pb : xb);
@@ -305,7 +315,7 @@ static inline struct o_exp o_bwd_at(int dt, lrelu_framework fw, int ms_min, doub
 	uint64_t pb = 0, tb = 0;
 	int gnan = o_isnan(dt, gb);
 	if (fw != LRELU_MINDSPORE) {
-		if (a > 0)
+		if (fw == LRELU_JAX ? a >= 0 : a > 0)
 			return o_exact(gb);
 		if (gnan)
 			return isnan(s) ? o_anynan() : o_exact(o_quiet(dt, gb));

@@ -753,7 +753,7 @@ static void refusals(void)
 	o.dtype = (lrelu_dtype)9;
 	CHECK(lrelu_diff_init(&d, &o) == LRELU_ERR_DTYPE, "unknown dtype");
 	o.dtype = LRELU_FLOAT32;
-	o.to = (lrelu_framework)4;
+	o.to = (lrelu_framework)99;
 	CHECK(lrelu_diff_init(&d, &o) == LRELU_ERR_ARG && strstr(lrelu_last_error(), "(to)"),
 	      "unknown framework");
 	o.to = LRELU_ONNX;

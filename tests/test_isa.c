@@ -66,8 +66,8 @@ static void find_isas(void)
 
 static const size_t esize[KT_COUNT] = { 4, 8, 2, 2 };
 static const char *const ktname[KT_COUNT] = { "f32", "f64", "bf16", "f16" };
-static const char *const rname[RULE_COUNT] = { "gt", "lt", "max", "min" };
-static const char *const bname[BRULE_COUNT] = { "gt", "max", "min" };
+static const char *const rname[RULE_COUNT] = { "gt", "lt", "max", "min", "ge" };
+static const char *const bname[BRULE_COUNT] = { "gt", "max", "min", "ge" };
 
 /* ---- random values with many specials --------------------------------------------- */
 

@@ -1,6 +1,7 @@
 from typing import Any, Dict, List, Literal, Optional, Tuple, TypeVar, Union, overload
 
-_Framework = Literal["torch", "pytorch", "mindspore", "onnx", "tensorflow", "tf"]
+_Framework = Literal["torch", "pytorch", "mindspore", "onnx", "tensorflow", "tf", "jax",
+                     "onnxruntime", "ort"]
 _DType = Union[Literal["float32", "float64", "bfloat16", "float16"], Any]
 _A = TypeVar("_A")  # numpy.ndarray or torch.Tensor: the result has the input's kind
 

@@ -111,16 +111,11 @@ static int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs
 	return 0;
 }
 
-/* The names the command accepts for --framework; an error names the argument. */
+/* The names the command accepts for --framework (the library's own table); an error
+ * names the argument. */
 static int parse_framework_arg(PyObject *obj, const char *name, lrelu_framework dflt,
                                lrelu_framework *fw)
 {
-	static const struct {
-		const char *name;
-		lrelu_framework fw;
-	} names[] = {{"torch", LRELU_TORCH},           {"pytorch", LRELU_TORCH},
-	             {"mindspore", LRELU_MINDSPORE},   {"onnx", LRELU_ONNX},
-	             {"tensorflow", LRELU_TENSORFLOW}, {"tf", LRELU_TENSORFLOW}};
 	if (obj == NULL) {
 		*fw = dflt;
 		return 0;
@@ -132,12 +127,11 @@ static int parse_framework_arg(PyObject *obj, const char *name, lrelu_framework 
 	const char *s = PyUnicode_AsUTF8(obj);
 	if (s == NULL)
 		return -1;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i].name) == 0) {
-			*fw = names[i].fw;
-			return 0;
-		}
-	PyErr_Format(Error, "%s: '%.100s' is not one of 'torch', 'mindspore', 'onnx', 'tensorflow'",
+	if (strlen(s) == (size_t)PyUnicode_GET_LENGTH(obj) && lrelu_framework_from_name(s, fw) == LRELU_OK)
+		return 0;
+	PyErr_Format(Error,
+	             "%s: '%.100s' is not one of 'torch', 'mindspore', 'onnx', 'tensorflow', "
+	             "'jax', 'onnxruntime' (aliases 'pytorch', 'tf', 'ort')",
 	             name, s);
 	return -1;
 }
@@ -862,11 +856,13 @@ PyDoc_STRVAR(leaky_relu_doc,
 "x: a NumPy array (float32, float64, float16; bfloat16 as a uint16 or int16 array\n"
 "   with dtype='bfloat16') or a PyTorch CPU tensor (float32, float64, bfloat16,\n"
 "   float16, quint8, qint8), of any shape and strides.  The data is not copied.\n"
-"negative_slope: that framework's parameter (PyTorch's negative_slope, MindSpore's,\n"
-"   ONNX's and TensorFlow's alpha) with its rounding rules; None means the\n"
-"   framework's default: 0.01 for 'torch' and 'onnx', 0.2 for 'mindspore' and\n"
-"   'tensorflow'.\n"
-"framework: 'torch', 'mindspore', 'onnx' or 'tensorflow'.\n"
+"negative_slope: that framework's parameter (PyTorch's and JAX's negative_slope;\n"
+"   MindSpore's, ONNX's, TensorFlow's and ONNX Runtime's alpha) with its rounding\n"
+"   rules; None means the framework's default: 0.01 for 'torch', 'onnx', 'jax'\n"
+"   and 'onnxruntime', 0.2 for 'mindspore' and 'tensorflow'.\n"
+"framework: 'torch', 'mindspore', 'onnx', 'tensorflow', 'jax' or 'onnxruntime'\n"
+"   (aliases 'pytorch', 'tf', 'ort'); 'onnxruntime' is float32 only and, as\n"
+"   'onnx', has no gradient.\n"
 "dtype: 'bfloat16' or 'float16' for 16-bit integer arrays holding those bits;\n"
 "   otherwise it must match x.\n"
 "out: an array or tensor of x's kind, dtype and shape to write into.\n"
@@ -1573,7 +1569,7 @@ static int fw_from_int(PyObject *obj, lrelu_framework *fw)
 	long v = PyLong_AsLong(obj);
 	if (v == -1 && PyErr_Occurred())
 		return -1;
-	if (v < LRELU_TORCH || v > LRELU_TENSORFLOW) {
+	if (v < LRELU_TORCH || v > LRELU_ONNXRUNTIME) {
 		PyErr_Format(Error, "framework: unknown framework code %ld", v);
 		return -1;
 	}

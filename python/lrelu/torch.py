@@ -18,7 +18,7 @@ _leaky_relu = _lrelu.leaky_relu
 _forward_into = _lrelu._forward_into
 _backward_into = _lrelu._backward_into
 _leaky_relu_backward = _lrelu.leaky_relu_backward
-_NAMES = ("torch", "mindspore", "onnx", "tensorflow")  # by lrelu_framework code
+_NAMES = ("torch", "mindspore", "onnx", "tensorflow", "jax", "onnxruntime")  # by lrelu_framework code
 
 
 class LreluLeakyRelu(torch.autograd.Function):
@@ -125,7 +125,8 @@ class MindSporeLeakyReLU(nn.Module):
 
 
 class _Emulated(nn.Module):
-    """ONNX's or TensorFlow's LeakyReLU in a PyTorch model (what emulate() puts in)."""
+    """ONNX's, TensorFlow's, JAX's or ONNX Runtime's LeakyReLU in a PyTorch model (what
+    emulate() puts in); `alpha` holds the slope (JAX's negative_slope)."""
 
     def __init__(self, framework, slope):
         super().__init__()
@@ -158,7 +159,8 @@ def emulate(model, framework="mindspore"):
 
     framework: 'mindspore' (MindSporeLeakyReLU(alpha=s), out of place even for an
     inplace=True module), 'torch' (lrelu.torch.LeakyReLU(s, inplace): PyTorch's own
-    bits), 'onnx' or 'tensorflow'.  Modules that emulate() put in earlier are replaced
+    bits), 'onnx', 'tensorflow', 'jax' or 'onnxruntime' (float32 only; 'onnx' and
+    'onnxruntime' have no gradient).  Modules that emulate() put in earlier are replaced
     too, so a model can be switched back and forth.  The model is changed in place and
     returned (a LeakyReLU passed as the model itself is returned replaced).  Calls of
     F.leaky_relu inside a forward() are not modules and are not replaced.  With

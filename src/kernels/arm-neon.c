@@ -22,6 +22,7 @@ static LK_INLINE vf f_zero(void) { return vdupq_n_f32(0.0f); }
 static LK_INLINE vf f_mul(vf a, vf b) { return vmulq_f32(a, b); }
 static LK_INLINE vf f_add(vf a, vf b) { return vaddq_f32(a, b); }
 static LK_INLINE mf f_gt(vf a, vf b) { return vcgtq_f32(a, b); }
+static LK_INLINE mf f_ge(vf a, vf b) { return vcgeq_f32(a, b); }
 static LK_INLINE mf f_lt(vf a, vf b) { return vcltq_f32(a, b); }
 static LK_INLINE mf f_eq(vf a, vf b) { return vceqq_f32(a, b); }
 static LK_INLINE vf f_sel(mf m, vf a, vf b) { return vbslq_f32(m, a, b); }
@@ -39,6 +40,7 @@ static LK_INLINE vd d_zero(void) { return vdupq_n_f64(0.0); }
 static LK_INLINE vd d_mul(vd a, vd b) { return vmulq_f64(a, b); }
 static LK_INLINE vd d_add(vd a, vd b) { return vaddq_f64(a, b); }
 static LK_INLINE md d_gt(vd a, vd b) { return vcgtq_f64(a, b); }
+static LK_INLINE md d_ge(vd a, vd b) { return vcgeq_f64(a, b); }
 static LK_INLINE md d_lt(vd a, vd b) { return vcltq_f64(a, b); }
 static LK_INLINE md d_eq(vd a, vd b) { return vceqq_f64(a, b); }
 static LK_INLINE vd d_sel(md m, vd a, vd b) { return vbslq_f64(m, a, b); }

@@ -95,14 +95,16 @@ static inline int lk_stream(const void *x, const void *y, int nt)
 /* The table rows of one ISA, in the order of enum lrelu_rule / lrelu_brule. */
 #define LK_FWD_ROW(t, isa, u)                                                              \
 	{ lrelu_##t##_fwd_gt__##isa##_##u, lrelu_##t##_fwd_lt__##isa##_##u,                    \
-	  lrelu_##t##_fwd_max__##isa##_##u, lrelu_##t##_fwd_min__##isa##_##u }
+	  lrelu_##t##_fwd_max__##isa##_##u, lrelu_##t##_fwd_min__##isa##_##u,                   \
+	  lrelu_##t##_fwd_ge__##isa##_##u }
 #define LK_BWD_ROW(t, isa, u)                                                              \
 	{ lrelu_##t##_bwd_gt__##isa##_##u, lrelu_##t##_bwd_max__##isa##_##u,                   \
-	  lrelu_##t##_bwd_min__##isa##_##u }
+	  lrelu_##t##_bwd_min__##isa##_##u, lrelu_##t##_bwd_ge__##isa##_##u }
 
 #define LK_FWDX_ROW(t, isa, u)                                                             \
 	{ lrelu_##t##_fwdx_gt__##isa##_##u, lrelu_##t##_fwdx_lt__##isa##_##u,                  \
-	  lrelu_##t##_fwdx_max__##isa##_##u, lrelu_##t##_fwdx_min__##isa##_##u }
+	  lrelu_##t##_fwdx_max__##isa##_##u, lrelu_##t##_fwdx_min__##isa##_##u,                 \
+	  lrelu_##t##_fwdx_ge__##isa##_##u }
 #define LK_DECLARE_FWDX(t, isa, u)                                                         \
 	LRELU_HIDDEN size_t lrelu_##t##_fwdx_gt__##isa##_##u(size_t, const void *, void *,     \
 	                                                     const struct lrelu_kparams *);    \
@@ -111,7 +113,9 @@ static inline int lk_stream(const void *x, const void *y, int nt)
 	LRELU_HIDDEN size_t lrelu_##t##_fwdx_max__##isa##_##u(size_t, const void *, void *,    \
 	                                                      const struct lrelu_kparams *);   \
 	LRELU_HIDDEN size_t lrelu_##t##_fwdx_min__##isa##_##u(size_t, const void *, void *,    \
-	                                                      const struct lrelu_kparams *)
+	                                                      const struct lrelu_kparams *);   \
+	LRELU_HIDDEN size_t lrelu_##t##_fwdx_ge__##isa##_##u(size_t, const void *, void *,     \
+	                                                     const struct lrelu_kparams *)
 
 /* Prototypes of one ISA's kernels for one dtype (shared between two tables). */
 #define LK_DECLARE_ROWS(t, isa, u)                                                         \
@@ -123,12 +127,16 @@ static inline int lk_stream(const void *x, const void *y, int nt)
 	                                                   const struct lrelu_kparams *);      \
 	LRELU_HIDDEN void lrelu_##t##_fwd_min__##isa##_##u(size_t, const void *, void *,       \
 	                                                   const struct lrelu_kparams *);      \
+	LRELU_HIDDEN void lrelu_##t##_fwd_ge__##isa##_##u(size_t, const void *, void *,        \
+	                                                  const struct lrelu_kparams *);       \
 	LRELU_HIDDEN void lrelu_##t##_bwd_gt__##isa##_##u(size_t, const void *, const void *,  \
 	                                                  void *, const struct lrelu_kparams *); \
 	LRELU_HIDDEN void lrelu_##t##_bwd_max__##isa##_##u(size_t, const void *, const void *, \
 	                                                   void *, const struct lrelu_kparams *); \
 	LRELU_HIDDEN void lrelu_##t##_bwd_min__##isa##_##u(size_t, const void *, const void *, \
-	                                                   void *, const struct lrelu_kparams *)
+	                                                   void *, const struct lrelu_kparams *); \
+	LRELU_HIDDEN void lrelu_##t##_bwd_ge__##isa##_##u(size_t, const void *, const void *,  \
+	                                                  void *, const struct lrelu_kparams *)
 
 /* The quantized table builders: PyTorch's own AVX2+FMA arithmetic builds the tables 8
  * codes at a time where the CPU has FMA; the scalar builder everywhere else. */

@@ -20,7 +20,7 @@
  * Families provide: X_load/X_store (one vector), X_load_n/X_store_n (the first r < VL
  * elements, touching no other memory), X_stream (aligned non-temporal store, only if
  * LK_NT is defined), X_sel(mask, a, b) = mask ? a : b; compute families also
- * X_mul, X_add, X_gt, X_lt, X_eq (ordered compares: false on NaN), X_set1, X_zero,
+ * X_mul, X_add, X_gt, X_ge, X_lt, X_eq (ordered compares: false on NaN), X_set1, X_zero,
  * X_sel_sign(x, a, b) = (sign bit of x) ? a : b (used by the 16-bit types);
  * conversion families X_widen (exact) and X_narrow (round to nearest even, fp16.h's
  * NaN rule).  LANES_f / LANES_d are the vector lengths.
@@ -99,6 +99,8 @@ static LK_INLINE LK_W LK_ID(fwd1)(int rule, int fast, LK_W wx, LK_V s)
 		return LK_SOP(sel)(LK_OP(lt)(x, LK_OP(zero)()), pw, wx);
 	case RULE_MAX:
 		return LK_SOP(sel)(LK_OP(gt)(LK_WIDEN(pw), x), pw, wx);
+	case RULE_GE:
+		return LK_SOP(sel)(LK_OP(ge)(x, LK_OP(zero)()), wx, pw);
 	default:
 		return LK_SOP(sel)(LK_OP(lt)(LK_WIDEN(pw), x), pw, wx);
 	}
@@ -114,6 +116,11 @@ static LK_INLINE LK_W LK_ID(bwd1)(int brule, LK_W wa, LK_W wg, LK_V s)
 		p = LK_OP(mul)(g, s);
 		LK_OPAQUE(p);
 		return LK_SOP(sel)(LK_OP(gt)(a, zero), wg, LK_NARROW(p));
+	}
+	if (brule == BRULE_GE) {
+		p = LK_OP(mul)(g, s);
+		LK_OPAQUE(p);
+		return LK_SOP(sel)(LK_OP(ge)(a, zero), wg, LK_NARROW(p));
 	}
 	p = LK_OP(mul)(a, s);
 	LK_OPAQUE(p);
@@ -385,6 +392,7 @@ LK_DEF_FWDX(gt, RULE_GT)
 LK_DEF_FWDX(lt, RULE_LT)
 LK_DEF_FWDX(max, RULE_MAX)
 LK_DEF_FWDX(min, RULE_MIN)
+LK_DEF_FWDX(ge, RULE_GE)
 #undef LK_DEF_FWDX
 #endif
 
@@ -392,9 +400,11 @@ LK_DEF_FWD(gt, RULE_GT)
 LK_DEF_FWD(lt, RULE_LT)
 LK_DEF_FWD(max, RULE_MAX)
 LK_DEF_FWD(min, RULE_MIN)
+LK_DEF_FWD(ge, RULE_GE)
 LK_DEF_BWD(gt, BRULE_GT)
 LK_DEF_BWD(max, BRULE_MAX)
 LK_DEF_BWD(min, BRULE_MIN)
+LK_DEF_BWD(ge, BRULE_GE)
 
 #ifdef LK_CV
 /* The 16-bit rounding alone, n floats to n patterns: for the exhaustive checks of

@@ -29,6 +29,7 @@ static LK_INLINE vf f_zero(void) { return _mm256_setzero_ps(); }
 static LK_INLINE vf f_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static LK_INLINE vf f_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static LK_INLINE mf f_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+static LK_INLINE mf f_ge(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
 static LK_INLINE mf f_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 static LK_INLINE mf f_eq(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 static LK_INLINE vf f_sel(mf m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
@@ -44,6 +45,7 @@ static LK_INLINE vd d_zero(void) { return _mm256_setzero_pd(); }
 static LK_INLINE vd d_mul(vd a, vd b) { return _mm256_mul_pd(a, b); }
 static LK_INLINE vd d_add(vd a, vd b) { return _mm256_add_pd(a, b); }
 static LK_INLINE md d_gt(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+static LK_INLINE md d_ge(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
 static LK_INLINE md d_lt(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
 static LK_INLINE md d_eq(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
 static LK_INLINE vd d_sel(md m, vd a, vd b) { return _mm256_blendv_pd(b, a, m); }

@@ -43,6 +43,7 @@ static LK_INLINE vf f_zero(void) { return _mm512_setzero_ps(); }
 static LK_INLINE vf f_mul(vf a, vf b) { return _mm512_mul_round_ps(a, b, LK_RN); }
 static LK_INLINE vf f_add(vf a, vf b) { return _mm512_add_round_ps(a, b, LK_RN); }
 static LK_INLINE mf f_gt(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_GT_OQ, _MM_FROUND_NO_EXC); }
+static LK_INLINE mf f_ge(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_GE_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE mf f_lt(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_LT_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE mf f_eq(vf a, vf b) { return _mm512_cmp_round_ps_mask(a, b, _CMP_EQ_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE vf f_sel(mf m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
@@ -62,6 +63,7 @@ static LK_INLINE vd d_zero(void) { return _mm512_setzero_pd(); }
 static LK_INLINE vd d_mul(vd a, vd b) { return _mm512_mul_round_pd(a, b, LK_RN); }
 static LK_INLINE vd d_add(vd a, vd b) { return _mm512_add_round_pd(a, b, LK_RN); }
 static LK_INLINE md d_gt(vd a, vd b) { return _mm512_cmp_round_pd_mask(a, b, _CMP_GT_OQ, _MM_FROUND_NO_EXC); }
+static LK_INLINE md d_ge(vd a, vd b) { return _mm512_cmp_round_pd_mask(a, b, _CMP_GE_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE md d_lt(vd a, vd b) { return _mm512_cmp_round_pd_mask(a, b, _CMP_LT_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE md d_eq(vd a, vd b) { return _mm512_cmp_round_pd_mask(a, b, _CMP_EQ_OQ, _MM_FROUND_NO_EXC); }
 static LK_INLINE vd d_sel(md m, vd a, vd b) { return _mm512_mask_blend_pd(m, b, a); }

@@ -29,6 +29,7 @@ static LK_INLINE vf f_zero(void) { return _mm_setzero_ps(); }
 static LK_INLINE vf f_mul(vf a, vf b) { return _mm_mul_ps(a, b); }
 static LK_INLINE vf f_add(vf a, vf b) { return _mm_add_ps(a, b); }
 static LK_INLINE mf f_gt(vf a, vf b) { return _mm_cmpgt_ps(a, b); }
+static LK_INLINE mf f_ge(vf a, vf b) { return _mm_cmpge_ps(a, b); }
 static LK_INLINE mf f_lt(vf a, vf b) { return _mm_cmplt_ps(a, b); }
 static LK_INLINE mf f_eq(vf a, vf b) { return _mm_cmpeq_ps(a, b); }
 static LK_INLINE vf f_sel(mf m, vf a, vf b)
@@ -50,6 +51,7 @@ static LK_INLINE vd d_zero(void) { return _mm_setzero_pd(); }
 static LK_INLINE vd d_mul(vd a, vd b) { return _mm_mul_pd(a, b); }
 static LK_INLINE vd d_add(vd a, vd b) { return _mm_add_pd(a, b); }
 static LK_INLINE md d_gt(vd a, vd b) { return _mm_cmpgt_pd(a, b); }
+static LK_INLINE md d_ge(vd a, vd b) { return _mm_cmpge_pd(a, b); }
 static LK_INLINE md d_lt(vd a, vd b) { return _mm_cmplt_pd(a, b); }
 static LK_INLINE md d_eq(vd a, vd b) { return _mm_cmpeq_pd(a, b); }
 static LK_INLINE vd d_sel(md m, vd a, vd b)

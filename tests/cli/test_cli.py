@@ -115,6 +115,14 @@ def tf_forward(x, alpha):
     return np.where(x > 0, x, x * s)
 
 
+def jax_forward(x, slope):
+    """jax.nn.leaky_relu as read from its source: where(x >= 0, x, s * x), the Python
+    float a float32 first (JAX's default mode), then x's dtype; float64 keeps it."""
+    x = np.asarray(x)
+    s = x.dtype.type(slope) if x.dtype == np.float64 else x.dtype.type(np.float32(slope))
+    return np.where(x >= 0, x, x * s)
+
+
 # ---- 1. printing against NumPy --------------------------------------------------------
 
 def print_cases(rng):
@@ -264,7 +272,7 @@ def test_roundtrips():
     rc, out, err = run(["diff", "--from", "tf", "--to", "pytorch", lit])
     check(rc == 0 and out.decode().startswith("tensorflow vs torch,"), "diff aliases: %r" % out)
     rc, out, err = run(["--framework", "caffe", lit])
-    check(rc == 2 and "--framework: 'caffe' is not one of torch, mindspore, onnx, tensorflow "
+    check(rc == 2 and "--framework: 'caffe' is not one of torch, mindspore, onnx, tensorflow, jax, onnxruntime "
           in err, "framework list: %s" % err)
     # Literals: every --dtype, printing and writing.
     lit = "[[-1.0, 4.0, -8.0], [2.0, -5.0, 9.0]]"
@@ -705,6 +713,73 @@ def test_corpus():
             check(ok, "corpus %s/%s: exit %d %r" % (sub, name, rc, err[-300:]))
 
 
+def test_jax_ort():
+    """-f jax and -f onnxruntime (alias ort): bits against the formulas read from their
+    source, their parameter names, ONNX Runtime's float32-only kernel, gradients."""
+    rng = np.random.default_rng(16)
+    x32 = (rng.standard_normal(2000) * 10).astype(np.float32)
+    x32[:8] = [0.0, -0.0, np.inf, -np.inf, np.nan, -1e-45, 1e-45, -np.nan]
+    o = path("jo_out.npy")
+    for dt in (np.float32, np.float64, np.float16):
+        p = save("jo.npy", x32.astype(dt))
+        x = np.load(p)
+        for args, slope in (([], 0.01), (["--negative-slope", "-0.5"], -0.5),
+                            (["--negative-slope", "1.5"], 1.5), (["--negative-slope", "0.1"], 0.1)):
+            rc, out, err = run(["-f", "jax"] + args + [p, o])
+            with np.errstate(all="ignore"):
+                want = jax_forward(x, slope)
+            y = np.load(o) if rc == 0 else None
+            nan = np.isnan(want)
+            check(rc == 0 and np.array_equal(np.isnan(y), nan) and bits_equal(y[~nan], want[~nan]),
+                  "jax %s %s: rc %d %s" % (dt.__name__, args, rc, err))
+            rc, out, err = run(["-f", "onnxruntime"] + [a.replace("negative-slope", "alpha") for a in args] + [p, o])
+            if dt == np.float32:
+                y = np.load(o) if rc == 0 else None
+                check(rc == 0 and np.array_equal(np.isnan(y), nan) and bits_equal(y[~nan], want[~nan]),
+                      "onnxruntime float32 %s: rc %d %s" % (args, rc, err))
+            else:
+                check(rc == 1 and "registered for tensor(float) only: for %s" % np.dtype(dt).name in err
+                      and len(err.strip().splitlines()) == 1, "onnxruntime %s refused: %d %s" % (dt.__name__, rc, err))
+    # -0.0 kept with a negative slope, where PyTorch's x > 0 gives +0.0
+    rc, out, err = run(["-f", "jax", "--negative-slope", "-0.5", "--bits", "[-0.0, -2.0]"])
+    check(rc == 0 and out.decode().split() == ["[0x80000000", "0x3f800000]"], "jax -0.0 bits: %r %s" % (out, err))
+    rc, out, err = run(["--negative-slope", "-0.5", "--bits", "[-0.0]"])
+    check(rc == 0 and out.decode().split() == ["[0x00000000]"], "torch -0.0 bits: %r" % out)
+    # a signalling NaN: JAX/ORT multiply it (quieted), ONNX's x < 0 keeps it
+    snan = save("snan.npy", np.array([0x7F800001, 0xFF800123], dtype=np.uint32).view(np.float32))
+    for fw, want in (("jax", [0x7FC00001, 0xFFC00123]), ("ort", [0x7FC00001, 0xFFC00123]),
+                     ("onnx", [0x7F800001, 0xFF800123])):
+        rc, out, err = run(["-f", fw, snan, o])
+        check(rc == 0 and np.load(o).view(np.uint32).tolist() == want, "%s sNaN: %s" % (fw, err))
+    # the alias, the parameter names, the defaults (both 0.01)
+    lit = "[-2.0, -0.0, 3.0]"
+    for args in ([], ["--alpha", "0.3"]):
+        want = run(["-f", "onnxruntime"] + args + [lit])
+        check(want[0] == 0 and run(["-f", "ort"] + args + [lit]) == want, "-f ort %s" % args)
+    check(run(["-f", "jax", lit])[1] == run(["-f", "torch", lit])[1] == b"[-0.02 -0.    3.  ]\n"
+          and run(["-f", "ort", lit])[1] == b"[-0.02 -0.    3.  ]\n", "defaults 0.01: %r" % (run(["-f", "jax", lit]),))
+    expect_error(["-f", "jax", "--alpha", "0.2", lit], 2, ["--alpha is not a JAX parameter"], "jax --alpha")
+    expect_error(["-f", "ort", "--negative-slope", "0.2", lit], 2, ["ONNX Runtime calls it alpha"], "ort --negative-slope")
+    expect_error(["-f", "jax", "--inplace", lit], 2, ["JAX's LeakyReLU has no in-place form"], "jax --inplace")
+    expect_error(["-f", "onnxruntime", "--grad", "[1.0, 1.0, 1.0]", lit], 1, ["inference kernel"], "ort --grad")
+    expect_error(["-f", "JAX", lit], 2, ["'JAX' is not one of torch, mindspore, onnx, tensorflow, jax, onnxruntime"],
+                 "JAX upper case")
+    # JAX's gradient: x >= 0 ? g : s*g, so 1 at +-0 (PyTorch: the slope)
+    rc, out, err = run(["-f", "jax", "--negative-slope", "0.25", "--grad", "[4.0, 4.0, 4.0, 4.0]",
+                        "[0.0, -0.0, -1.0, nan]"])
+    check(rc == 0 and out == b"[4. 4. 1. 1.]\n", "jax gradient: %r %s" % (out, err))
+    rc, out, err = run(["--negative-slope", "0.25", "--grad", "[4.0, 4.0]", "[0.0, -0.0]"])
+    check(rc == 0 and out == b"[1. 1.]\n", "torch gradient at 0: %r" % out)
+    # diff knows them; --help names them
+    rc, out, err = run(["diff", "--from", "torch", "--to", "jax", "--negative-slope", "-0.5", "[-0.0, 1.0, -2.0]"])
+    check(rc == 1 and out.decode().startswith("torch vs jax, slope -0.5, float32, 3 elements: 1 differ"),
+          "diff torch jax: %r %s" % (out, err))
+    rc, out, err = run(["diff", "--from", "onnx", "--to", "ort", snan])
+    check(rc == 1 and b"2 differ" in out.split(b"\n")[0], "diff onnx ort on sNaN: %r %s" % (out, err))
+    rc, out, err = run(["--help"])
+    check(rc == 0 and b"torch|mindspore|onnx|tensorflow|jax|onnxruntime" in out, "--help lists jax, onnxruntime")
+
+
 def main():
     try:
         test_printing()
@@ -715,6 +790,7 @@ def main():
         test_signal()
         test_errors()
         test_demo_diff_help()
+        test_jax_ort()
         test_corpus()
     finally:
         subprocess.run(["rm", "-rf", TMP])

@@ -17,8 +17,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 # enum values of include/lrelu.h
 OK, ERR_ARG, ERR_DTYPE, ERR_SHAPE, ERR_OVERLAP, ERR_SLOPE, ERR_INPLACE, ERR_UNSUPPORTED = range(8)
 FLOAT32, FLOAT64, BFLOAT16, FLOAT16 = 0, 1, 2, 3
-TORCH, MINDSPORE, ONNX, TENSORFLOW = 0, 1, 2, 3
-FRAMEWORKS = {"torch": TORCH, "mindspore": MINDSPORE, "onnx": ONNX, "tensorflow": TENSORFLOW}
+TORCH, MINDSPORE, ONNX, TENSORFLOW, JAX, ONNXRUNTIME = 0, 1, 2, 3, 4, 5
+FRAMEWORKS = {"torch": TORCH, "mindspore": MINDSPORE, "onnx": ONNX, "tensorflow": TENSORFLOW,
+              "jax": JAX, "onnxruntime": ONNXRUNTIME}
 ISA_NAMES = {0: "scalar", 1: "sse2", 2: "avx2", 3: "avx512", 4: "neon"}
 ISA_AUTO = -1
 

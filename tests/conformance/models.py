@@ -171,6 +171,36 @@ def tensorflow_forward(x, alpha, dtype_name, nan_mask=False):
     return (y, nan2(A, x, A.cast_slope(alpha))) if nan_mask else y
 
 
+# ---- JAX and ONNX Runtime's CPU kernel (read from source) -------------------------------
+# jax.nn.leaky_relu: where(x >= 0, x, negative_slope * x); the Python float becomes a
+# float32 (JAX's default mode) and then x's dtype, or stays a double for float64 (only
+# under jax_enable_x64).  ONNX Runtime: (x >= 0).select(x, (T)alpha * x), T = float.
+
+def _jax_slope(A, slope):
+    if A.name == "float64":
+        return np.array([slope], dtype=np.float64)
+    return A.cast_slope(slope)
+
+
+def _ge_select(f, x, slope, dtype_name, nan_mask):
+    """x >= 0 ? f : s * f, f being x (forward) or the gradient (backward)."""
+    A = Arith(dtype_name)
+    s = _jax_slope(A, slope)
+    p = A.mul(f, s)
+    with np.errstate(invalid="ignore"):
+        y = np.where(A.widen(x) >= 0, f, p)
+    return (y, nan2(A, f, s)) if nan_mask else y
+
+
+def jax_forward(x, slope, dtype_name, nan_mask=False):
+    return _ge_select(x, x, slope, dtype_name, nan_mask)
+
+
+def jax_backward(g, x, slope, dtype_name, nan_mask=False):
+    """The derivative of where(x >= 0, x, s*x): where's select of the tangents g, s*g."""
+    return _ge_select(g, x, slope, dtype_name, nan_mask)
+
+
 def tensorflow_backward(g, x, alpha, dtype_name, nan_mask=False):
     A = Arith(dtype_name)
     p = A.mul(g, A.cast_slope(alpha))

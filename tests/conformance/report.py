@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lreluffi as L  # noqa: E402
 
-NAMES = {L.TORCH: "PyTorch", L.MINDSPORE: "MindSpore", L.ONNX: "ONNX", L.TENSORFLOW: "TensorFlow"}
+NAMES = {L.TORCH: "PyTorch", L.MINDSPORE: "MindSpore", L.ONNX: "ONNX", L.TENSORFLOW: "TensorFlow",
+         L.JAX: "JAX", L.ONNXRUNTIME: "ONNX Runtime"}
 ALL16 = np.arange(1 << 16, dtype=np.uint16)
 NEG_F16 = np.arange(0x8001, 0xFC00, dtype=np.uint16)   # 31,743 negative finite halves
 NEG_BF16 = np.arange(0x8001, 0xFF80, dtype=np.uint16)  # 32,639 negative finite bfloat16
@@ -256,6 +257,41 @@ def command_crosscheck():
           "negative finite halves) prints:\n\n    %s\n" % out)
 
 
+def jax_ort_counts():
+    """§9: JAX and ONNX Runtime (read from source) against the others."""
+    print("### JAX and ONNX Runtime: values whose bits differ\n")
+    print("| slope | dtype | inputs | JAX vs PyTorch | JAX vs ONNX | JAX vs TensorFlow | "
+          "JAX vs MindSpore |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for s in (0.01, 0.2, -0.5, 1.5):
+        for dt, x, what in (("bfloat16", ALL16, "all 65,536 patterns"),
+                            ("float16", ALL16, "all 65,536 patterns"),
+                            ("float32", neg_random("float32"), "1M negative")):
+            row = [differ(L.JAX, fw, s, x, dt) for fw in (L.TORCH, L.ONNX, L.TENSORFLOW, L.MINDSPORE)]
+            print("| %g | %s | %s | %s |" % (s, dt, what, " | ".join(fmt(n) for n in row)))
+    f32 = ALL16.astype(np.uint32) << 16  # every bfloat16 pattern widened: all float32 classes
+    x = f32.view(np.float32)
+    print("\nONNX Runtime vs JAX, float32, the 65,536 float32 values with a bfloat16 pattern "
+          "(every class: zeros, subnormals, infinities, quiet and signalling NaNs):\n")
+    for s in (0.01, 0.2, -0.5):
+        print("- slope %g: ONNX Runtime vs JAX %s, vs ONNX %s, vs PyTorch %s" % (
+            s, fmt(differ(L.ONNXRUNTIME, L.JAX, s, x, "float32")),
+            fmt(differ(L.ONNXRUNTIME, L.ONNX, s, x, "float32")),
+            fmt(differ(L.ONNXRUNTIME, L.TORCH, s, x, "float32"))))
+    x64 = neg_random("float64")
+    print("- float64, 1M negative values, slope 0.2: JAX (double slope) vs PyTorch %s, "
+          "JAX vs ONNX (float slope) %s" % (fmt(differ(L.JAX, L.TORCH, 0.2, x64, "float64")),
+                                            fmt(differ(L.JAX, L.ONNX, 0.2, x64, "float64"))))
+    g = np.ones(1 << 16, dtype=np.uint16)
+    for dt, one in (("bfloat16", 0x3F80), ("float16", 0x3C00)):
+        g[:] = one
+        st, a = L.backward(L.JAX, 0.2, g, ALL16, dt)
+        st, b = L.backward(L.TORCH, 0.2, g, ALL16, dt)
+        print("- backward, %s, all patterns, dy = 1, slope 0.2: JAX vs PyTorch %s "
+              "(the two zeros)" % (dt, fmt(int(np.count_nonzero(L.bits(a) != L.bits(b))))))
+    print()
+
+
 def main():
     print("<!-- produced by: /usr/bin/python3 tests/conformance/report.py -->\n")
     forward_counts()
@@ -265,6 +301,7 @@ def main():
     edge_table()
     worked_example()
     command_crosscheck()
+    jax_ort_counts()
 
 
 if __name__ == "__main__":

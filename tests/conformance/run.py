@@ -754,6 +754,39 @@ def check_tensorflow():
             C.compare(lab + " backward", dx, exp, dtype_name, nan_any, inputs=x)
 
 
+def check_jax_onnxruntime():
+    """The formulas read from JAX's and ONNX Runtime's source (models.py), every ISA."""
+    isas = L.available_isas()
+    for isa in isas:
+        L.LIB.lrelu_set_isa(isa)
+        tag = "isa=%s" % L.ISA_NAMES[isa]
+        for dtype_name in ("float16", "bfloat16", "float32", "float64"):
+            if dtype_name in ("float16", "bfloat16"):
+                x, g = ALL16, PERM16
+            else:
+                x = np.concatenate([specials(dtype_name)] * 3 + [random_values(dtype_name, 20000)])
+                g = RNG.permutation(x)
+            for a in ONNX_ALPHAS:
+                lab = "jax %s %s slope=%r" % (tag, dtype_name, a)
+                st, y = L.forward(L.JAX, a, x, dtype_name)
+                exp, nan_any = M.jax_forward(x, a, dtype_name, nan_mask=True)
+                C.compare(lab + " forward", y, exp, dtype_name, nan_any, inputs=x)
+                st, dx = L.backward(L.JAX, a, g, x, dtype_name)
+                exp_b, nan_b = M.jax_backward(g, x, a, dtype_name, nan_mask=True)
+                C.compare(lab + " backward", dx, exp_b, dtype_name, nan_b, inputs=x)
+                st, y = L.forward(L.ONNXRUNTIME, a, x, dtype_name)
+                if dtype_name == "float32":
+                    C.compare("onnxruntime %s float32 alpha=%r forward" % (tag, a), y, exp,
+                              dtype_name, nan_any, inputs=x)
+                else:
+                    C.ok(st == L.ERR_DTYPE, "onnxruntime %s %s refused" % (tag, dtype_name),
+                         "(%d) %s" % (st, L.last_error()))
+    L.LIB.lrelu_set_isa(L.ISA_AUTO)
+    z = np.zeros(2, dtype=np.float32)
+    st, _ = L.backward(L.ONNXRUNTIME, 0.01, z, z, "float32")
+    C.ok(st == L.ERR_UNSUPPORTED, "onnxruntime has no gradient", "(%d)" % st)
+
+
 # ---- every ISA ----------------------------------------------------------------------------
 
 def check_each_isa():
@@ -825,6 +858,7 @@ def main():
         ("seed examples", check_seed_examples),
         ("ONNX", check_onnx),
         ("TensorFlow", check_tensorflow),
+        ("JAX and ONNX Runtime (from source)", check_jax_onnxruntime),
         ("every ISA", check_each_isa),
         ("command", check_command),
     ]

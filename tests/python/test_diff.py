@@ -614,3 +614,18 @@ def test_result_object():
         "from_='torch', to='mindspore', grad=None, dtype=None)")
     assert "lrelu_diff" in lrelu.diff.__doc__ and len(lrelu.diff_arrays.__doc__) > 200
     assert "mask" in lrelu.DiffResult.__doc__
+
+
+def test_jax_sides():
+    """JAX's parameter is negative_slope, and its x >= 0 splits the gradient's tie at
+    x = +-0 from PyTorch's x > 0: a named cause, not "other"."""
+    x = np.array([0.0, -0.0, 1.0, -1.0, 2.5], np.float32)
+    g = np.ones_like(x)
+    r = lrelu.diff(x, from_="torch", to="jax", negative_slope=0.2, grad=g)
+    assert r.differ == 2 and r.causes["gradient_tie"] == 2, r
+    assert list(np.flatnonzero(r.mask)) == [0, 1]
+    assert r.causes["other"] == 0
+    r = lrelu.diff(x, from_="jax", to="mindspore", negative_slope=0.1, alpha=0.2)
+    assert (r.from_slope, r.to_slope) == (0.1, 0.2), r
+    with pytest.raises(lrelu.Error, match="negative_slope sets the torch side"):
+        lrelu.diff(x, from_="mindspore", to="onnx", negative_slope=0.1, alpha=0.3)
