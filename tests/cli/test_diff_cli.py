@@ -471,7 +471,8 @@ def test_archives():
           "two rules per member, agreeing: exit 0 (%d %s)" % (rc, err))
     rc, j, err = diff_json(["--from-slope", "0.2", "--to-slope", "0.1", i_path])
     check(rc == 1 and j is not None and j["differ"] == 3 and
-          j["members"] == member_runs(["p", "q"], [i_path], ["--from-slope", "0.2", "--to-slope", "0.1"]),
+          j["members"] == member_runs(["p", "q"], [i_path],
+                                      ["--from-slope", "0.2", "--to-slope", "0.1"]),
           "two rules per member: as the per-member runs (%d %s)" % (rc, err))
     check(j is not None and "only_in_a" in j and j["only_in_a"] == [] == j["only_in_b"],
           "one archive: the key lists are there, empty")
