@@ -546,7 +546,7 @@ static void diff_one(struct diff_run *r)
 		lib_error("report", LRELU_ERR_ARG);
 	if (c_order && !o->all)
 		r->idx.n = r->rep.nindices;
-	else
+	else if (r->idx.n > 1)
 		qsort(r->idx.v, r->idx.n, sizeof *r->idx.v, cmp_u64);
 	if (mfd >= 0)
 		commit_tmp(mfd, &t);
