@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "literal.h"
 #include "npyprint.h"
+#include "npz.h"
 
 /*
  * Everything that decides what differs and why is the library's (lrelu_diff_*), shared
@@ -236,6 +238,8 @@ struct diff_run {
 	const struct opts *o;
 	lrelu_diff_options opt;
 	lrelu_diff_report rep;
+	struct array arrs[4];        /* what diff_one compares, in command-line order */
+	int na;
 	struct array *a, *b, *x, *g; /* a, b: the dumps (NULL: computed); x, g: input, dL/dy */
 	const struct array *shape;   /* the array whose shape and order the report uses */
 	struct indices idx;
@@ -287,7 +291,7 @@ static void report_json(const struct diff_run *r)
 	printf(", \"indices\": [");
 	for (size_t i = 0; i < r->idx.n; i++)
 		printf("%s%llu", i ? ", " : "", (unsigned long long)r->idx.v[i]);
-	printf("]}\n");
+	printf("]}");
 }
 
 /* What side s (0: A, 1: B) follows over the attributed elements: "is PyTorch's rule",
@@ -434,84 +438,44 @@ static void lib_error(const char *what, lrelu_status st)
 	data_error("diff: %s: %s", what, lrelu_last_error());
 }
 
-int cmd_diff(struct opts *o)
+/* Compares the set of arrays r->arrs (r->a, r->b, r->x, r->g point into it), read to
+ * their end, into r->rep, r->idx and r->lines; with --mask, writes the mask. */
+static void diff_one(struct diff_run *r)
 {
-	struct diff_run r;
-	struct array arrs[4];
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	data_exit_status = DIFF_TROUBLE;
-	if (o->npos < 1)
-		usage_error("diff: INPUT missing (or give two arrays A B)");
-	bool dumps = o->npos == 2;
-	if (o->input && !dumps)
-		usage_error("diff: --input names the input of two arrays A B; with one array, it "
-		            "is the input");
-	if (dumps && o->grad && !o->input)
-		usage_error("diff: --grad with two arrays A B needs --input (the forward input the "
-		            "gradients were taken at)");
-	if (o->mask && (strcmp(o->mask, "-") == 0 || *o->mask == '\0'))
-		usage_error("diff: --mask needs a file name (standard output carries the report)");
-	lrelu_framework from = o->have_from ? o->from : LRELU_TORCH;
-	lrelu_framework to = o->have_to ? o->to : LRELU_MINDSPORE;
-	double sf, st;
-	if (lrelu_diff_slopes(from, to, o->have_ns ? &o->ns : NULL, o->have_alpha ? &o->alpha : NULL,
-	                      o->have_from_slope ? &o->from_slope : NULL,
-	                      o->have_to_slope ? &o->to_slope : NULL, &sf, &st) != LRELU_OK) {
-		char msg[512];
-		option_names(lrelu_last_error(), msg, sizeof msg);
-		usage_error("diff: %s", msg);
+	const struct opts *o = r->o;
+	struct array *arrs = r->arrs;
+	int na = r->na;
+	if (r->a) {
+		check_like(r->a, "A", r->b, "B");
+		if (r->x)
+			check_like(r->a, "A", r->x, "INPUT");
 	}
-	if (from == to && (sf == st || (isnan(sf) && isnan(st))))
-		usage_error("diff: --from and --to are both %s with one slope: nothing to compare",
-		            lrelu_framework_name(from));
-	set_threads(o);
-
-	/* Open what was named, in command-line order. */
-	int na = 0;
-	if (dumps) {
-		if (strcmp(o->pos[0], "-") == 0 && strcmp(o->pos[1], "-") == 0)
-			usage_error("diff: A and B cannot both be standard input");
-		open_array(o->pos[0], o, "A", &arrs[na]);
-		r.a = &arrs[na++];
-		open_array(o->pos[1], o, "B", &arrs[na]);
-		r.b = &arrs[na++];
-		check_like(r.a, "A", r.b, "B");
-		if (o->input) {
-			open_array(o->input, o, "INPUT", &arrs[na]);
-			r.x = &arrs[na++];
-			check_like(r.a, "A", r.x, "INPUT");
-		}
-	} else {
-		open_array(o->pos[0], o, "INPUT", &arrs[na]);
-		r.x = &arrs[na++];
-	}
-	if (o->grad) {
-		open_array(o->grad, o, "GRAD", &arrs[na]);
-		r.g = &arrs[na++];
-		check_like(r.x, "INPUT", r.g, "GRAD");
-	}
-	r.shape = r.a ? r.a : r.x;
-	const struct array *ref = r.shape;
+	if (r->g)
+		check_like(r->x, "INPUT", r->g, "GRAD");
+	r->shape = r->a ? r->a : r->x;
+	const struct array *ref = r->shape;
 
 	bool c_order = !ref->info.fortran || ref->info.ndim < 2;
-	r.idx.all = o->all;
-	r.idx.heap = !c_order && !o->all;
+	free(r->idx.v);
+	memset(&r->idx, 0, sizeof r->idx);
+	memset(&r->rep, 0, sizeof r->rep);
+	r->nshow = 0;
+	r->idx.all = o->all;
+	r->idx.heap = !c_order && !o->all;
 	if (!o->all) {
-		r.idx.cap = INDEX_CAP;
-		r.idx.v = xmalloc(INDEX_CAP * sizeof *r.idx.v);
+		r->idx.cap = INDEX_CAP;
+		r->idx.v = xmalloc(INDEX_CAP * sizeof *r->idx.v);
 	}
-	memset(&r.opt, 0, sizeof r.opt);
-	r.opt.dtype = ref->dtype;
-	r.opt.from = from, r.opt.to = to;
-	r.opt.from_slope = sf, r.opt.to_slope = st;
-	r.opt.backward = r.g != NULL;
+	r->opt.dtype = ref->dtype;
+	r->opt.backward = r->g != NULL;
+	r->opt.indices = NULL;
+	r->opt.index_capacity = 0;
 	if (c_order && !o->all) {
-		r.opt.indices = r.idx.v;
-		r.opt.index_capacity = INDEX_CAP;
+		r->opt.indices = r->idx.v;
+		r->opt.index_capacity = INDEX_CAP;
 	}
 	lrelu_diff d;
-	lrelu_status s = lrelu_diff_init(&d, &r.opt);
+	lrelu_status s = lrelu_diff_init(&d, &r->opt);
 	if (s != LRELU_OK)
 		lib_error("options", s);
 
@@ -552,8 +516,10 @@ int cmd_diff(struct opts *o)
 		size_t n = total - pos < per ? (size_t)(total - pos) : per;
 		for (int k = 0; k < na; k++)
 			read_chunk(&arrs[k], buf[k], n);
-		const unsigned char *ab = r.a ? buf[r.a - arrs] : NULL, *bb = r.b ? buf[r.b - arrs] : NULL;
-		const unsigned char *xb = r.x ? buf[r.x - arrs] : NULL, *gb = r.g ? buf[r.g - arrs] : NULL;
+		const unsigned char *ab = r->a ? buf[r->a - arrs] : NULL;
+		const unsigned char *bb = r->b ? buf[r->b - arrs] : NULL;
+		const unsigned char *xb = r->x ? buf[r->x - arrs] : NULL;
+		const unsigned char *gb = r->g ? buf[r->g - arrs] : NULL;
 		s = lrelu_diff_add(&d, ab, bb, xb, gb, n, mask);
 		if (s != LRELU_OK)
 			lib_error(ref->src.name, s);
@@ -562,13 +528,13 @@ int cmd_diff(struct opts *o)
 		for (size_t i = 0; i < n; i++) {
 			if (!mask[i])
 				continue;
-			if (r.nshow < SHOW)
-				show_line(&r, pos + i, xb, gb, ab, bb, i);
+			if (r->nshow < SHOW)
+				show_line(r, pos + i, xb, gb, ab, bb, i);
 			if (o->all)
-				idx_push_all(&r.idx, c_index(pos + i, &ref->info));
-			else if (r.idx.heap)
-				idx_push_heap(&r.idx, c_index(pos + i, &ref->info));
-			else if (r.nshow >= SHOW)
+				idx_push_all(&r->idx, c_index(pos + i, &ref->info));
+			else if (r->idx.heap)
+				idx_push_heap(&r->idx, c_index(pos + i, &ref->info));
+			else if (r->nshow >= SHOW)
 				break; /* the library keeps the indices */
 		}
 		pos += n;
@@ -576,23 +542,229 @@ int cmd_diff(struct opts *o)
 	for (int k = 0; k < na; k++)
 		free(buf[k]);
 	free(mask);
-	if (lrelu_diff_finish(&d, &r.rep) != LRELU_OK)
+	if (lrelu_diff_finish(&d, &r->rep) != LRELU_OK)
 		lib_error("report", LRELU_ERR_ARG);
 	if (c_order && !o->all)
-		r.idx.n = r.rep.nindices;
-	else
-		qsort(r.idx.v, r.idx.n, sizeof *r.idx.v, cmp_u64);
+		r->idx.n = r->rep.nindices;
+	else if (r->idx.n > 1)
+		qsort(r->idx.v, r->idx.n, sizeof *r->idx.v, cmp_u64);
 	if (mfd >= 0)
 		commit_tmp(mfd, &t);
+}
 
+/* Points r->a, r->b, r->x, r->g at the arrays in r->arrs, in command-line order. */
+static void assign_roles(struct diff_run *r, bool dumps)
+{
+	int k = 0;
+	r->a = r->b = r->x = r->g = NULL;
+	if (dumps) {
+		r->a = &r->arrs[k++];
+		r->b = &r->arrs[k++];
+	}
+	if (!dumps || r->o->input)
+		r->x = &r->arrs[k++];
+	if (r->o->grad)
+		r->g = &r->arrs[k++];
+	r->na = k;
+}
+
+/* Which of the operands are whole .npz archives (opened into z): all or none, else a
+ * usage error.  ARCHIVE:NAME is one array, as a .npy file is. */
+static bool open_archives(int n, const char *const *spec, const char *const *role,
+                          struct npz *z)
+{
+	bool is[4];
+	int whole = 0, plain = -1, arch = -1;
+	for (int k = 0; k < n; k++) {
+		const char *name = NULL;
+		is[k] = strcmp(spec[k], "-") != 0 && !literal_looks_like(spec[k]) &&
+		        npz_open(spec[k], &z[k], &name);
+		if (is[k] && name) {
+			npz_close(&z[k]);
+			is[k] = false;
+		}
+		whole += is[k];
+		if (is[k] && arch < 0)
+			arch = k;
+		if (!is[k] && plain < 0)
+			plain = k;
+	}
+	if (whole > 0 && whole < n)
+		usage_error("diff: %s %s is a whole .npz archive but %s %s is not; give every "
+		            "operand as a whole archive (compared member by member), or one member "
+		            "of each as ARCHIVE.npz:NAME", role[arch], spec[arch], role[plain],
+		            spec[plain]);
+	return whole > 0;
+}
+
+/* The archives member by member: each key of the first archive (A, or INPUT) that B
+ * holds too, compared by diff_one and reported after a "KEY:" line (in JSON, as one
+ * member of "members"); keys on one side only are listed and count as a difference. */
+static int diff_archives(struct diff_run *r, struct npz *z, bool dumps)
+{
+	const struct opts *o = r->o;
+	struct npz *za = &z[0], *zb = dumps ? &z[1] : NULL;
+	struct npz *zx = dumps ? (o->input ? &z[2] : NULL) : &z[0];
+	struct npz *zg = o->grad ? &z[(dumps ? 2 : 1) + (dumps && o->input)] : NULL;
+	/* Every key compared must be in INPUT and GRAD: checked before any report. */
+	for (size_t i = 0; i < za->count; i++) {
+		if (zb && npz_index(zb, za->keys[i]) == SIZE_MAX)
+			continue;
+		if (zx)
+			npz_find(zx, za->keys[i]);
+		if (zg)
+			npz_find(zg, za->keys[i]);
+	}
+	uint64_t members = 0, members_differ = 0, differ = 0, elements = 0;
+	size_t only_a = 0, only_b = 0;
+	if (o->json)
+		printf("{\"members\": {");
+	for (size_t i = 0; i < za->count; i++) {
+		const char *key = za->keys[i];
+		size_t ib = zb ? npz_index(zb, key) : SIZE_MAX;
+		if (zb && ib == SIZE_MAX) {
+			only_a++;
+			continue;
+		}
+		assign_roles(r, dumps);
+		if (dumps) {
+			npz_whole_member(za, i, o, r->a);
+			npz_whole_member(zb, ib, o, r->b);
+		}
+		if (zx)
+			npz_whole_member(zx, npz_find(zx, key), o, r->x);
+		if (zg)
+			npz_whole_member(zg, npz_find(zg, key), o, r->g);
+		diff_one(r);
+		if (o->json) {
+			printf("%s", members ? ", " : "");
+			print_json_string(stdout, key);
+			printf(": ");
+			report_json(r);
+		} else {
+			printf("%s:\n", key);
+			report_text(r);
+		}
+		members++;
+		members_differ += r->rep.differ != 0;
+		differ += r->rep.differ;
+		elements += r->rep.elements;
+		for (int k = 0; k < r->na; k++)
+			npz_member_free(&r->arrs[k]);
+	}
+	if (zb)
+		for (size_t i = 0; i < zb->count; i++)
+			only_b += npz_index(za, zb->keys[i]) == SIZE_MAX;
+	/* The keys on one side only, in that archive's order. */
+	for (int side = 0; side < 2 && zb; side++) {
+		struct npz *p = side ? zb : za, *q = side ? za : zb;
+		if (o->json)
+			printf(side ? ", \"only_in_b\": [" : "}, \"only_in_a\": [");
+		for (size_t i = 0, n = 0; i < p->count; i++)
+			if (npz_index(q, p->keys[i]) == SIZE_MAX) {
+				if (o->json) {
+					printf("%s", n++ ? ", " : "");
+					print_json_string(stdout, p->keys[i]);
+				} else {
+					printf("only in %c (%s): %s\n", side ? 'B' : 'A', p->path, p->keys[i]);
+				}
+			}
+		if (o->json)
+			printf("]");
+	}
+	if (o->json) {
+		if (!zb)
+			printf("}, \"only_in_a\": [], \"only_in_b\": []");
+		printf(", \"differ\": %llu, \"elements\": %llu}\n", (unsigned long long)differ,
+		       (unsigned long long)elements);
+	} else {
+		printf("total: %llu member%s compared, %llu differ%s, %llu of %llu elements differ",
+		       (unsigned long long)members, members == 1 ? "" : "s",
+		       (unsigned long long)members_differ, members_differ == 1 ? "s" : "",
+		       (unsigned long long)differ, (unsigned long long)elements);
+		if (zb)
+			printf("; %zu key%s only in A, %zu only in B", only_a, only_a == 1 ? "" : "s",
+			       only_b);
+		printf("\n");
+	}
+	if (fflush(stdout) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+	free(r->idx.v);
+	return differ || only_a || only_b ? DIFF_DIFFERENT : DIFF_SAME;
+}
+
+int cmd_diff(struct opts *o)
+{
+	struct diff_run r;
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	data_exit_status = DIFF_TROUBLE;
+	if (o->npos < 1)
+		usage_error("diff: INPUT missing (or give two arrays A B)");
+	bool dumps = o->npos == 2;
+	if (o->input && !dumps)
+		usage_error("diff: --input names the input of two arrays A B; with one array, it "
+		            "is the input");
+	if (dumps && o->grad && !o->input)
+		usage_error("diff: --grad with two arrays A B needs --input (the forward input the "
+		            "gradients were taken at)");
+	if (o->mask && (strcmp(o->mask, "-") == 0 || *o->mask == '\0'))
+		usage_error("diff: --mask needs a file name (standard output carries the report)");
+	lrelu_framework from = o->have_from ? o->from : LRELU_TORCH;
+	lrelu_framework to = o->have_to ? o->to : LRELU_MINDSPORE;
+	double sf, st;
+	if (lrelu_diff_slopes(from, to, o->have_ns ? &o->ns : NULL, o->have_alpha ? &o->alpha : NULL,
+	                      o->have_from_slope ? &o->from_slope : NULL,
+	                      o->have_to_slope ? &o->to_slope : NULL, &sf, &st) != LRELU_OK) {
+		char msg[512];
+		option_names(lrelu_last_error(), msg, sizeof msg);
+		usage_error("diff: %s", msg);
+	}
+	if (from == to && (sf == st || (isnan(sf) && isnan(st))))
+		usage_error("diff: --from and --to are both %s with one slope: nothing to compare",
+		            lrelu_framework_name(from));
+	set_threads(o);
+	r.opt.from = from, r.opt.to = to;
+	r.opt.from_slope = sf, r.opt.to_slope = st;
+
+	/* The operands in command-line order, as assign_roles places them. */
+	const char *spec[4], *role[4];
+	int n = 0;
+	if (dumps) {
+		spec[n] = o->pos[0], role[n++] = "A";
+		spec[n] = o->pos[1], role[n++] = "B";
+	}
+	if (!dumps || o->input)
+		spec[n] = dumps ? o->input : o->pos[0], role[n++] = "INPUT";
+	if (o->grad)
+		spec[n] = o->grad, role[n++] = "GRAD";
+	struct npz z[4];
+	if (open_archives(n, spec, role, z)) {
+		if (o->mask)
+			usage_error("diff: --mask with whole .npz archives: pick one member as "
+			            "ARCHIVE.npz:NAME to write its mask");
+		int status = diff_archives(&r, z, dumps);
+		for (int k = 0; k < n; k++)
+			npz_close(&z[k]);
+		return status;
+	}
+
+	if (dumps && strcmp(o->pos[0], "-") == 0 && strcmp(o->pos[1], "-") == 0)
+		usage_error("diff: A and B cannot both be standard input");
+	assign_roles(&r, dumps);
+	for (int k = 0; k < n; k++)
+		open_array(spec[k], o, role[k], &r.arrs[k]);
+	diff_one(&r);
 	if (o->json)
 		report_json(&r);
 	else
 		report_text(&r);
+	if (o->json)
+		printf("\n");
 	if (fflush(stdout) != 0)
 		data_error("standard output: write error: %s", strerror(errno));
-	for (int k = 0; k < na; k++)
-		free(arrs[k].owned);
+	for (int k = 0; k < r.na; k++)
+		free(r.arrs[k].owned);
 	free(r.idx.v);
 	return r.rep.differ ? DIFF_DIFFERENT : DIFF_SAME;
 }

@@ -329,6 +329,11 @@ void npz_member(const struct npz *z, size_t i, const struct opts *o, struct arra
 	open_member(z, i, o, false, a);
 }
 
+void npz_whole_member(const struct npz *z, size_t i, const struct opts *o, struct array *a)
+{
+	open_member(z, i, o, true, a);
+}
+
 void npz_member_free(struct array *a)
 {
 	struct member_src *ms = a->owned;

@@ -43,6 +43,10 @@ size_t npz_find(const struct npz *z, const char *key);
  * its end has released its inflate state, so free(a->owned) is then enough. */
 void npz_member(const struct npz *z, size_t i, const struct opts *o, struct array *a);
 
+/* npz_member for an archive run as a whole, where --dtype bfloat16 names how its 2-byte
+ * integer members are read, not what its float members hold. */
+void npz_whole_member(const struct npz *z, size_t i, const struct opts *o, struct array *a);
+
 /* Releases a member opened by npz_member, read to its end or not. */
 void npz_member_free(struct array *a);
 

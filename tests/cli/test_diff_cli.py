@@ -369,6 +369,154 @@ def test_chunks():
         check_counts(j, want, "two chunks, dumps, %s order" % order)
 
 
+# ---- whole .npz archives, member by member ------------------------------------------------
+
+def member_runs(keys, operands, extra=()):
+    """{KEY: the JSON of one run on ARCHIVE:KEY for every operand}."""
+    out = {}
+    for k in keys:
+        args = list(extra)
+        for o in operands:
+            if o.startswith("--"):
+                args.append(o)
+            else:
+                args.append(o + ":" + k if o.endswith(".npz") else o)
+        rc, j, err = diff_json(args)
+        check(j is not None, "member run %s: %s" % (k, err))
+        out[k] = j
+    return out
+
+
+def test_archives():
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(300).astype(np.float32)
+    y = rng.standard_normal((4, 5)).astype(np.float64)
+    h = rng.standard_normal(7).astype(np.float16)
+    a_path, b_path, same_path = path("a.npz"), path("b.npz"), path("same.npz")
+    np.savez(a_path, x=x, y=y, h=h)
+    np.savez_compressed(same_path, x=x, y=y, h=h)  # the same arrays, deflated
+    xb = x.copy()
+    xb.view(np.uint32)[[3, 100, 299]] ^= 1           # three elements one ULP off
+    xb[7] = -x[7] if x[7] == 0 else xb[7]
+    yb = y.copy()
+    yb[1, 2] = np.nan
+    np.savez_compressed(b_path, x=xb, y=yb, h=h)
+
+    # Identical archives (one stored, one deflated): exit 0, every member, no keys aside.
+    rc, j, err = diff_json([a_path, same_path])
+    check(rc == 0 and j is not None, "identical archives: exit 0 (%d %s)" % (rc, err))
+    if j is not None:
+        check(list(j["members"]) == ["x", "y", "h"], "identical: members in A's order")
+        check(j["differ"] == 0 and j["elements"] == 327 and j["only_in_a"] == [] and
+              j["only_in_b"] == [], "identical: totals %r" % {k: j[k] for k in j if k != "members"})
+    rc, out, err = run(["diff", a_path, same_path])
+    check(rc == 0 and "total: 3 members compared, 0 differ, 0 of 327 elements differ" in out,
+          "identical: text total (%d %r)" % (rc, out[-200:]))
+
+    # One member differs: each member's JSON is what a run on A.npz:KEY B.npz:KEY gives,
+    # the counts NumPy's, the totals their sums.
+    rc, j, err = diff_json([a_path, b_path])
+    check(rc == 1 and j is not None, "one member differs: exit 1 (%d %s)" % (rc, err))
+    if j is not None:
+        per = member_runs(["x", "y", "h"], [a_path, b_path])
+        check(j["members"] == per, "members' JSON equals the per-member runs")
+        check_counts(j["members"]["x"], numpy_report(x, xb, "float32"), "archive member x")
+        check_counts(j["members"]["y"], numpy_report(y, yb, "float64"), "archive member y")
+        check(j["differ"] == sum(m["differ"] for m in per.values()) and
+              j["elements"] == sum(m["elements"] for m in per.values()) and j["differ"] == 4,
+              "totals: differ %r elements %r" % (j["differ"], j["elements"]))
+    rc, out, err = run(["diff", a_path, b_path])
+    parts = [run(["diff", a_path + ":" + k, b_path + ":" + k])[1] for k in ("x", "y", "h")]
+    want = "".join("%s:\n%s" % (k, t) for k, t in zip(("x", "y", "h"), parts))
+    check(rc == 1 and out.startswith(want), "text: each member's report after KEY:")
+    check(out[len(want):] == "total: 3 members compared, 2 differ, 4 of 327 elements differ; "
+          "0 keys only in A, 0 only in B\n", "text: total line %r" % out[len(want):])
+
+    # Keys on one side only: listed, and a difference (exit 1) though the shared agree.
+    c_path, d_path = path("c.npz"), path("d.npz")
+    np.savez(c_path, x=x, onlya=h, y=y)
+    np.savez(d_path, onlyb=h, y=y, x=x, onlyb2=x)
+    rc, j, err = diff_json([c_path, d_path])
+    check(rc == 1 and j is not None, "keys on one side: exit 1 (%d %s)" % (rc, err))
+    if j is not None:
+        check(list(j["members"]) == ["x", "y"] and j["only_in_a"] == ["onlya"] and
+              j["only_in_b"] == ["onlyb", "onlyb2"] and j["differ"] == 0,
+              "keys on one side: %r" % {k: j[k] for k in j if k != "members"})
+    rc, out, err = run(["diff", c_path, d_path])
+    check(rc == 1 and "only in A (%s): onlya\n" % c_path in out and
+          "only in B (%s): onlyb\n" % d_path in out and
+          out.endswith("total: 2 members compared, 0 differ, 0 of 320 elements differ; "
+                       "1 key only in A, 2 only in B\n"), "keys on one side: text %r" % out)
+    rc, j, err = diff_json([d_path, c_path])
+    check(rc == 1 and j is not None and j["only_in_a"] == ["onlyb", "onlyb2"] and
+          j["only_in_b"] == ["onlya"], "keys on one side, swapped")
+    e_path = path("empty.npz")
+    np.savez(e_path)
+    rc, j, err = diff_json([e_path, e_path])
+    check(rc == 0 and j == {"members": {}, "only_in_a": [], "only_in_b": [], "differ": 0,
+                            "elements": 0}, "two empty archives: %r %s" % (j, err))
+    rc, j, err = diff_json([e_path, c_path])
+    check(rc == 1 and j is not None and j["only_in_b"] == ["x", "onlya", "y"],
+          "empty vs full: every key only in B")
+
+    # Two rules on each member, forward and backward, and two dumps with --input: each
+    # member as its own run.
+    xs = np.array([-1.0, -0.0, 0.0, 2.0, -3.5, np.nan], np.float32)
+    g = np.ones(6, np.float32)
+    i_path, g_path = path("in.npz"), path("grad.npz")
+    np.savez(i_path, p=xs, q=-xs[::-1].copy())
+    np.savez(g_path, q=g, p=g * 2)  # another order: paired by key
+    rc, j, err = diff_json([i_path])
+    check(rc == 0 and j is not None and j["members"] == member_runs(["p", "q"], [i_path]),
+          "two rules per member, agreeing: exit 0 (%d %s)" % (rc, err))
+    rc, j, err = diff_json(["--from-slope", "0.2", "--to-slope", "0.1", i_path])
+    check(rc == 1 and j is not None and j["differ"] == 3 and
+          j["members"] == member_runs(["p", "q"], [i_path],
+                                      ["--from-slope", "0.2", "--to-slope", "0.1"]),
+          "two rules per member: as the per-member runs (%d %s)" % (rc, err))
+    check(j is not None and "only_in_a" in j and j["only_in_a"] == [] == j["only_in_b"],
+          "one archive: the key lists are there, empty")
+    rc, j, err = diff_json(["--grad", g_path, i_path])
+    check(rc == 1 and j is not None and
+          j["members"] == member_runs(["p", "q"], ["--grad", g_path, i_path]) and
+          all(m["backward"] for m in j["members"].values()),
+          "backward per member (%d %s)" % (rc, err))
+    rc, j, err = diff_json(["--from", "torch", "--to", "torch", "--from-slope", "0.2",
+                            "--to-slope", "0.2", i_path])
+    check(rc == 2, "archives keep the option checks (%d)" % rc)
+    rc, j, err = diff_json(["--input", a_path, a_path, b_path])
+    check(rc == 1 and j is not None and
+          j["members"] == member_runs(["x", "y", "h"], ["--input", a_path, a_path, b_path]),
+          "--input archive: as the per-member runs (%d %s)" % (rc, err))
+    rc, out, err = run(["diff", "--input", c_path, a_path, b_path])
+    check(rc == 2 and "no array 'h'" in err and out == "",
+          "--input archive without a compared key: trouble before any report (%d %r)" % (rc, err))
+    rc, out, err = run(["diff", "--grad", c_path, i_path])
+    check(rc == 2 and "no array 'p'" in err, "GRAD archive without a key: exit 2 (%r)" % err)
+    f_path = path("f.npz")
+    np.savez(f_path, x=x[:299], y=y, h=h)
+    rc, out, err = run(["diff", a_path, f_path])
+    check(rc == 2 and "shape" in err, "a member's shape differs: exit 2 (%r)" % err)
+
+    # A whole archive with a plain operand, and --mask with archives: usage errors.
+    npy = save("plain.npy", x)
+    for args, what in (([a_path, npy], "A.npz B.npy"), ([npy, a_path], "A.npy B.npz"),
+                       ([a_path, b_path + ":x"], "A.npz B.npz:x"),
+                       (["--input", npy, a_path, b_path], "--input .npy with archives"),
+                       (["--input", i_path, npy, npy], "--input .npz with .npy dumps"),
+                       (["--grad", "[1.0]", i_path], "literal GRAD with an archive"),
+                       (["--grad", g_path, "[1.0]"], "GRAD archive with a literal")):
+        rc, out, err = run(["diff"] + args)
+        check(rc == 2 and "whole .npz archive" in err and "ARCHIVE.npz:NAME" in err and
+              out == "", "mixed operands refused: %s (%d %r)" % (what, rc, err))
+    m_path = path("mask.npz")
+    rc, out, err = run(["diff", "--mask", m_path, a_path, b_path])
+    check(rc == 2 and "--mask" in err and "ARCHIVE.npz:NAME" in err and
+          not os.path.exists(m_path), "--mask with archives refused (%d %r)" % (rc, err))
+    rc, out, err = run(["diff", a_path + ":x", b_path + ":x"])
+    check(rc == 1, "members named on both sides still a plain diff (%d %s)" % (rc, err))
+
+
 def test_help():
     rc, out, err = run(["--help"])
     for opt in ("--from", "--to", "--from-slope", "--to-slope", "--negative-slope", "--alpha",
@@ -384,6 +532,7 @@ def main():
         test_dumps()
         test_layout()
         test_chunks()
+        test_archives()
         test_help()
     finally:
         subprocess.run(["rm", "-rf", TMP])

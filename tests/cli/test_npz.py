@@ -415,7 +415,10 @@ def test_not_npz():
     expect_error([good, "-"], 2, ["standard output"], "whole archive to -")
     expect_error(["-"], 1, ["standard input", "file name"], ".npz on stdin",
                  stdin=open(good, "rb").read())
-    expect_error(["diff", good], 2, [":NAME"], "whole archive where one array is wanted")
+    expect_error(["--grad", good, "[1.0]"], 2, [":NAME"],
+                 "whole archive where one array is wanted")
+    expect_error(["diff", good, "[1.0]"], 2, [":NAME", "whole .npz archive"],
+                 "diff: whole archive beside a literal")
     expect_error(["--inplace", good + ":w"], 2, ["--inplace", "whole archive"],
                  "--inplace on one member")
     expect_error(["--grad", "[1.0]", good, out], 2, ["GRAD", ".npz"], "GRAD not an archive")
