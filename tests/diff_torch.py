@@ -19,6 +19,10 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "conformance"))
 import lreluffi as ffi  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check  # noqa: E402
+import checks  # noqa: E402
+
 LIB = ffi.LIB
 NCAUSES = 9
 
@@ -46,17 +50,6 @@ LIB.lrelu_diff_run.argtypes = [ctypes.POINTER(Options), P, P, P, P, ctypes.c_siz
 LIB.lrelu_diff_cause_name.restype = ctypes.c_char_p
 LIB.lrelu_diff_cause_name.argtypes = [ctypes.c_int, ctypes.c_bool]
 CAUSES = [LIB.lrelu_diff_cause_name(k, False).decode() for k in range(NCAUSES)]
-
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 def diff(dtype_name, fr, to, slope, a, x, g=None, backward=False):
@@ -179,8 +172,7 @@ def main():
                     dtype_name, "backward" if backward else "forward", slope, r.differ,
                     ", ".join("%s %d" % (CAUSES[k], r.causes[k]) for k in range(NCAUSES)
                               if r.causes[k])))
-    print("diff_torch: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return checks.summary("diff_torch")
 
 
 if __name__ == "__main__":

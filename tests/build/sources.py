@@ -18,19 +18,13 @@ import shlex
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check  # noqa: E402
+import checks  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = sys.argv[1]
 MAKE = shlex.split(sys.argv[2]) if len(sys.argv) > 2 else ["make", "-s", "--no-print-directory"]
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 def make_list(var):
@@ -107,5 +101,4 @@ for line in dry:
 check(seen["test"] == len(test_lib_objs) + len(test_progs),
       "make: every test-support object and test program compiled (%d)" % seen["test"])
 check(seen["shipped"] >= len(lib) + 1, "make: the shipped objects and programs compiled (%d)" % seen["shipped"])
-print("sources: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(checks.summary("sources"))

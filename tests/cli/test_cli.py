@@ -13,6 +13,10 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check  # noqa: E402
+import checks  # noqa: E402
+
 try:
     import torch
     import torch.nn.functional as F
@@ -21,18 +25,6 @@ except ImportError:  # the oracle checks that need it are skipped, and counted a
 
 LRELU = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/lrelu")
 HERE = os.path.dirname(os.path.abspath(__file__))
-passed = 0
-failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        if failed <= 60:
-            print("FAIL:", what)
 
 
 def run(args, stdin=None, shell=False, cwd=None):
@@ -794,8 +786,7 @@ def main():
         test_corpus()
     finally:
         subprocess.run(["rm", "-rf", TMP])
-    print("cli: %d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return checks.summary("cli")
 
 
 if __name__ == "__main__":

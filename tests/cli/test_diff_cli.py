@@ -11,6 +11,10 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check  # noqa: E402
+import checks  # noqa: E402
+
 try:
     import torch
     import torch.nn.functional as F
@@ -19,23 +23,12 @@ except ImportError:  # the checks that need it are counted as failed
 
 LRELU = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/lrelu")
 TMP = tempfile.mkdtemp(prefix="lrelu-diff-test-")
-passed = failed = 0
 
 CAUSES = ["nan_vs_number", "inf_vs_nan", "nan_payload", "signed_zero", "gradient_tie",
           "double_rounding", "slope_rounding", "different_slopes", "other"]
 UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 INF_BITS = {"float32": 0x7F800000, "float64": 0x7FF0000000000000, "float16": 0x7C00,
             "bfloat16": 0x7F80}
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        if failed <= 60:
-            print("FAIL:", what)
 
 
 def run(args):
@@ -536,8 +529,7 @@ def main():
         test_help()
     finally:
         subprocess.run(["rm", "-rf", TMP])
-    print("cli-diff: %d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return checks.summary("cli-diff")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,10 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check  # noqa: E402
+import checks  # noqa: E402
+
 try:
     import torch
     import torch.nn.functional as F
@@ -31,18 +35,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ASAN = bool(os.environ.get("LRELU_TEST_ASAN"))
 TMP = tempfile.mkdtemp(prefix="lrelu-edges-test-")
-passed = 0
-failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        if failed <= 60:
-            print("FAIL:", what)
 
 
 def run(args, stdin=None, exe=None, env=None):
@@ -658,8 +650,7 @@ def main():
                 t()
     finally:
         subprocess.run(["rm", "-rf", TMP])
-    print("cli edges: %d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return checks.summary("cli edges")
 
 
 if __name__ == "__main__":

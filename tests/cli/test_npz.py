@@ -16,6 +16,10 @@ import zlib
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check  # noqa: E402
+import checks  # noqa: E402
+
 try:
     import torch
     import torch.nn.functional as F
@@ -25,18 +29,6 @@ except ImportError:  # the PyTorch checks are then counted as failed
 LRELU = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/lrelu")
 # The command built with every ZIP64 field written (mk/cli.mk: lrelu-zip64).
 LRELU64 = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
-passed = 0
-failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        if failed <= 60:
-            print("FAIL:", what)
 
 
 def run(args, stdin=None):
@@ -610,8 +602,7 @@ def main():
                 check(False, "%s raised %r" % (t.__name__, e))
     finally:
         subprocess.run(["rm", "-rf", TMP])
-    print("npz: %d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return checks.summary("npz")
 
 
 if __name__ == "__main__":
