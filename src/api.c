@@ -88,7 +88,8 @@ static LRELU_ALWAYS_INLINE lrelu_status flat(lrelu_dtype dt, const void *a, cons
 	if (n == 0)
 		return LRELU_OK;
 	if (a == NULL || y == NULL)
-		return lrelu_fail(LRELU_ERR_ARG, "%s is NULL with n = %zu", a == NULL ? "x" : "y", n);
+		return lrelu_fail(LRELU_ERR_ARG, "%s is NULL with n = %zu",
+		                  a == NULL ? (backward ? "a" : "x") : (backward ? "dx" : "y"), n);
 	if (n > SIZE_MAX / es / 4)
 		return lrelu_fail(LRELU_ERR_SHAPE, "n = %zu elements overflows the address range", n);
 	if (lrelu_partial_overlap(a, y, n * es) || (backward && lrelu_partial_overlap(g, y, n * es)))
@@ -158,6 +159,8 @@ lrelu_status lrelu_f16_backward(const uint16_t *dy, const uint16_t *a, uint16_t 
 /* ---- tensors ---------------------------------------------------------------------- */
 
 static const char *const fwd_names[] = { "y", "x" };
+/* In place (y NULL or x itself): both operands are the caller's x. */
+static const char *const fwd_inplace_names[] = { "x", "x" };
 static const char *const bwd_names[] = { "grad_input", "saved", "grad_output" };
 
 lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrelu_tensor *x,
@@ -192,7 +195,7 @@ lrelu_status lrelu_forward(lrelu_framework fw, double slope, const lrelu_tensor 
 			w.fwdx = k->fwdx[kt_of(x->dtype)][rule];
 	}
 	w.nops = 2;
-	w.names = fwd_names;
+	w.names = y == x ? fwd_inplace_names : fwd_names;
 	w.params = &prm;
 	ops[0] = y;
 	ops[1] = x;

@@ -185,7 +185,9 @@ lrelu_status lrelu_prepare_backward(lrelu_framework fw, double slope, lrelu_dtyp
 				LRELU_ERR_INPLACE,
 				"In-place leakyReLu backward calculation is triggered with a negative slope "
 				"which is not supported. This is caused by calling in-place forward function "
-				"with a negative slope, please call out-of-place version instead. "
+				"with a negative slope, please call out-of-place version instead. File an "
+				"issue at https://github.com/pytorch/pytorch if you do require supporting "
+				"in-place leakRelu backward calculation with negative slope "
 				"(negative_slope=%.17g)",
 				slope);
 		*rule = BRULE_GT;

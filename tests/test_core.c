@@ -1347,6 +1347,33 @@ static void test_unguarded_flat(void)
 }
 #endif
 
+/* Messages name the parameters as the header does: a flat backward's a and dx, and an
+ * in-place lrelu_forward's x (y NULL means x). */
+static void test_parameter_names(void)
+{
+	float v[4] = { -1, 0, 1, 2 }, out[4];
+	CHECK(lrelu_f32(NULL, out, 4, 0.1f) == LRELU_ERR_ARG &&
+	      strncmp(lrelu_last_error(), "x is NULL", 9) == 0, "forward x: %s", lrelu_last_error());
+	CHECK(lrelu_f32(v, NULL, 4, 0.1f) == LRELU_ERR_ARG &&
+	      strncmp(lrelu_last_error(), "y is NULL", 9) == 0, "forward y: %s", lrelu_last_error());
+	CHECK(lrelu_f32_backward(v, NULL, out, 4, 0.1f) == LRELU_ERR_ARG &&
+	      strncmp(lrelu_last_error(), "a is NULL", 9) == 0, "backward a: %s", lrelu_last_error());
+	CHECK(lrelu_f32_backward(v, v, NULL, 4, 0.1f) == LRELU_ERR_ARG &&
+	      strncmp(lrelu_last_error(), "dx is NULL", 10) == 0, "backward dx: %s",
+	      lrelu_last_error());
+	int64_t bad[1] = { -1 }, good[1] = { 4 };
+	lrelu_tensor tx = lrelu_tensor_make(v, LRELU_FLOAT32, 1, bad, NULL);
+	lrelu_tensor ty = lrelu_tensor_make(out, LRELU_FLOAT32, 1, good, NULL);
+	CHECK(lrelu_forward(LRELU_TORCH, 0.1, &tx, NULL) != LRELU_OK &&
+	      strncmp(lrelu_last_error(), "x:", 2) == 0, "in place, bad x: %s", lrelu_last_error());
+	CHECK(lrelu_forward(LRELU_TORCH, 0.1, &tx, &ty) != LRELU_OK &&
+	      strncmp(lrelu_last_error(), "x:", 2) == 0, "bad x beside y: %s", lrelu_last_error());
+	tx = lrelu_tensor_make(v, LRELU_FLOAT32, 1, good, NULL);
+	ty = lrelu_tensor_make(out, LRELU_FLOAT32, 1, bad, NULL);
+	CHECK(lrelu_forward(LRELU_TORCH, 0.1, &tx, &ty) != LRELU_OK &&
+	      strncmp(lrelu_last_error(), "y:", 2) == 0, "bad y: %s", lrelu_last_error());
+}
+
 int main(void)
 {
 	char names[128] = "";
@@ -1363,6 +1390,7 @@ int main(void)
 	test_errors();
 	test_jax_ort();
 	test_names();
+	test_parameter_names();
 	test_modules();
 	test_sizes();
 	test_strided();
