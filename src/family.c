@@ -20,8 +20,6 @@ static const char *torch_dtype_name(lrelu_dtype dt)
 lrelu_status lrelu_fam_check(const lrelu_tensor *t, const char *name, const char *op,
                              int64_t *numel)
 {
-	size_t es;
-	int64_t n = 1;
 	if (t == NULL)
 		return lrelu_fail(LRELU_ERR_ARG, "%s is NULL", name);
 	if (t->dtype != LRELU_FLOAT32 && t->dtype != LRELU_FLOAT64 && t->dtype != LRELU_BFLOAT16) {
@@ -30,26 +28,7 @@ lrelu_status lrelu_fam_check(const lrelu_tensor *t, const char *name, const char
 		return lrelu_fail(LRELU_ERR_DTYPE, "\"%s\" not implemented for '%s'", op,
 		                  torch_dtype_name(t->dtype));
 	}
-	es = lrelu_esize(t->dtype);
-	if (t->ndim < 0 || t->ndim > LRELU_MAX_DIMS)
-		return lrelu_fail(LRELU_ERR_ARG, "%s: ndim %d is outside 0..%d", name, t->ndim,
-		                  LRELU_MAX_DIMS);
-	if (t->ndim > 0 && t->shape == NULL)
-		return lrelu_fail(LRELU_ERR_ARG, "%s: shape is NULL with ndim %d", name, t->ndim);
-	for (int d = 0; d < t->ndim; d++) {
-		int64_t s = t->shape[d];
-		if (s < 0)
-			return lrelu_fail(LRELU_ERR_ARG, "%s: dimension %d is negative (%lld)", name, d,
-			                  (long long)s);
-		if (s != 0 && n > (INT64_MAX / (int64_t)es) / s)
-			return lrelu_fail(LRELU_ERR_SHAPE, "%s: the element count overflows", name);
-		n *= s;
-	}
-	if (n > 0 && t->data == NULL)
-		return lrelu_fail(LRELU_ERR_ARG, "%s: data is NULL with %lld elements", name,
-		                  (long long)n);
-	*numel = n;
-	return LRELU_OK;
+	return lrelu_check_tensor(t, name, lrelu_esize(t->dtype), numel);
 }
 
 lrelu_status lrelu_fam_same(const lrelu_tensor *a, const char *an, const lrelu_tensor *b,

@@ -160,6 +160,12 @@ LRELU_HIDDEN lrelu_status lrelu_fail(lrelu_status st, const char *fmt, ...)
 	"tensor refer to a single memory location. Please clone() the tensor before "      \
 	"performing the operation."
 
+/* One operand's shape, strides and data pointer: ndim in range, no negative dimension,
+ * the element count and every byte offset within int64, data non-NULL when there are
+ * elements.  Sets *numel; the message names the operand as name. */
+LRELU_HIDDEN lrelu_status lrelu_check_tensor(const lrelu_tensor *t, const char *name,
+                                             size_t esize, int64_t *numel);
+
 /* tensor.c: the element-wise walk over up to three strided operands. */
 struct lrelu_walk {
 	int nops;                 /* 2 (forward: y, x) or 3 (backward: dx, a, g); ops[0] is written */

@@ -37,8 +37,8 @@ static int64_t abs64(int64_t v)
 
 /* ---- validation ------------------------------------------------------------------ */
 
-static lrelu_status check_tensor(const lrelu_tensor *t, const char *name, size_t esize,
-                                 int64_t *numel)
+lrelu_status lrelu_check_tensor(const lrelu_tensor *t, const char *name, size_t esize,
+                                int64_t *numel)
 {
 	int64_t n = 1;
 	int zero = 0;
@@ -378,7 +378,7 @@ static void walk_range(void *arg, size_t begin, size_t end)
 	}
 }
 
-/* Every operand's checks (check_tensor), the same dtype and the same shape. */
+/* Every operand's checks (lrelu_check_tensor), the same dtype and the same shape. */
 static lrelu_status validate(const struct lrelu_walk *w, const lrelu_tensor *const *ops,
                              size_t esize, int64_t *numel)
 {
@@ -391,7 +391,7 @@ static lrelu_status validate(const struct lrelu_walk *w, const lrelu_tensor *con
 			return lrelu_fail(LRELU_ERR_DTYPE, "Found dtype %s for %s but expected %s (the dtype of %s)",
 			                  lrelu_dtype_name(t->dtype), w->names[k],
 			                  lrelu_dtype_name(t0->dtype), w->names[0]);
-		st = check_tensor(t, w->names[k], esize, k == 0 ? numel : &n);
+		st = lrelu_check_tensor(t, w->names[k], esize, k == 0 ? numel : &n);
 		if (st != LRELU_OK)
 			return st;
 		if (k == 0)

@@ -245,11 +245,40 @@ static void test_prelu(void)
 	CHECK(lrelu_prelu_backward(&tg, &tx, &tw, NULL, &tw) == LRELU_ERR_OVERLAP, "grad_weight = weight");
 }
 
+/* The operands pass the library's one tensor check: a stride whose byte offsets leave
+ * int64 is refused, one that fits is taken. */
+static void test_operand_checks(void)
+{
+	float x[2] = { -1, 2 }, y[2];
+	int64_t shape[1] = { 2 }, huge[1] = { INT64_MAX / 2 }, fits[1] = { 1 };
+	lrelu_tensor tx = lrelu_tensor_make(x, LRELU_FLOAT32, 1, shape, huge);
+	lrelu_tensor ty = lrelu_tensor_make(y, LRELU_FLOAT32, 1, shape, NULL);
+	CHECK(lrelu_rrelu_eval(0.125, 1.0 / 3, &tx, &ty) == LRELU_ERR_SHAPE,
+	      "rrelu, stride past int64: %s", lrelu_last_error());
+	float w[1] = { 0.25f };
+	int64_t one[1] = { 1 };
+	lrelu_tensor tw = lrelu_tensor_make(w, LRELU_FLOAT32, 1, one, NULL);
+	CHECK(lrelu_prelu_forward(&tx, &tw, &ty) == LRELU_ERR_SHAPE, "prelu, stride past int64: %s",
+	      lrelu_last_error());
+	float nz[2];
+	lrelu_tensor tn = lrelu_tensor_make(nz, LRELU_FLOAT32, 1, shape, NULL);
+	lrelu_generator g;
+	lrelu_generator_seed(&g, 0);
+	CHECK(lrelu_rrelu_train(&g, 0.125, 1.0 / 3, &tx, &ty, &tn) == LRELU_ERR_SHAPE,
+	      "rrelu training, stride past int64: %s", lrelu_last_error());
+	tx = lrelu_tensor_make(x, LRELU_FLOAT32, 1, shape, fits);
+	CHECK(lrelu_rrelu_train(&g, 0.125, 1.0 / 3, &tx, &ty, &tn) == LRELU_OK,
+	      "rrelu training, stride 1: %s", lrelu_last_error());
+	CHECK(lrelu_rrelu_eval(0.125, 1.0 / 3, &tx, &ty) == LRELU_OK, "rrelu, stride 1: %s",
+	      lrelu_last_error());
+}
+
 int main(void)
 {
 	test_generator();
 	test_rrelu_train();
 	test_rrelu_refusals();
 	test_prelu();
+	test_operand_checks();
 	return tu_finish("test_family");
 }
