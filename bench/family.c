@@ -52,9 +52,9 @@ int main(int argc, char **argv)
 					switch (k) {
 					case 0: st = lrelu_forward(LRELU_TORCH, 0.25, &tx, &ty); break;
 					case 1: st = lrelu_rrelu_eval(0.125, 0.375, &tx, &ty); break;
-					case 2: st = lrelu_prelu_forward(&tx, &tw, &ty); break;
-					case 3: st = lrelu_prelu_forward(&txl, &tw, &tyl); break;
-					default: st = lrelu_prelu_forward(&tx, &tw1, &ty); break;
+					case 2: st = lrelu_prelu_forward(LRELU_TORCH, &tx, &tw, &ty); break;
+					case 3: st = lrelu_prelu_forward(LRELU_TORCH, &txl, &tw, &tyl); break;
+					default: st = lrelu_prelu_forward(LRELU_TORCH, &tx, &tw1, &ty); break;
 					}
 					if (st != LRELU_OK) {
 						fprintf(stderr, "family: %s: %s\n", names[k], lrelu_last_error());

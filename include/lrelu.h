@@ -519,9 +519,10 @@ LRELUAPI lrelu_status lrelu_rrelu_train_backward(const lrelu_tensor *grad_output
  * expected Float", "Not allow zero-dim input tensor.").  float32, float64, bfloat16;
  * float16 and the quantized types LRELU_ERR_DTYPE as in 1.13.  x and y: same shape, any
  * strides (channels-first and channels-last alike); y == x's elements is in place, any
- * other overlap LRELU_ERR_OVERLAP. */
-LRELUAPI lrelu_status lrelu_prelu_forward(const lrelu_tensor *x, const lrelu_tensor *weight,
-                                          const lrelu_tensor *y);
+ * other overlap LRELU_ERR_OVERLAP.  fw: LRELU_TORCH; a framework whose PReLU lrelu does not
+ * implement is LRELU_ERR_UNSUPPORTED. */
+LRELUAPI lrelu_status lrelu_prelu_forward(lrelu_framework fw, const lrelu_tensor *x,
+                                          const lrelu_tensor *weight, const lrelu_tensor *y);
 /* PReLU's gradients given grad_output (x's shape and dtype):
  *   grad_input[i] = x > 0 ? g : w[c] * g, bit for bit with PyTorch;
  *   grad_weight[c] = the sum over channel c of (x > 0 ? 0 : x * g), the products
@@ -531,7 +532,8 @@ LRELUAPI lrelu_status lrelu_prelu_forward(const lrelu_tensor *x, const lrelu_ten
  *     distance).
  * Either output may be NULL (not computed).  grad_weight has weight's shape and must
  * not overlap anything else; grad_input may be grad_output or x (same elements). */
-LRELUAPI lrelu_status lrelu_prelu_backward(const lrelu_tensor *grad_output, const lrelu_tensor *x,
+LRELUAPI lrelu_status lrelu_prelu_backward(lrelu_framework fw, const lrelu_tensor *grad_output,
+                                           const lrelu_tensor *x,
                                            const lrelu_tensor *weight,
                                            const lrelu_tensor *grad_input,
                                            const lrelu_tensor *grad_weight);

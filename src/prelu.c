@@ -38,6 +38,17 @@ static double weight_at(const lrelu_tensor *w, int64_t c)
 	}
 }
 
+/* The frameworks whose PReLU is implemented here. */
+static lrelu_status prelu_framework(lrelu_framework fw)
+{
+	if (fw == LRELU_TORCH)
+		return LRELU_OK;
+	if ((unsigned)fw > LRELU_FRAMEWORK_LAST)
+		return lrelu_fail(LRELU_ERR_ARG, "prelu: unknown framework %d", (int)fw);
+	return lrelu_fail(LRELU_ERR_UNSUPPORTED, "prelu: not implemented for framework %s",
+	                  lrelu_framework_name(fw));
+}
+
 /* Checks x and weight as PyTorch does, in its order; *channels: how many slopes are
  * used (1: one for all elements). */
 static lrelu_status check_prelu(const lrelu_tensor *x, const lrelu_tensor *w, int64_t *numel,
@@ -245,13 +256,14 @@ static int prelu_fast(const lrelu_tensor *x, const lrelu_tensor *w, const lrelu_
 	return 0;
 }
 
-lrelu_status lrelu_prelu_forward(const lrelu_tensor *x, const lrelu_tensor *weight,
-                                 const lrelu_tensor *y)
+lrelu_status lrelu_prelu_forward(lrelu_framework fw, const lrelu_tensor *x,
+                                 const lrelu_tensor *weight, const lrelu_tensor *y)
 {
 	struct chan_view vx, vy;
 	int64_t n = 0, m, nc = 0;
 	lrelu_status st;
-	if ((st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
+	if ((st = prelu_framework(fw)) != LRELU_OK ||
+	    (st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
 	    (st = lrelu_fam_check(y, "y", "prelu_cpu", &m)) != LRELU_OK ||
 	    (st = lrelu_fam_same(x, "x", y, "y")) != LRELU_OK ||
 	    (st = lrelu_fam_overlap(y, "y", x, 1)) != LRELU_OK)
@@ -359,14 +371,16 @@ static void store_weight(const lrelu_tensor *w, int64_t c, double v)
 	}
 }
 
-lrelu_status lrelu_prelu_backward(const lrelu_tensor *grad_output, const lrelu_tensor *x,
+lrelu_status lrelu_prelu_backward(lrelu_framework fw, const lrelu_tensor *grad_output,
+                                  const lrelu_tensor *x,
                                   const lrelu_tensor *weight, const lrelu_tensor *grad_input,
                                   const lrelu_tensor *grad_weight)
 {
 	struct chan_view vg, vx, vd;
 	int64_t n = 0, m, nc = 0;
 	lrelu_status st;
-	if ((st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
+	if ((st = prelu_framework(fw)) != LRELU_OK ||
+	    (st = check_prelu(x, weight, &n, &nc)) != LRELU_OK ||
 	    (st = lrelu_fam_check(grad_output, "grad_output", "prelu_cpu", &m)) != LRELU_OK ||
 	    (st = lrelu_fam_same(x, "x", grad_output, "grad_output")) != LRELU_OK)
 		return st;

@@ -166,10 +166,10 @@ static void test_prelu(void)
 	lrelu_tensor tdw = lrelu_tensor_make(dw, LRELU_FLOAT32, 1, wshape, NULL);
 	lrelu_tensor tdwl = lrelu_tensor_make(dwl, LRELU_FLOAT32, 1, wshape, NULL);
 	lrelu_tensor tdw2 = lrelu_tensor_make(dw2, LRELU_FLOAT32, 1, wshape, NULL);
-	CHECK(lrelu_prelu_forward(&tx, &tw, &ty) == LRELU_OK, "%s", lrelu_last_error());
-	CHECK(lrelu_prelu_forward(&txl, &tw, &tyl) == LRELU_OK, "%s", lrelu_last_error());
-	CHECK(lrelu_prelu_backward(&tg, &tx, &tw, &td, &tdw) == LRELU_OK, "%s", lrelu_last_error());
-	CHECK(lrelu_prelu_backward(&tgl, &txl, &tw, &tdl, &tdwl) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &tx, &tw, &ty) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &txl, &tw, &tyl) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_backward(LRELU_TORCH, &tg, &tx, &tw, &td, &tdw) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_backward(LRELU_TORCH, &tgl, &txl, &tw, &tdl, &tdwl) == LRELU_OK, "%s", lrelu_last_error());
 	long bad = 0, badl = 0;
 	for (int n = 0; n < N; n++)
 		for (int c = 0; c < C; c++)
@@ -202,7 +202,7 @@ static void test_prelu(void)
 			if (lrelu_set_isa((lrelu_isa)isa) != LRELU_OK)
 				continue;
 			lrelu_set_num_threads(t);
-			lrelu_prelu_backward(&tgl, &txl, &tw, NULL, &tdw2);
+			lrelu_prelu_backward(LRELU_TORCH, &tgl, &txl, &tw, NULL, &tdw2);
 			CHECK(memcmp(dw2, dw, sizeof dw) == 0, "weight gradient, %d threads, isa %d", t, isa);
 		}
 	lrelu_set_isa(LRELU_ISA_AUTO);
@@ -214,8 +214,8 @@ static void test_prelu(void)
 		w2[2 * c] = w[c], w2[2 * c + 1] = 100.0f, dwi[2 * c + 1] = 7.0f;
 	lrelu_tensor tw2 = lrelu_tensor_make(w2, LRELU_FLOAT32, 1, wshape, two);
 	lrelu_tensor tdwi = lrelu_tensor_make(dwi, LRELU_FLOAT32, 1, wshape, two);
-	CHECK(lrelu_prelu_forward(&txl, &tw2, &tyl) == LRELU_OK, "%s", lrelu_last_error());
-	CHECK(lrelu_prelu_backward(&tgl, &txl, &tw2, &tdl, &tdwi) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &txl, &tw2, &tyl) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_backward(LRELU_TORCH, &tgl, &txl, &tw2, &tdl, &tdwi) == LRELU_OK, "%s", lrelu_last_error());
 	bad = 0;
 	for (int n = 0; n < N; n++)
 		for (int c = 0; c < C; c++)
@@ -231,18 +231,24 @@ static void test_prelu(void)
 	lrelu_tensor t1y = lrelu_tensor_make(y, LRELU_FLOAT32, 1, s4, NULL);
 	lrelu_tensor w4 = lrelu_tensor_make(w, LRELU_FLOAT32, 1, s4, NULL);
 	lrelu_tensor w1 = lrelu_tensor_make(w, LRELU_FLOAT32, 1, s1, NULL);
-	CHECK(lrelu_prelu_forward(&t1, &w4, &t1y) == LRELU_ERR_SHAPE &&
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &t1, &w4, &t1y) == LRELU_ERR_SHAPE &&
 	      strcmp(lrelu_last_error(), "Mismatch of parameter numbers and input channel size. "
 	                                 "Found parameter numbers = 4 and channel size = 1.") == 0,
 	      "%s", lrelu_last_error());
-	CHECK(lrelu_prelu_forward(&t1, &w1, &t1y) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &t1, &w1, &t1y) == LRELU_OK, "%s", lrelu_last_error());
+	/* a framework without a PReLU here, and a value that is no framework */
+	CHECK(lrelu_prelu_forward(LRELU_ONNX, &t1, &w1, &t1y) == LRELU_ERR_UNSUPPORTED &&
+	      strcmp(lrelu_last_error(), "prelu: not implemented for framework onnx") == 0,
+	      "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_backward((lrelu_framework)99, &t1, &t1, &w1, &t1y, NULL) == LRELU_ERR_ARG,
+	      "%s", lrelu_last_error());
 	/* y over x shifted by one element: refused; by the whole length (adjacent): fine */
 	lrelu_tensor ts = lrelu_tensor_make(x + 3, LRELU_FLOAT32, 1, s4, NULL);
 	lrelu_tensor ta = lrelu_tensor_make(x + 4, LRELU_FLOAT32, 1, s4, NULL);
-	CHECK(lrelu_prelu_forward(&t1, &w1, &ts) == LRELU_ERR_OVERLAP, "overlap by one");
-	CHECK(lrelu_prelu_forward(&t1, &w1, &ta) == LRELU_OK, "adjacent");
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &t1, &w1, &ts) == LRELU_ERR_OVERLAP, "overlap by one");
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &t1, &w1, &ta) == LRELU_OK, "adjacent");
 	/* the weight gradient over the weight itself is refused */
-	CHECK(lrelu_prelu_backward(&tg, &tx, &tw, NULL, &tw) == LRELU_ERR_OVERLAP, "grad_weight = weight");
+	CHECK(lrelu_prelu_backward(LRELU_TORCH, &tg, &tx, &tw, NULL, &tw) == LRELU_ERR_OVERLAP, "grad_weight = weight");
 }
 
 /* The operands pass the library's one tensor check: a stride whose byte offsets leave
@@ -258,7 +264,7 @@ static void test_operand_checks(void)
 	float w[1] = { 0.25f };
 	int64_t one[1] = { 1 };
 	lrelu_tensor tw = lrelu_tensor_make(w, LRELU_FLOAT32, 1, one, NULL);
-	CHECK(lrelu_prelu_forward(&tx, &tw, &ty) == LRELU_ERR_SHAPE, "prelu, stride past int64: %s",
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &tx, &tw, &ty) == LRELU_ERR_SHAPE, "prelu, stride past int64: %s",
 	      lrelu_last_error());
 	float nz[2];
 	lrelu_tensor tn = lrelu_tensor_make(nz, LRELU_FLOAT32, 1, shape, NULL);

@@ -1899,7 +1899,7 @@ static PyObject *py_prelu_forward_into(PyObject *self, PyObject *const *args, Py
 	if (fam_ops(args, 3, names, 0u, ops, t) < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	st = lrelu_prelu_forward(t[0], t[1], t[2]);
+	st = lrelu_prelu_forward(LRELU_TORCH, t[0], t[1], t[2]);
 	Py_END_ALLOW_THREADS
 	return fam_done(st, ops, 3);
 }
@@ -1919,7 +1919,7 @@ static PyObject *py_prelu_backward_into(PyObject *self, PyObject *const *args, P
 	if (fam_ops(args, 5, names, 24u, ops, t) < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	st = lrelu_prelu_backward(t[0], t[1], t[2], t[3], t[4]);
+	st = lrelu_prelu_backward(LRELU_TORCH, t[0], t[1], t[2], t[3], t[4]);
 	Py_END_ALLOW_THREADS
 	return fam_done(st, ops, 5);
 }

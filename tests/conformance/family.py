@@ -51,9 +51,9 @@ for _n, (_r, _a) in SIGS.items():
 HAVE_PRELU = hasattr(LIB, "lrelu_prelu_forward")
 if HAVE_PRELU:
     LIB.lrelu_prelu_forward.restype = ctypes.c_int
-    LIB.lrelu_prelu_forward.argtypes = [T, T, T]
+    LIB.lrelu_prelu_forward.argtypes = [ctypes.c_int, T, T, T]
     LIB.lrelu_prelu_backward.restype = ctypes.c_int
-    LIB.lrelu_prelu_backward.argtypes = [T, T, T, T, T]
+    LIB.lrelu_prelu_backward.argtypes = [ctypes.c_int, T, T, T, T, T]
 
 TDT = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16}
 passed = failed = 0

@@ -67,7 +67,7 @@ def run(m):
                 yn, dxn, dwn = np.empty_like(xn), np.empty_like(xn), np.empty_like(wn)
                 vx, vy, vw, vg, vd, vdw = lview(xn), lview(yn), L.View(wn, dn), lview(gn), \
                     lview(dxn), L.View(dwn, dn)
-                st = lib.lrelu_prelu_forward(vx.ref, vw.ref, vy.ref)
+                st = lib.lrelu_prelu_forward(0, vx.ref, vw.ref, vy.ref)
                 want = np_of(yt)
                 ok = st == 0
                 if ok and dn == "bfloat16":
@@ -76,7 +76,7 @@ def run(m):
                 elif ok:
                     ok = same_bits(yn, want)
                 check(ok, what + " forward (%d %s)" % (st, L.last_error()))
-                st = lib.lrelu_prelu_backward(vg.ref, vx.ref, vw.ref, vd.ref, vdw.ref)
+                st = lib.lrelu_prelu_backward(0, vg.ref, vx.ref, vw.ref, vd.ref, vdw.ref)
                 check(st == 0 and same_bits(dxn, np_of(xt.grad)), what + " input gradient")
                 # the weight gradient: the collector's exact sum rounded once
                 exact = collector_fsum(x, gout, dn, nc).to(x.dtype)
@@ -93,7 +93,7 @@ def run(m):
                         lib.lrelu_set_num_threads(nt)
                         dw2 = np.empty_like(wn)
                         vdw2 = L.View(dw2, dn)
-                        lib.lrelu_prelu_backward(vg.ref, vx.ref, vw.ref, None, vdw2.ref)
+                        lib.lrelu_prelu_backward(0, vg.ref, vx.ref, vw.ref, None, vdw2.ref)
                         check(same_bits(dw2, dwn), what + " weight gradient isa %d threads %d"
                               % (isa, nt))
                 lib.lrelu_set_isa(L.ISA_AUTO)
@@ -125,14 +125,14 @@ def run(m):
                                 torch.half: np.uint16}[wd])
         ya = np.empty_like(xa)
         vx, vw, vy = L.View(xa, dname[xd]), L.View(wa, dname[wd]), L.View(ya, dname[xd])
-        st = lib.lrelu_prelu_forward(vx.ref, vw.ref, vy.ref)
+        st = lib.lrelu_prelu_forward(0, vx.ref, vw.ref, vy.ref)
         check(st != 0 and msg is not None and L.last_error() == msg,
               "prelu refusal %s %s: %r vs %r" % (xs, ws, L.last_error(), msg))
     # -0.0 with a negative weight gives +0.0
     xa, wa = np.array([-0.0], np.float32), np.array([-0.5], np.float32)
     ya = np.empty_like(xa)
     vx, vw, vy = L.View(xa, "float32"), L.View(wa, "float32"), L.View(ya, "float32")
-    lib.lrelu_prelu_forward(vx.ref, vw.ref, vy.ref)
+    lib.lrelu_prelu_forward(0, vx.ref, vw.ref, vy.ref)
     check(L.bits(ya)[0] == 0, "prelu(-0.0, -0.5) is +0.0")
     # y overlapping x by one element (but not the same elements) is refused; adjacent is not
     buf = np.zeros(9, np.float32)
@@ -141,6 +141,6 @@ def run(m):
     a = L.View(buf, "float32", data=buf.ctypes.data, shape=(4,), strides=(1,))
     b = L.View(buf, "float32", data=buf.ctypes.data + 12, shape=(4,), strides=(1,))
     c = L.View(buf, "float32", data=buf.ctypes.data + 16, shape=(4,), strides=(1,))
-    check(lib.lrelu_prelu_forward(a.ref, vw.ref, b.ref) == L.ERR_OVERLAP, "overlap by one refused")
-    check(lib.lrelu_prelu_forward(a.ref, vw.ref, c.ref) == 0, "adjacent accepted")
-    check(lib.lrelu_prelu_forward(a.ref, vw.ref, a.ref) == 0, "in place accepted")
+    check(lib.lrelu_prelu_forward(0, a.ref, vw.ref, b.ref) == L.ERR_OVERLAP, "overlap by one refused")
+    check(lib.lrelu_prelu_forward(0, a.ref, vw.ref, c.ref) == 0, "adjacent accepted")
+    check(lib.lrelu_prelu_forward(0, a.ref, vw.ref, a.ref) == 0, "in place accepted")
