@@ -104,8 +104,8 @@ static lrelu_status check_operand(const lrelu_tensor *t, const char *name, int64
  * PyTorch 1.13, in its order: F.prelu's weight rank; prelu_cpu's channel count (a
  * weight of more than one element needs a channel dimension); then TensorIterator's
  * dtype check, which a bfloat16 x never meets (the weight was copied to bfloat16,
- * whatever its floating dtype); last the dispatch, which refuses float16 and the
- * quantized types.
+ * whatever its floating dtype); last the dispatch, which refuses float16.  Quantized
+ * PReLU (PyTorch's own kernel) is not implemented here.
  */
 static lrelu_status check_torch(const lrelu_tensor *x, const lrelu_tensor *w, int64_t nw)
 {
@@ -124,6 +124,11 @@ static lrelu_status check_torch(const lrelu_tensor *x, const lrelu_tensor *w, in
 			                  "parameter numbers = %lld and channel size = %lld.",
 			                  (long long)nw, (long long)csize);
 	}
+	if (x->dtype == LRELU_QINT8 || x->dtype == LRELU_QUINT8)
+		return lrelu_fail(LRELU_ERR_DTYPE,
+		                  "prelu: a quantized input (%s) is not implemented here (PyTorch 1.13 "
+		                  "runs quantized PReLU with a kernel of its own)",
+		                  torch_name(x->dtype));
 	if (x->dtype == LRELU_BFLOAT16 && (w->dtype == LRELU_QINT8 || w->dtype == LRELU_QUINT8))
 		return lrelu_fail(LRELU_ERR_DTYPE,
 		                  "prelu: a quantized weight (%s) cannot be copied to the input's "

@@ -375,6 +375,14 @@ static void test_prelu_mixed(void)
 	CHECK(lrelu_prelu_forward(LRELU_TORCH, &thx, &thw, &thy) == LRELU_ERR_DTYPE &&
 	      strcmp(lrelu_last_error(), "\"prelu_cpu\" not implemented for 'Half'") == 0, "%s",
 	      lrelu_last_error());
+	/* quantized PReLU is PyTorch's own kernel, not implemented here: said so */
+	int8_t qx[2] = { -3, 4 }, qy[2], qw[1] = { 2 };
+	lrelu_tensor tqx = lrelu_tensor_make(qx, LRELU_QINT8, 1, s2, NULL);
+	lrelu_tensor tqy = lrelu_tensor_make(qy, LRELU_QINT8, 1, s2, NULL);
+	lrelu_tensor tqw = lrelu_tensor_make(qw, LRELU_QINT8, 1, s1, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &tqx, &tqw, &tqy) == LRELU_ERR_DTYPE &&
+	      strstr(lrelu_last_error(), "quantized input (QInt8) is not implemented") != NULL, "%s",
+	      lrelu_last_error());
 }
 
 /* The operands pass the library's one tensor check: a stride whose byte offsets leave
