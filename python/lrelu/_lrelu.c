@@ -57,6 +57,7 @@ static struct {
 	PyObject *g_dtype, *g_is_cpu, *g_shape, *g_requires_grad; /* getset descriptors */
 	PyObject *m_data_ptr, *m_stride, *m_copy_, *m_is_contiguous; /* method descriptors */
 	PyObject *g_version;                                          /* _version's getter */
+	PyObject *meta;                   /* torch.empty(0, device='meta'), for inplace_check */
 	void (*bump)(const void *tensor); /* libtorch's own bump (see load_bump), or NULL */
 } T;
 
@@ -373,6 +374,14 @@ static int load_torch(void)
 	}
 	Py_XDECREF(base);
 	load_bump(torch);
+	PyObject *empty = PyObject_GetAttrString(torch, "empty");
+	PyObject *kw = empty == NULL ? NULL : Py_BuildValue("{s:s}", "device", "meta");
+	PyObject *a0 = kw == NULL ? NULL : Py_BuildValue("(i)", 0);
+	T.meta = a0 == NULL ? NULL : PyObject_Call(empty, a0, kw);
+	Py_XDECREF(a0);
+	Py_XDECREF(kw);
+	Py_XDECREF(empty);
+	PyErr_Clear(); /* without it, inplace_check is skipped */
 	T.loaded = true;
 	rc = 0;
 done:
@@ -442,6 +451,30 @@ static int bump_version(PyObject *t)
 	if (r == NULL)
 		return -1;
 	Py_DECREF(r);
+	return 0;
+}
+
+/* PyTorch refuses some in-place writes into a tensor that requires grad, with grad mode
+ * on (a leaf, a view of a leaf, a view made in no_grad mode, one of several views a
+ * function returned): its check_inplace runs at the start of every in-place op, before
+ * anything is written, and has no Python API.  An autograd Function's own checks come
+ * only after its forward has written x, and pass a view of a leaf.  copy_ from a meta
+ * tensor runs check_inplace, then fails to read the meta tensor (NotImplementedError)
+ * with nothing written, bumped or recorded: that failure means the write is allowed. */
+static int inplace_check(PyObject *t)
+{
+	if (T.meta == NULL)
+		return 0;
+	PyObject *args[2] = {t, T.meta};
+	PyObject *r = T.m_copy_ != NULL ? PyObject_Vectorcall(T.m_copy_, args, 2, NULL)
+	                                : PyObject_CallMethodOneArg(t, s_copy_, T.meta);
+	if (r != NULL) {
+		Py_DECREF(r);
+		return 0;
+	}
+	if (!PyErr_ExceptionMatches(PyExc_NotImplementedError))
+		return -1;
+	PyErr_Clear();
 	return 0;
 }
 
@@ -1040,6 +1073,11 @@ static PyObject *tensor_forward(lrelu_framework fw, double slope, PyObject *xin,
 	PyObject *result = NULL;
 	y.has_view = false;
 	if (x->requires_grad) {
+		if (inplace) {
+			int g = grad_enabled();
+			if (g < 0 || (g > 0 && inplace_check(xin) < 0))
+				return NULL;
+		}
 		int r = autograd_route("leaky_relu", &T.fwd_apply, &xin, 1, fw, slope, inplace, outobj, &result);
 		if (r != 0)
 			return result;

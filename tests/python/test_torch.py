@@ -158,6 +158,37 @@ def test_refusals_as_pytorch():
         lrelu.leaky_relu(torch.randn(3), 1e39)
 
 
+def _inplace_targets():
+    """(name, target, owner) for the in-place writes PyTorch refuses with grad mode on."""
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    yield "leaf", leaf, leaf
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    yield "view of a leaf", leaf[:2], leaf
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    with torch.no_grad():
+        view = leaf[:2]
+    yield "view made under no_grad", view, leaf
+    y = torch.tensor([[-1.0, 2.0, -3.0]], requires_grad=True) * 1
+    yield "one of several views", y.unbind(0)[0], y
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_inplace_refused_before_writing_as_pytorch(case):
+    # PyTorch's check runs before anything is written; an autograd Function's own checks
+    # come after its forward and pass a view of a leaf.
+    got = []
+    for write in (lambda t: lrelu.leaky_relu(t, 0.2, inplace=True), lambda t: F.leaky_relu_(t, 0.2)):
+        name, target, owner = list(_inplace_targets())[case]
+        before, v = owner.detach().clone(), owner._version
+        with pytest.raises(RuntimeError) as e:
+            write(target)
+        assert owner._version == v, name
+        assert (owner.grad_fn is None) if owner.is_leaf else owner.grad_fn.name() == "MulBackward0", name
+        assert_same_bits(owner.detach(), before)
+        got.append(str(e.value))
+    assert got[0] == got[1]
+
+
 def test_errors_name_the_argument():
     with pytest.raises(lrelu.Error, match="x: a tensor on device 'meta'"):
         lrelu.leaky_relu(torch.empty(3, device="meta"))
