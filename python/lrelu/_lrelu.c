@@ -1815,7 +1815,6 @@ static PyObject *py_module_refusal(PyObject *self, PyObject *const *args, Py_ssi
 	return PyUnicode_FromString(lrelu_last_error());
 }
 
-/* _module_repr(fw, slope, inplace): the module as its framework prints it. */
 /* _bump_path(): how a write into a tensor bumps its version counter, for the tests:
  * 'libtorch' (bump_version called directly), 'copy_', or None before torch is used. */
 static PyObject *py_bump_path(PyObject *self, PyObject *unused)
@@ -1827,6 +1826,7 @@ static PyObject *py_bump_path(PyObject *self, PyObject *unused)
 	return PyUnicode_FromString(T.bump != NULL ? "libtorch" : "copy_");
 }
 
+/* _module_repr(fw, slope, inplace): the module as its framework prints it. */
 static PyObject *py_module_repr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	(void)self;
