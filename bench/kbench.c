@@ -5,9 +5,10 @@
  * pay off.  Usage: kbench [isa ...] (default: every ISA this machine runs) with the
  * environment KB_SIZES="1024 16384 ..." (float32 elements) and KB_DTYPE=f32|bf16|f64.
  * Prints one line per (size, variant): ns per call (best and median of the samples)
- * and GB/s counted as bytes read + written.  KB_YOFF=bytes offsets y from its page
- * (x and y both page-aligned alias every load with a store in the 4 KiB store buffer
- * address check).
+ * and GB/s counted as bytes read + written; copy-loop-inplace (the copy loop with y = x)
+ * is the floor of an in-place kernel: the same bytes moved, no arithmetic.
+ * KB_YOFF=bytes offsets y from its page (x and y both page-aligned alias every load
+ * with a store in the 4 KiB store buffer address check).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -140,18 +141,19 @@ int main(int argc, char **argv)
 			size_t n = sizes[si], bytes = n * es;
 			static const struct {
 				const char *name;
-				int kind; /* 0 copy loop, 1 memcpy, 2 in place, 3 out, 4 out NT */
+				int kind; /* 0 copy loop, 1 memcpy, 2 in place, 3 out, 4 out NT, 5 copy loop in place */
 			} v[] = { { "copy-loop", 0 }, { "memcpy", 1 }, { "inplace", 2 },
-			          { "out", 3 },       { "out-nt", 4 } };
+			          { "out", 3 },       { "out-nt", 4 }, { "copy-loop-inplace", 5 } };
 			g_bytes = bytes;
 			for (size_t vi = 0; vi < sizeof v / sizeof v[0]; vi++) {
-				lrelu_fwd_fn fn = v[vi].kind == 0   ? copy_loop
+				lrelu_fwd_fn fn = v[vi].kind == 0 || v[vi].kind == 5 ? copy_loop
 				                  : v[vi].kind == 1 ? do_memcpy
 				                                    : k->fwd[kt][RULE_GT];
 				double best, med;
-				size_t nn = v[vi].kind == 0 ? bytes / 4 : n;
+				size_t nn = v[vi].kind == 0 || v[vi].kind == 5 ? bytes / 4 : n;
 				p.nt = v[vi].kind == 4;
-				timeit(fn, nn, x, v[vi].kind == 2 ? x : y + yoff, &p, 2 * bytes, &best, &med);
+				timeit(fn, nn, x, v[vi].kind == 2 || v[vi].kind == 5 ? x : y + yoff, &p, 2 * bytes,
+				       &best, &med);
 				printf("%-8s %-10zu %-20s %12.1f %12.1f %8.2f\n", lrelu_isa_name(all[ii]), n,
 				       v[vi].name, best * 1e9, med * 1e9, 2.0 * (double)bytes / med * 1e-9);
 				fflush(stdout);

@@ -3,8 +3,13 @@
 #include <Python.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__linux__) || defined(__APPLE__)
+#include <dlfcn.h>
+#define HAVE_DLFCN 1
+#endif
 
 #include "lrelu.h"
 
@@ -51,6 +56,9 @@ static struct {
 	 * through torch.Tensor's MRO and instance dict costs as much as the call. */
 	PyObject *g_dtype, *g_is_cpu, *g_shape, *g_requires_grad; /* getset descriptors */
 	PyObject *m_data_ptr, *m_stride, *m_copy_, *m_is_contiguous; /* method descriptors */
+	PyObject *g_version;                                          /* _version's getter */
+	PyObject *meta;                   /* torch.empty(0, device='meta'), for inplace_check */
+	void (*bump)(const void *tensor); /* libtorch's own bump (see load_bump), or NULL */
 } T;
 
 static PyObject *np_empty_like; /* numpy.empty_like, loaded on the first allocation */
@@ -243,6 +251,94 @@ static PyObject *descriptor(PyObject *dict, const char *name, PyTypeObject *type
 	return d;
 }
 
+/*
+ * The version bump.  PyTorch 1.13 has no public way to bump a version counter; an
+ * in-place copy of a tensor onto itself (copy_) bumps it and copies nothing, but as a
+ * full op call (argument parsing, the dispatcher, the GIL released and retaken) it costs
+ * a third of a small call.  The bump PyTorch's in-place ops make themselves is libtorch's
+ * torch::autograd::impl::bump_version(const at::Tensor &), an exported function, and the
+ * at::Tensor it takes sits in the Python tensor object: THPVariable is the object header,
+ * then a c10::MaybeOwned<at::Tensor> (a bool, then the Tensor, one TensorImpl pointer,
+ * owned or borrowed alike).  Both are facts of one PyTorch build, not an API, so they
+ * are checked before use: the symbol must resolve, the pointer found at that offset must
+ * be the TensorImpl that torch itself reports (_cdata), and a bump of a probe tensor
+ * must raise its _version by exactly one.  Where any check fails (another PyTorch, a
+ * platform without dlsym), copy_ bumps instead.  bump_version throws (a C++ exception,
+ * which must never cross this C code) only for an inference tensor outside inference
+ * mode: reading _version raises for exactly those, and they take the copy_ path, which
+ * raises PyTorch's own error (or, inside inference mode, bumps nothing, as PyTorch).
+ */
+struct thpvariable_head { /* the start of torch/csrc/autograd/python_variable.h's THPVariable */
+	PyObject ob;
+	bool borrowed;
+	void *impl;
+};
+#define TENSOR_OFFSET offsetof(struct thpvariable_head, impl)
+
+static void *tensor_impl(PyObject *t)
+{
+	return *(void **)(void *)((char *)t + TENSOR_OFFSET);
+}
+
+/* t._version, or -1 (error set) for an inference tensor. */
+static long long tensor_version(PyObject *t)
+{
+	PyObject *v = Py_TYPE(T.g_version)->tp_descr_get(T.g_version, t, (PyObject *)Py_TYPE(t));
+	if (v == NULL)
+		return -1;
+	long long r = PyLong_AsLongLong(v);
+	Py_DECREF(v);
+	return r;
+}
+
+static void load_bump(PyObject *torch)
+{
+#ifdef HAVE_DLFCN
+	static const char SYM[] = "_ZN5torch8autograd4impl12bump_versionERKN2at6TensorE";
+	PyObject *c = NULL, *file = NULL, *empty = NULL, *probe = NULL, *cdata = NULL;
+	void (*fn)(const void *) = NULL;
+	if (T.g_version == NULL || T.Tensor == NULL)
+		return;
+	if ((c = PyObject_GetAttrString(torch, "_C")) == NULL ||
+	    (file = PyObject_GetAttrString(c, "__file__")) == NULL || !PyUnicode_Check(file))
+		goto done;
+	const char *path = PyUnicode_AsUTF8(file);
+	void *h = path == NULL ? NULL : dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+	if (h == NULL)
+		goto done;
+	/* ISO C has no conversion from void * to a function pointer; POSIX guarantees it */
+	void *sym = dlsym(h, SYM);
+	memcpy(&fn, &sym, sizeof fn);
+	dlclose(h); /* torch._C keeps the libraries loaded */
+	if (fn == NULL)
+		goto done;
+	if ((empty = PyObject_GetAttrString(torch, "empty")) == NULL ||
+	    (probe = PyObject_CallFunction(empty, "(i)", 1)) == NULL ||
+	    !PyObject_TypeCheck(probe, (PyTypeObject *)T.Tensor) ||
+	    (size_t)Py_TYPE(probe)->tp_basicsize < TENSOR_OFFSET + sizeof(void *) ||
+	    (cdata = PyObject_GetAttrString(probe, "_cdata")) == NULL)
+		goto done;
+	void *impl = PyLong_AsVoidPtr(cdata);
+	if (impl == NULL || impl != tensor_impl(probe))
+		goto done;
+	long long v0 = tensor_version(probe);
+	if (v0 < 0)
+		goto done;
+	fn((char *)probe + TENSOR_OFFSET);
+	if (tensor_version(probe) == v0 + 1)
+		T.bump = fn;
+done:
+	PyErr_Clear();
+	Py_XDECREF(cdata);
+	Py_XDECREF(probe);
+	Py_XDECREF(empty);
+	Py_XDECREF(file);
+	Py_XDECREF(c);
+#else
+	(void)torch;
+#endif
+}
+
 static int load_torch(void)
 {
 	static const char *const dnames[6] = {"float32", "float64", "bfloat16", "float16", "qint8", "quint8"};
@@ -274,8 +370,18 @@ static int load_torch(void)
 		T.m_stride = descriptor(dict, "stride", &PyMethodDescr_Type);
 		T.m_copy_ = descriptor(dict, "copy_", &PyMethodDescr_Type);
 		T.m_is_contiguous = descriptor(dict, "is_contiguous", &PyMethodDescr_Type);
+		T.g_version = descriptor(dict, "_version", &PyGetSetDescr_Type);
 	}
 	Py_XDECREF(base);
+	load_bump(torch);
+	PyObject *empty = PyObject_GetAttrString(torch, "empty");
+	PyObject *kw = empty == NULL ? NULL : Py_BuildValue("{s:s}", "device", "meta");
+	PyObject *a0 = kw == NULL ? NULL : Py_BuildValue("(i)", 0);
+	T.meta = a0 == NULL ? NULL : PyObject_Call(empty, a0, kw);
+	Py_XDECREF(a0);
+	Py_XDECREF(kw);
+	Py_XDECREF(empty);
+	PyErr_Clear(); /* without it, inplace_check is skipped */
 	T.loaded = true;
 	rc = 0;
 done:
@@ -326,17 +432,49 @@ static int grad_enabled(void)
 	return on;
 }
 
-/* PyTorch 1.13 has no public way to bump a version counter; an in-place copy of a
- * tensor onto itself bumps it, copies nothing, and refuses exactly where PyTorch's own
- * in-place ops refuse (a leaf that requires grad, an inference tensor). */
+/* Bumps t's version counter as PyTorch's in-place ops do (see load_bump).  The callers
+ * have already refused or routed to autograd what copy_ would refuse for requiring
+ * grad (a leaf that requires grad, with grad mode on); copy_ also refuses an inference
+ * tensor outside inference mode. */
 static int bump_version(PyObject *t)
 {
+	if (T.bump != NULL) {
+		if (tensor_version(t) >= 0) {
+			T.bump((char *)t + TENSOR_OFFSET);
+			return 0;
+		}
+		PyErr_Clear(); /* an inference tensor: copy_ says what PyTorch says */
+	}
 	PyObject *args[2] = {t, t};
 	PyObject *r = T.m_copy_ != NULL ? PyObject_Vectorcall(T.m_copy_, args, 2, NULL)
 	                                : PyObject_CallMethodOneArg(t, s_copy_, t);
 	if (r == NULL)
 		return -1;
 	Py_DECREF(r);
+	return 0;
+}
+
+/* PyTorch refuses some in-place writes into a tensor that requires grad, with grad mode
+ * on (a leaf, a view of a leaf, a view made in no_grad mode, one of several views a
+ * function returned): its check_inplace runs at the start of every in-place op, before
+ * anything is written, and has no Python API.  An autograd Function's own checks come
+ * only after its forward has written x, and pass a view of a leaf.  copy_ from a meta
+ * tensor runs check_inplace, then fails to read the meta tensor (NotImplementedError)
+ * with nothing written, bumped or recorded: that failure means the write is allowed. */
+static int inplace_check(PyObject *t)
+{
+	if (T.meta == NULL)
+		return 0;
+	PyObject *args[2] = {t, T.meta};
+	PyObject *r = T.m_copy_ != NULL ? PyObject_Vectorcall(T.m_copy_, args, 2, NULL)
+	                                : PyObject_CallMethodOneArg(t, s_copy_, T.meta);
+	if (r != NULL) {
+		Py_DECREF(r);
+		return 0;
+	}
+	if (!PyErr_ExceptionMatches(PyExc_NotImplementedError))
+		return -1;
+	PyErr_Clear();
 	return 0;
 }
 
@@ -935,6 +1073,11 @@ static PyObject *tensor_forward(lrelu_framework fw, double slope, PyObject *xin,
 	PyObject *result = NULL;
 	y.has_view = false;
 	if (x->requires_grad) {
+		if (inplace) {
+			int g = grad_enabled();
+			if (g < 0 || (g > 0 && inplace_check(xin) < 0))
+				return NULL;
+		}
 		int r = autograd_route("leaky_relu", &T.fwd_apply, &xin, 1, fw, slope, inplace, outobj, &result);
 		if (r != 0)
 			return result;
@@ -1672,6 +1815,17 @@ static PyObject *py_module_refusal(PyObject *self, PyObject *const *args, Py_ssi
 	return PyUnicode_FromString(lrelu_last_error());
 }
 
+/* _bump_path(): how a write into a tensor bumps its version counter, for the tests:
+ * 'libtorch' (bump_version called directly), 'copy_', or None before torch is used. */
+static PyObject *py_bump_path(PyObject *self, PyObject *unused)
+{
+	(void)self;
+	(void)unused;
+	if (!T.loaded)
+		Py_RETURN_NONE;
+	return PyUnicode_FromString(T.bump != NULL ? "libtorch" : "copy_");
+}
+
 /* _module_repr(fw, slope, inplace): the module as its framework prints it. */
 static PyObject *py_module_repr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1944,6 +2098,7 @@ static PyMethodDef methods[] = {
 	{"_framework_code", py_framework_code, METH_O, NULL},
 	{"_module_refusal", (PyCFunction)(void (*)(void))py_module_refusal, METH_FASTCALL, NULL},
 	{"_module_repr", (PyCFunction)(void (*)(void))py_module_repr, METH_FASTCALL, NULL},
+	{"_bump_path", py_bump_path, METH_NOARGS, NULL},
 	{"_bf16", (PyCFunction)(void (*)(void))py_bf16, METH_FASTCALL, NULL},
 	{"_rrelu_seed", py_rrelu_seed, METH_O, NULL},
 	{"_rrelu_train_into", (PyCFunction)(void (*)(void))py_rrelu_train_into, METH_FASTCALL, NULL},

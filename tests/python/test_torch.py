@@ -104,6 +104,37 @@ def test_out_bumps_version_and_autograd_sees_it():
         y2.sum().backward()
 
 
+def test_version_bumped_once_as_pytorch():
+    # PyTorch's own out= and in-place ops bump the counter exactly once; so does lrelu,
+    # through libtorch's own bump on the PyTorch this is built and tested with.
+    x = torch.randn(7)
+    for call, ref in ((lambda t: lrelu.leaky_relu(x, 0.2, out=t), lambda t: torch._C._nn.leaky_relu(x, 0.2, out=t)),
+                      (lambda t: lrelu.leaky_relu(t, 0.2, inplace=True), lambda t: F.leaky_relu_(t, 0.2))):
+        for grad_mode in (torch.enable_grad, torch.no_grad, torch.inference_mode):
+            a, b = torch.randn(7), torch.randn(7)  # normal tensors, also in inference mode
+            va, vb = a._version, b._version
+            with grad_mode():
+                call(a)
+                ref(b)
+                assert a._version - va == b._version - vb == 1
+    if torch.__version__.startswith("1.13"):
+        assert lrelu._lrelu._bump_path() == "libtorch"
+
+
+def test_inference_tensor_targets_as_pytorch():
+    x = torch.randn(6)
+    with torch.inference_mode():
+        inf, inf2 = torch.empty(6), torch.empty(6)
+    for write in (lambda t: lrelu.leaky_relu(x, 0.2, out=t), lambda t: lrelu.leaky_relu(t, 0.2, inplace=True),
+                  lambda t: torch._C._nn.leaky_relu(x, 0.2, out=t)):
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+            write(inf)
+    with torch.inference_mode():  # allowed there, as in PyTorch
+        assert lrelu.leaky_relu(x, 0.2, out=inf) is inf
+        torch._C._nn.leaky_relu(x, 0.2, out=inf2)
+    assert_same_bits(inf, inf2)
+
+
 def test_refusals_as_pytorch():
     leaf = torch.randn(4, requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
@@ -125,6 +156,37 @@ def test_refusals_as_pytorch():
         F.leaky_relu(torch.randn(3), 1e39)
     with pytest.raises(RuntimeError, match="cannot be converted to type float"):
         lrelu.leaky_relu(torch.randn(3), 1e39)
+
+
+def _inplace_targets():
+    """(name, target, owner) for the in-place writes PyTorch refuses with grad mode on."""
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    yield "leaf", leaf, leaf
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    yield "view of a leaf", leaf[:2], leaf
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    with torch.no_grad():
+        view = leaf[:2]
+    yield "view made under no_grad", view, leaf
+    y = torch.tensor([[-1.0, 2.0, -3.0]], requires_grad=True) * 1
+    yield "one of several views", y.unbind(0)[0], y
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_inplace_refused_before_writing_as_pytorch(case):
+    # PyTorch's check runs before anything is written; an autograd Function's own checks
+    # come after its forward and pass a view of a leaf.
+    got = []
+    for write in (lambda t: lrelu.leaky_relu(t, 0.2, inplace=True), lambda t: F.leaky_relu_(t, 0.2)):
+        name, target, owner = list(_inplace_targets())[case]
+        before, v = owner.detach().clone(), owner._version
+        with pytest.raises(RuntimeError) as e:
+            write(target)
+        assert owner._version == v, name
+        assert (owner.grad_fn is None) if owner.is_leaf else owner.grad_fn.name() == "MulBackward0", name
+        assert_same_bits(owner.detach(), before)
+        got.append(str(e.value))
+    assert got[0] == got[1]
 
 
 def test_errors_name_the_argument():
