@@ -1815,6 +1815,16 @@ static PyObject *py_module_refusal(PyObject *self, PyObject *const *args, Py_ssi
 	return PyUnicode_FromString(lrelu_last_error());
 }
 
+/* _inplace_check(t): PyTorch's check of an in-place write into t, run before anything
+ * is written (for the family's in-place forms in lrelu.torch); raises as PyTorch does. */
+static PyObject *py_inplace_check(PyObject *self, PyObject *t)
+{
+	(void)self;
+	if (inplace_check(t) < 0)
+		return NULL;
+	Py_RETURN_NONE;
+}
+
 /* _bump_path(): how a write into a tensor bumps its version counter, for the tests:
  * 'libtorch' (bump_version called directly), 'copy_', or None before torch is used. */
 static PyObject *py_bump_path(PyObject *self, PyObject *unused)
@@ -2099,6 +2109,7 @@ static PyMethodDef methods[] = {
 	{"_module_refusal", (PyCFunction)(void (*)(void))py_module_refusal, METH_FASTCALL, NULL},
 	{"_module_repr", (PyCFunction)(void (*)(void))py_module_repr, METH_FASTCALL, NULL},
 	{"_bump_path", py_bump_path, METH_NOARGS, NULL},
+	{"_inplace_check", py_inplace_check, METH_O, NULL},
 	{"_bf16", (PyCFunction)(void (*)(void))py_bf16, METH_FASTCALL, NULL},
 	{"_rrelu_seed", py_rrelu_seed, METH_O, NULL},
 	{"_rrelu_train_into", (PyCFunction)(void (*)(void))py_rrelu_train_into, METH_FASTCALL, NULL},

@@ -277,6 +277,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     In training the slopes are drawn from PyTorch's default CPU generator, which is
     advanced exactly as F.rrelu advances it (read with torch.get_rng_state and written
     back with torch.set_rng_state: not atomic against other threads drawing from it)."""
+    if inplace and input.requires_grad and torch.is_grad_enabled():
+        # PyTorch refuses some in-place writes (a leaf, a view of one) before anything is
+        # written; the Function's own checks would come after its forward wrote input.
+        _lrelu._inplace_check(input)
     return LreluRReLU.apply(input, float(lower), float(upper), bool(training), bool(inplace))
 
 

@@ -210,3 +210,27 @@ def test_mindspore_nn_prelu():
         nn.PReLU(2, [0.1])
     with pytest.raises(TypeError):
         nn.PReLU(1, 1)
+
+
+def _leaf_targets():
+    """(name, target, owner): in-place writes PyTorch refuses with grad mode on."""
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    yield "leaf", leaf, leaf
+    leaf = torch.tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    yield "view of a leaf", leaf[:2], leaf
+
+
+@pytest.mark.parametrize("case", range(2))
+@pytest.mark.parametrize("training", [False, True])
+def test_rrelu_inplace_refused_before_writing_as_pytorch(case, training):
+    got = []
+    for write in (lambda t: LT.rrelu(t, training=training, inplace=True),
+                  lambda t: F.rrelu(t, training=training, inplace=True)):
+        name, target, owner = list(_leaf_targets())[case]
+        before, v = owner.detach().clone(), owner._version
+        with pytest.raises(RuntimeError) as e:
+            write(target)
+        assert owner._version == v and owner.grad_fn is None, name
+        assert torch.equal(bits(owner), bits(before)), name
+        got.append(str(e.value))
+    assert got[0] == got[1]
