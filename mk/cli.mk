@@ -13,7 +13,7 @@
 
 CLI_SRCS := cli/main.c cli/options.c cli/input.c cli/stream.c cli/output.c cli/diff.c \
             cli/msg.c cli/demo.c cli/npy.c cli/literal.c cli/npyprint.c cli/fmtfloat.c \
-            cli/npz.c cli/zip.c
+            cli/npz.c cli/zip.c cli/family.c
 CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtfloat.h \
             cli/npz.h cli/zip.h include/lrelu.h
 # zlib (Debian's zlib1g-dev) inflates, deflates and computes CRC-32 for .npz files.
