@@ -214,7 +214,7 @@ void family_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
 		                                 j->grad_weight ? &gw : NULL)
 		          : lrelu_prelu_forward(j->fw, &x, &j->weight, &y);
 		if (st == LRELU_ERR_UNSUPPORTED)
-			usage_error("--op prelu: -f %s: %s", lrelu_framework_name(j->fw),
+			usage_error("--op prelu with %s: %s", lrelu_framework_name(j->fw),
 			            lrelu_last_error());
 	} else if (!j->gen) {
 		st = j->g ? lrelu_rrelu_eval_backward(j->lower, j->upper, &g, &x, &y)
