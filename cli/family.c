@@ -71,9 +71,9 @@ void job_setup(struct job *j, struct opts *o, lrelu_generator *gen)
 	/* RReLU: PyTorch's alone; MindSpore's draws in eval too (lrelu diff --op rrelu). */
 	if (o->fw != LRELU_TORCH)
 		usage_error("--op rrelu: %s", o->fw == LRELU_MINDSPORE
-		            ? "MindSpore's nn.RReLU draws a random slope in eval mode too, from a "
-		              "stream lrelu cannot reproduce; 'lrelu diff --op rrelu' shows the "
-		              "difference"
+		            ? "MindSpore's nn.RReLU has no eval mode (it draws a random slope in "
+		              "eval too, from a stream lrelu cannot reproduce); 'lrelu diff --op "
+		              "rrelu' shows what PyTorch's eval mode gives"
 		            : "only PyTorch's RReLU is implemented (-f torch)");
 	j->lower = o->have_lower ? o->lower : LRELU_RRELU_DEFAULT_LOWER;
 	j->upper = o->have_upper ? o->upper : LRELU_RRELU_DEFAULT_UPPER;
