@@ -4,7 +4,7 @@
 #   make test-cli         end-to-end tests of the command against NumPy (part of make test):
 #                         tests/cli/test_cli.py, test_npz.py, test_edges.py, test_diff_cli.py,
 #                         test_family_cli.py
-#   make test-cli-asan    test_cli.py, test_edges.py, test_diff_cli.py on a build of the
+#   make test-cli-asan    test_cli.py, test_edges.py, test_diff_cli.py, test_family_cli.py on a build of the
 #                         command and library with ASan (leak detection on) + UBSan, in
 #                         build-asan (part of make test)
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
