@@ -248,6 +248,7 @@ struct diff_run {
 	/* --op prelu: both sides computed here as given arrays a and b (the library's
 	 * causes then come from the two values alone) and named by their frameworks. */
 	const char *op;
+	const unsigned char *op_x; /* --op prelu: INPUT (host order), shown in each line */
 };
 
 static void report_json(const struct diff_run *r)
@@ -371,7 +372,7 @@ static void report_text(const struct diff_run *r)
 			printf("  A %s, B %s\n", ta, tb);
 	}
 	if (r->nshow)
-		printf("first differences (index, %sboth values):\n", r->x ? "input, " : "");
+		printf("first differences (index, %sboth values):\n", r->x || r->op_x ? "input, " : "");
 	for (int i = 0; i < r->nshow; i++)
 		printf("%s\n", r->lines[i]);
 }
@@ -389,6 +390,10 @@ static void show_line(struct diff_run *r, uint64_t pos, const unsigned char *xb,
 	/* A computed side: its one element again, through the command's own path. */
 	struct job j = {.o = r->o, .x = r->x, .g = r->g};
 	unsigned char x1[8], g1[8];
+	if (!xb && r->op_x) {
+		memcpy(x1, r->op_x + pos * isz, isz); /* shown only: both sides are given */
+		value_text(xs, sizeof xs, load_bits(x1, isz), r->opt.dtype, isz);
+	}
 	if (xb) {
 		memcpy(x1, xb + i * isz, isz);
 		if (gb)
@@ -409,8 +414,9 @@ static void show_line(struct diff_run *r, uint64_t pos, const unsigned char *xb,
 	index_text(is, sizeof is, pos, &r->shape->info);
 	value_text(as, sizeof as, load_bits(va, isz), r->opt.dtype, isz);
 	value_text(bs, sizeof bs, load_bits(vb, isz), r->opt.dtype, isz);
-	if (xb) {
-		value_text(xs, sizeof xs, load_bits(x1, isz), r->opt.dtype, isz);
+	if (xb || r->op_x) {
+		if (xb)
+			value_text(xs, sizeof xs, load_bits(x1, isz), r->opt.dtype, isz);
 		snprintf(r->lines[r->nshow++], sizeof r->lines[0], "  %s  x = %s  %s: %s  %s: %s", is,
 		         xs, na, as, nb, bs);
 	} else {
@@ -817,6 +823,7 @@ static int diff_prelu(struct diff_run *r, lrelu_framework from, lrelu_framework 
 	r->na = 2;
 	r->a = &r->arrs[0], r->b = &r->arrs[1], r->x = r->g = NULL;
 	r->op = "prelu";
+	r->op_x = xb;
 	r->opt.from = from, r->opt.to = to;
 	/* The slopes take no part in comparing two given arrays; any one the rules take. */
 	r->opt.from_slope = r->opt.to_slope = 0.25;

@@ -365,4 +365,28 @@ for args, what in [
     rc, out, err = run(["diff"] + args)
     check(rc == 2 and what in err, "diff refused %s: %s" % (args, err))
 
+# diff --op prelu torch vs mindspore: where the library has MindSpore's PReLU, the counts
+# and indices against MindSpore's rule (x < 0 ? w * x : x, so +-0 is kept) computed here;
+# until then, the library's refusal, said as such.
+xs = np.array([[-1.0, 2.0, 0.0], [-0.0, 0.0, -0.0], [np.nan, -3.0, 1e-3]], dtype=np.float32)
+np.save(path("xd.npy"), xs)
+w3 = np.array([0.5, -0.25, -0.75], dtype=np.float32)
+rc, out, err = run(["--op", "prelu", "-f", "mindspore", "--weight", "[1.0]", "[1.0]"])
+rc, out, err = run(["diff", "--op", "prelu", "--json", "--weight", "[0.5, -0.25, -0.75]",
+                    path("xd.npy")])
+if rc == 2:
+    check("not implemented for framework mindspore" in err, "diff prelu, no MindSpore: " + err)
+else:
+    t = F.prelu(torch.from_numpy(xs), torch.from_numpy(w3)).numpy()
+    m = np.where(xs < 0, xs * w3, xs).astype(np.float32)
+    differ = np.flatnonzero(t.view(np.uint32) != m.view(np.uint32))
+    j = json.loads(out)
+    check(rc == 1 and j["op"] == "prelu" and j["differ"] == len(differ) and
+          j["indices"] == differ.tolist() and j["causes"]["signed_zero"] == len(differ),
+          "diff prelu torch vs mindspore: %s %s" % (out, differ))
+    rc, out, err = run(["diff", "--op", "prelu", "--weight", "[0.5, -0.25, -0.75]",
+                        path("xd.npy")])
+    check(rc == 1 and "(0, 2)  x = 0.0 (0x00000000)  torch: -0.0 (0x80000000)  mindspore: 0.0"
+          in out, "diff prelu lines show x: " + out)
+
 sys.exit(checks.summary("test_family_cli"))
