@@ -283,7 +283,12 @@ wb = np.array([0.1, 0.2, 0.3], dtype=">f8")
 np.save(path("wb.npy"), wb)
 rc, _, err = run(["--op", "prelu", "--weight", path("wb.npy"), "--grad", xp, "--grad-weight",
                   path("gwb.npy"), xp, path("dx.npy")])
-check(rc == 0 and np.load(path("gwb.npy")).dtype.str == ">f8", "grad_weight byte order: " + err)
+rc2, _, err2 = run(["--op", "prelu", "--weight", "[0.1, 0.2, 0.3]", "--grad", xp,
+                    "--grad-weight", path("gwl.npy"), xp, path("dx.npy")])
+gwb = np.load(path("gwb.npy")) if rc == 0 else None
+check(rc == 0 and rc2 == 0 and gwb.dtype.str == ">f8" and
+      gwb.astype("<f8").tolist() == np.load(path("gwl.npy")).tolist(),
+      "grad_weight keeps the weight's byte order, same values: " + err + err2)
 
 # ---- PReLU refusals: each with nothing left behind -------------------------------------
 for f in os.listdir(TMP):
