@@ -308,5 +308,7 @@ void family_commit(struct family_out *f, struct job *j)
 			swap_bytes(j->grad_weight, (size_t)wi.count, wi.itemsize);
 		sink_write(&k, j->grad_weight, (size_t)wi.data_bytes);
 		commit_tmp(f->fd[1], &f->t[1]);
+		free(j->grad_weight);
+		j->grad_weight = NULL;
 	}
 }
