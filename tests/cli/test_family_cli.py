@@ -290,6 +290,18 @@ check(rc == 0 and rc2 == 0 and gwb.dtype.str == ">f8" and
       gwb.astype("<f8").tolist() == np.load(path("gwl.npy")).tolist(),
       "grad_weight keeps the weight's byte order, same values: " + err + err2)
 
+# dL/dweight has the same bits whatever --threads (PyTorch's own sum does not)
+xt = torch.randn(64, 4, 64, 64)
+np.save(path("xt.npy"), xt.numpy())
+np.save(path("gt.npy"), torch.randn(64, 4, 64, 64).numpy())
+gws = []
+for n in (1, 2, 4, 8):
+    rc, _, err = run(["--op", "prelu", "--threads", n, "--weight", "[0.1, 0.2, 0.3, 0.4]",
+                      "--grad", path("gt.npy"), "--grad-weight", path("gwt.npy"), path("xt.npy"),
+                      path("dxt.npy")])
+    gws.append(bits(np.load(path("gwt.npy"))) if rc == 0 else err)
+check(all(g == gws[0] for g in gws) and len(gws[0]) == 4, "grad_weight for 1..8 threads: %s" % gws)
+
 # ---- PReLU refusals: each with nothing left behind -------------------------------------
 for f in os.listdir(TMP):
     if f in ("y.npy", "gw.npy", "dx.npy"):
