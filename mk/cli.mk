@@ -62,7 +62,7 @@ test-cli: $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64 $(BUILD)/tests/lrelu-knobs f
 	@$(PYTHON) tests/cli/test_npz.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64
 	@$(PYTHON) tests/cli/test_edges.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-knobs
 	@$(PYTHON) tests/cli/test_diff_cli.py $(BUILD)/lrelu
-	@$(PYTHON) tests/cli/test_family_cli.py $(BUILD)/lrelu
+	@$(PYTHON) tests/cli/test_family_cli.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-knobs
 
 # The command's tests under the asan variant's build (Makefile: VARIANT_asan_*), with
 # leak detection: a leak fails the run (LeakSanitizer's exit status), as does any
@@ -78,7 +78,8 @@ test-cli-asan:
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(PYTHON) tests/cli/test_diff_cli.py $(VARIANT_asan_BUILD)/tests/lrelu-knobs
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(PYTHON) tests/cli/test_family_cli.py $(VARIANT_asan_BUILD)/tests/lrelu-knobs
+	  $(PYTHON) tests/cli/test_family_cli.py $(VARIANT_asan_BUILD)/tests/lrelu-knobs \
+	  $(VARIANT_asan_BUILD)/tests/lrelu-knobs
 
 # libFuzzer needs clang and Debian's libclang-rt-14-dev.
 FUZZ_CC ?= clang-14

@@ -3,13 +3,18 @@
 # end against Debian's PyTorch 1.13: RReLU eval and training (seeds, dtypes, specials,
 # noise file, Fortran and big-endian files), PReLU forward and backward (weights from a
 # literal, a .npy, an .npz member; one and C channels; layouts), every refusal with its
-# exit status and nothing left on disk.  Usage: test_family_cli.py path/to/lrelu
+# exit status and nothing left on disk, also with the second outputs' temporary files
+# named (the knobs build) and a signal or an error arriving after they were created.
+# Usage: test_family_cli.py path/to/lrelu [path/to/lrelu-knobs]
+import io
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -21,6 +26,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 LRELU = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/lrelu")
+KNOBS = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "build/tests/lrelu-knobs")
 TMP = tempfile.mkdtemp(prefix="lrelu-family-test-")
 SPECIALS = [-1.5, 2.0, -0.0, 0.0, float("nan"), float("-inf"), float("inf"), -3e-39, 1e-3,
             -7.25, 100.0, -1e30]
@@ -405,5 +411,42 @@ else:
                         path("xd.npy")])
     check(rc == 1 and "(0, 2)  x = 0.0 (0x00000000)  torch: -0.0 (0x80000000)  mindspore: 0.0"
           in out, "diff prelu lines show x: " + out)
+
+# ---- the second outputs' temporary files: every one removed on an error or a signal ----
+d = path("two")
+os.mkdir(d)
+named = dict(os.environ, LRELU_TEST_NO_TMPFILE="1")
+for exe, env, how in ((KNOBS, named, "named"), (LRELU, None, "unnamed")):
+    # an error after both files were opened: the data ends early
+    hdr = io.BytesIO()
+    np.lib.format.write_array_header_1_0(hdr, {"descr": "<f4", "fortran_order": False,
+                                              "shape": (2,)})
+    hdr = hdr.getvalue()
+    p = subprocess.run([exe, "--op", "rrelu", "--train", "--seed", "1", "--noise",
+                        os.path.join(d, "n.npy"), "-", os.path.join(d, "y.npy")],
+                       input=hdr + b"\0\0\x80\xbf", capture_output=True, env=env)
+    check(p.returncode == 1 and b"truncated data" in p.stderr and os.listdir(d) == [],
+          "error after opening (%s): %s %s" % (how, os.listdir(d), p.stderr))
+    # a signal while the data is awaited, both files open
+    p = subprocess.Popen([exe, "--op", "prelu", "--grad", "[1.0, 1.0]", "--grad-weight",
+                          os.path.join(d, "gw.npy"), "--weight", "[0.5]", "-",
+                          os.path.join(d, "y.npy")], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    p.stdin.write(hdr)
+    p.stdin.flush()
+    for _ in range(1000):
+        if how == "unnamed" or len(os.listdir(d)) == 2:
+            break
+        time.sleep(0.01)
+    seen = sorted(os.listdir(d))
+    time.sleep(0.2)
+    p.send_signal(signal.SIGTERM)
+    p.communicate()
+    check(p.returncode == -signal.SIGTERM and os.listdir(d) == [] and
+          (how == "unnamed" or len(seen) == 2),
+          "SIGTERM with two outputs open (%s): %s, saw %s, left %s" % (how, p.returncode, seen,
+                                                                     os.listdir(d)))
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
 
 sys.exit(checks.summary("test_family_cli"))
