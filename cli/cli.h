@@ -183,6 +183,10 @@ struct job {
 	lrelu_tensor weight;     /* PReLU */
 	void *grad_weight;       /* PReLU backward with --grad-weight: weight-sized result */
 	bool whole;              /* computed over the whole array at once (see family.c) */
+	/* PReLU streamed: chunks of whole (chan, inner) blocks of the file's order, each
+	 * computed as a (k, chan, inner) view; block = chan * inner (1: element-wise). */
+	uint64_t block;
+	int64_t chan, inner;
 };
 
 /* Writes n bytes to k; a write error exits with a message. */

@@ -796,6 +796,7 @@ static int diff_prelu(struct diff_run *r, lrelu_framework from, lrelu_framework 
 	struct job j = {.o = &po, .x = &x};
 	job_setup(&j, &po, NULL);
 	job_load(&j, &x);
+	j.whole = true; /* both sides computed on the array in memory */
 	unsigned char *xb = read_all(&x), *gb = NULL;
 	if (o->grad) {
 		open_array(o->grad, o, "GRAD", &g);

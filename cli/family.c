@@ -14,10 +14,13 @@
  * RReLU in eval mode is element-wise and streams in chunks as LeakyReLU does.  RReLU in
  * training draws in the C order of the elements, one generator carried across the
  * chunks, so a C-ordered file streams too; a Fortran-ordered one is computed whole (its
- * file order is not the draw order).  PReLU is computed whole: its weight gradient is
- * one sum per channel over the whole array (summed once, so that its bits do not depend
- * on how the data was cut), and the library then sees the real shape, whose checks and
- * messages (channels, 0-d input) are PyTorch's.
+ * file order is not the draw order).  PReLU streams in chunks of whole blocks (one
+ * index of the dimensions before the channel's, in the file's order: x[n] of a C-ordered
+ * (N, C, H, W) file; with one weight, single elements), each computed as a (k, C, inner)
+ * view, after the library has checked the weight against a proxy of the real shape (the
+ * same rank and channel count, so the same checks and PyTorch's messages).  With
+ * --grad-weight it is computed whole: the weight gradient is one sum per channel over
+ * the whole array, summed once, so that its bits do not depend on how the data was cut.
  */
 
 static const char *op_name(enum op op)
@@ -122,6 +125,44 @@ static struct array g_weight;
 static int64_t g_weight_shape[LRELU_MAX_DIMS];
 static const float default_weight = 0.25f; /* torch.nn.PReLU(init=0.25) */
 
+/* Whether PReLU can stream x (j->block, chan, inner set), else j->whole.  The proxy
+ * has x's rank and channel count and 1 in every other dimension: the library's checks
+ * of the weight (count, rank, dtype) then refuse or accept it as on x itself. */
+static void prelu_layout(struct job *j, const struct array *x)
+{
+	const struct npy_info *in = &x->info;
+	int nd = in->ndim;
+	if (j->o->grad_weight || in->count == 0)
+		return; /* whole */
+	int64_t c = nd >= 2 ? in->shape[1] : 1, inner = 1;
+	int64_t pshape[LRELU_MAX_DIMS];
+	for (int d = 0; d < nd; d++)
+		pshape[d] = d == 1 ? c : 1;
+	size_t isz = lrelu_dtype_size(x->dtype);
+	unsigned char *buf = xmalloc((size_t)c * isz);
+	memset(buf, 0, (size_t)c * isz);
+	lrelu_tensor px = lrelu_tensor_make(buf, x->dtype, nd, pshape, NULL);
+	lrelu_status st = lrelu_prelu_forward(j->fw, &px, &j->weight, &px);
+	free(buf);
+	if (st != LRELU_OK)
+		return; /* whole: the real call gives the refusal, with the real shape */
+	if (j->weight.ndim > 0 && j->weight.shape[0] > 1) {
+		/* The channel's neighbours in the file's order: C order (N, C, rest...) has
+		 * rest after it; Fortran order, read as the reversed shape, has shape[0]. */
+		if (in->fortran)
+			inner = in->shape[0];
+		else
+			for (int d = 2; d < nd; d++)
+				inner *= in->shape[d];
+		j->chan = c;
+		j->inner = inner;
+		j->block = (uint64_t)c * (uint64_t)inner;
+	} else {
+		j->block = 1;
+	}
+	j->whole = false;
+}
+
 void job_load(struct job *j, struct array *x)
 {
 	const struct opts *o = j->o;
@@ -174,6 +215,7 @@ void job_load(struct job *j, struct array *x)
 		memcpy(g_weight_shape, w->info.shape, sizeof g_weight_shape);
 	}
 	j->weight = lrelu_tensor_make(w->owned, w->dtype, w->info.ndim, g_weight_shape, NULL);
+	prelu_layout(j, x);
 }
 
 /* Fortran strides (in elements) for shape. */
@@ -193,7 +235,14 @@ void family_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
 	int64_t flat = (int64_t)n, fst[LRELU_MAX_DIMS];
 	int nd = 1;
 	const int64_t *shape = &flat, *strides = NULL;
-	if (j->whole) {
+	int64_t view[3];
+	if (!j->whole && j->op == OP_PRELU && j->block > 1) {
+		view[0] = (int64_t)(n / j->block);
+		view[1] = j->chan;
+		view[2] = j->inner;
+		nd = 3;
+		shape = view;
+	} else if (j->whole) {
 		nd = in->ndim;
 		shape = in->shape;
 		if (in->fortran && nd > 1) {

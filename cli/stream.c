@@ -173,6 +173,8 @@ void run_stream(const struct job *job, struct sink *k)
 	 * when it is empty: its checks (PReLU's weight against the channels) still run. */
 	bool once = j->whole && left == 0;
 	size_t per = j->whole ? (size_t)left : CHUNK_BYTES / isz;
+	if (!j->whole && j->block > 1)
+		per = per < j->block ? (size_t)j->block : per / j->block * j->block;
 	size_t first = left < per ? (size_t)left : per;
 	/* Float results are computed in place (into the input chunk, or into the gradient
 	 * chunk for backward): one buffer less to fill and one memory pass less.  Quantized

@@ -296,6 +296,27 @@ check(rc == 0 and rc2 == 0 and gwb.dtype.str == ">f8" and
       gwb.astype("<f8").tolist() == np.load(path("gwl.npy")).tolist(),
       "grad_weight keeps the weight's byte order, same values: " + err + err2)
 
+# streamed in chunks of whole (C, inner) blocks: more than one 4 MiB chunk, C and
+# Fortran order, forward and input gradient; and a block larger than a chunk
+for shape in [(8, 3, 256, 256), (1, 2, 1024, 1100)]:
+    for fortran in (False, True):
+        x = torch.randn(*shape)
+        gy = torch.randn(*shape)
+        w = torch.tensor([0.1, -0.3, 0.7][:shape[1]])
+        xg = x.clone().requires_grad_()
+        y = F.prelu(xg, w)
+        y.backward(gy)
+        xp, gp = save("xs.npy", x, fortran), save("gs.npy", gy, fortran)
+        wl = "[" + ", ".join(repr(float(v)) for v in w.tolist()) + "]"
+        rc, _, err = run(["--op", "prelu", "--weight", wl, xp, path("ys.npy")])
+        check(rc == 0 and np.array_equal(np.load(path("ys.npy")).view(np.uint32),
+                                         y.detach().numpy().view(np.uint32)),
+              "prelu streamed %s F%d: %s" % (shape, fortran, err))
+        rc, _, err = run(["--op", "prelu", "--weight", wl, "--grad", gp, xp, path("ys.npy")])
+        check(rc == 0 and np.array_equal(np.load(path("ys.npy")).view(np.uint32),
+                                         xg.grad.numpy().view(np.uint32)),
+              "prelu grad_input streamed %s F%d: %s" % (shape, fortran, err))
+
 # dL/dweight has the same bits whatever --threads (PyTorch's own sum does not)
 xt = torch.randn(64, 4, 64, 64)
 np.save(path("xt.npy"), xt.numpy())
