@@ -224,8 +224,8 @@ void family_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
                   const char *name);
 
 /* The second outputs (--noise, --grad-weight): their names checked and temporary files
- * opened before any work (open), filled, and renamed into place after the result
- * (commit).  f is the caller's; opening sets j->noise. */
+ * opened before any work (family_open, which points j->noise at the noise's sink), then
+ * renamed into place after the result (family_commit, which writes dL/dweight first). */
 struct family_out *family_open(struct job *j);
 void family_commit(struct family_out *f, struct job *j);
 
