@@ -449,7 +449,7 @@ LRELUAPI lrelu_status lrelu_diff_run(const lrelu_diff_options *opt, const void *
                                      uint8_t *mask, lrelu_diff_report *report);
 
 /* ---------------------------------------------------------------------------------
- * The LeakyReLU family: RReLU and PReLU, PyTorch 1.13 semantics (CPU).
+ * The LeakyReLU family: RReLU and PReLU, PyTorch 1.13 semantics (CPU; PReLU: MindSpore too).
  * ------------------------------------------------------------------------------- */
 
 /* PyTorch's CPU generator: MT19937 as torch.manual_seed seeds it and as its CPU
@@ -513,25 +513,36 @@ LRELUAPI lrelu_status lrelu_rrelu_train_backward(const lrelu_tensor *grad_output
 /* PReLU, torch.nn.PReLU(num_parameters=1, init=0.25) / F.prelu (PyTorch 1.13):
  * y = x > 0 ? x : w[c] * x in the dtype (so -0.0 with a negative weight gives +0.0),
  * c the index along dimension 1 (a tensor of rank 0 or 1 is one channel).  weight: 0-d
- * or 1-D, x's dtype, 1 element (for every channel) or one per channel; otherwise
- * PyTorch's refusals and messages ("Mismatch of parameter numbers and input channel
- * size. Found parameter numbers = 4 and channel size = 1.", "Found dtype Double but
- * expected Float", "Not allow zero-dim input tensor.").  float32, float64, bfloat16;
- * float16 and the quantized types LRELU_ERR_DTYPE as in 1.13.  x and y: same shape, any
- * strides (channels-first and channels-last alike); y == x's elements is in place, any
- * other overlap LRELU_ERR_OVERLAP.  fw: LRELU_TORCH; a framework whose PReLU lrelu does not
- * implement is LRELU_ERR_UNSUPPORTED. */
+ * or 1-D, x's dtype, 1 element (for every channel) or one per channel; a bfloat16 x
+ * takes a float32, float64 or float16 weight too, rounded to bfloat16 through float as
+ * PyTorch copies it.  Otherwise PyTorch's refusals and messages, in its order ("prelu:
+ * Expected `weight` to be a scalar or 1D tensor, but got ndim = 2", "Not allow zero-dim
+ * input tensor.", "Mismatch of parameter numbers and input channel size. Found parameter
+ * numbers = 4 and channel size = 1.", "Found dtype Double but expected Float",
+ * "\"prelu_cpu\" not implemented for 'Half'").  float32, float64, bfloat16; float16 and
+ * the quantized types LRELU_ERR_DTYPE as in 1.13.  x and y: same shape, any strides
+ * (channels-first and channels-last alike); y == x's elements is in place, any other
+ * overlap LRELU_ERR_OVERLAP.
+ * fw LRELU_MINDSPORE: mindspore.nn.PReLU(channel=1, w=0.25) / ops.PReLU (MindSpore 2.8,
+ * its CPU kernel): y = x < 0 ? w[c] * x : x (-0.0 and NaN unchanged); float16 or
+ * float32, weight 1-D of x's dtype (nn.PReLU casts its float32 parameter), 1 or C
+ * elements; x.shape[0] * x.shape[1] == 0 refused as MindSpore refuses it.  Any other
+ * framework: LRELU_ERR_UNSUPPORTED. */
 LRELUAPI lrelu_status lrelu_prelu_forward(lrelu_framework fw, const lrelu_tensor *x,
                                           const lrelu_tensor *weight, const lrelu_tensor *y);
 /* PReLU's gradients given grad_output (x's shape and dtype):
  *   grad_input[i] = x > 0 ? g : w[c] * g, bit for bit with PyTorch;
  *   grad_weight[c] = the sum over channel c of (x > 0 ? 0 : x * g), the products
  *     rounded to the dtype as PyTorch rounds them, summed in one fixed order in double
- *     with compensation and rounded once: identical for every thread count and ISA.
- *     PyTorch's own sum depends on its thread count (docs/semantics.md gives the
- *     distance).
- * Either output may be NULL (not computed).  grad_weight has weight's shape and must
- * not overlap anything else; grad_input may be grad_output or x (same elements). */
+ *     with compensation and rounded once to x's dtype, then cast to the weight's (as
+ *     autograd casts it): identical for every thread count and ISA.  PyTorch's own sum
+ *     depends on its thread count (docs/semantics.md gives the distance).
+ * fw LRELU_MINDSPORE (PReLUGrad's CPU kernel): grad_input = x <= 0 ? w[c] * g : g;
+ *   grad_weight[c] = the products x * g over x < 0, accumulated in float in the
+ *   elements' C order (MindSpore's order on one thread), rounded to the dtype.
+ * Either output may be NULL (not computed).  grad_weight has weight's shape and dtype
+ * and must not overlap anything else; grad_input may be grad_output or x (same
+ * elements). */
 LRELUAPI lrelu_status lrelu_prelu_backward(lrelu_framework fw, const lrelu_tensor *grad_output,
                                            const lrelu_tensor *x,
                                            const lrelu_tensor *weight,

@@ -251,6 +251,144 @@ static void test_prelu(void)
 	CHECK(lrelu_prelu_backward(LRELU_TORCH, &tg, &tx, &tw, NULL, &tw) == LRELU_ERR_OVERLAP, "grad_weight = weight");
 }
 
+/* MindSpore's PReLU (PReluCpuKernelMod / PReLUGradCpuKernelMod, read from source): the
+ * rule's edges, each on both sides: y takes the product on x < 0 only (-0.0 and NaN
+ * pass), dx on x <= 0 (+-0 take the weight, NaN passes dy), dw sums x < 0 only (so
+ * -0.0 * inf stays out) in a float accumulator; float16 products with MindSpore's NaN;
+ * the refusals. */
+/* st is the refusal want, with exactly this message. */
+static int refused(lrelu_status st, lrelu_status want, const char *msg)
+{
+	return st == want && strcmp(lrelu_last_error(), msg) == 0;
+}
+
+static void test_prelu_mindspore(void)
+{
+	const float nan = NAN, inf = INFINITY;
+	float x[8] = { -2.0f, -0.0f, 0.0f, nan, 3.0f, -inf, -1e-30f, 1e-30f };
+	float g[8] = { 1.0f, inf, inf, 5.0f, 7.0f, 0.5f, 2.0f, 3.0f };
+	float w[1] = { -0.5f }, y[8], dx[8], dw[1];
+	int64_t s8[1] = { 8 }, s1[1] = { 1 };
+	lrelu_tensor tx = lrelu_tensor_make(x, LRELU_FLOAT32, 1, s8, NULL);
+	lrelu_tensor tg = lrelu_tensor_make(g, LRELU_FLOAT32, 1, s8, NULL);
+	lrelu_tensor ty = lrelu_tensor_make(y, LRELU_FLOAT32, 1, s8, NULL);
+	lrelu_tensor td = lrelu_tensor_make(dx, LRELU_FLOAT32, 1, s8, NULL);
+	lrelu_tensor tw = lrelu_tensor_make(w, LRELU_FLOAT32, 1, s1, NULL);
+	lrelu_tensor tdw = lrelu_tensor_make(dw, LRELU_FLOAT32, 1, s1, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_MINDSPORE, &tx, &tw, &ty) == LRELU_OK, "%s", lrelu_last_error());
+	CHECK(y[0] == 1.0f && f32bits(y[1]) == 0x80000000u && f32bits(y[2]) == 0 &&
+	      f32bits(y[3]) == f32bits(nan) && y[4] == 3.0f && y[5] == inf &&
+	      y[6] == 5e-31f && y[7] == 1e-30f,
+	      "mindspore forward: %g %g %g %g %g %g %g %g", y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]);
+	CHECK(lrelu_prelu_backward(LRELU_MINDSPORE, &tg, &tx, &tw, &td, &tdw) == LRELU_OK, "%s",
+	      lrelu_last_error());
+	CHECK(dx[0] == -0.5f && dx[1] == -inf && dx[2] == -inf && dx[3] == 5.0f && dx[4] == 7.0f &&
+	      dx[5] == -0.25f && dx[6] == -1.0f && dx[7] == 3.0f,
+	      "mindspore input gradient: %g %g %g %g %g %g %g %g", dx[0], dx[1], dx[2], dx[3], dx[4],
+	      dx[5], dx[6], dx[7]);
+	/* -2*1 + -inf*0.5 + -1e-30*2: -inf (summing x = -0.0 with g = inf would give NaN) */
+	CHECK(dw[0] == -inf, "mindspore weight gradient %g", dw[0]);
+	/* a float accumulator: 2^24 + 1 + 1 stays 2^24 in float (a double sum gives 2^24 + 2) */
+	float xa[3] = { -16777216.0f, -1.0f, -1.0f }, ga[3] = { 1.0f, 1.0f, 1.0f };
+	int64_t s3[1] = { 3 };
+	lrelu_tensor txa = lrelu_tensor_make(xa, LRELU_FLOAT32, 1, s3, NULL);
+	lrelu_tensor tga = lrelu_tensor_make(ga, LRELU_FLOAT32, 1, s3, NULL);
+	CHECK(lrelu_prelu_backward(LRELU_MINDSPORE, &tga, &txa, &tw, NULL, &tdw) == LRELU_OK &&
+	      dw[0] == -16777216.0f, "mindspore dw accumulates in float: %.9g", dw[0]);
+	/* float16: the product rounded once; a NaN weight's product is 0x7E00 with its sign */
+	uint16_t hx[3] = { 0xBC00 /* -1 */, 0xC000 /* -2 */, 0x3C00 }, hw[3] = { 0x3555, 0xFD01, 0x3C00 },
+	         hy[3], hdx[3], hdw[3];
+	int64_t sh[2] = { 1, 3 }, s3w[1] = { 3 };
+	lrelu_tensor thx = lrelu_tensor_make(hx, LRELU_FLOAT16, 2, sh, NULL);
+	lrelu_tensor thy = lrelu_tensor_make(hy, LRELU_FLOAT16, 2, sh, NULL);
+	lrelu_tensor thd = lrelu_tensor_make(hdx, LRELU_FLOAT16, 2, sh, NULL);
+	lrelu_tensor thw = lrelu_tensor_make(hw, LRELU_FLOAT16, 1, s3w, NULL);
+	lrelu_tensor thdw = lrelu_tensor_make(hdw, LRELU_FLOAT16, 1, s3w, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_MINDSPORE, &thx, &thw, &thy) == LRELU_OK &&
+	      hy[0] == 0xB555 && hy[1] == 0xFE00 && hy[2] == 0x3C00,
+	      "mindspore float16 forward %04x %04x %04x", hy[0], hy[1], hy[2]);
+	CHECK(lrelu_prelu_backward(LRELU_MINDSPORE, &thx, &thx, &thw, &thd, &thdw) == LRELU_OK &&
+	      hdx[0] == 0xB555 && hdx[1] == 0xFE00 && hdx[2] == 0x3C00 && hdw[0] == 0x3C00 &&
+	      hdw[1] == 0x4400 && hdw[2] == 0,
+	      "mindspore float16 backward %04x %04x %04x, dw %04x %04x %04x", hdx[0], hdx[1], hdx[2],
+	      hdw[0], hdw[1], hdw[2]);
+	/* the refusals: dtypes, weight rank 0 and 2, a weight of neither 1 nor C, N * C == 0 */
+	double dd[8];
+	lrelu_tensor tdd = lrelu_tensor_make(dd, LRELU_FLOAT64, 1, s8, NULL);
+	CHECK(refused(lrelu_prelu_forward(LRELU_MINDSPORE, &tdd, &tw, &tdd), LRELU_ERR_DTYPE,
+	              "For primitive[PReLU], the input argument[x] must be a type "
+	              "of {Tensor[Float16], Tensor[Float32]}, but got Tensor[Float64]."),
+	      "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_forward(LRELU_MINDSPORE, &tx, &thw, &ty) == LRELU_ERR_DTYPE, "mixed: %s",
+	      lrelu_last_error());
+	lrelu_tensor tw0 = lrelu_tensor_make(w, LRELU_FLOAT32, 0, NULL, NULL);
+	int64_t s11[2] = { 1, 1 };
+	lrelu_tensor tw2 = lrelu_tensor_make(w, LRELU_FLOAT32, 2, s11, NULL);
+	CHECK(refused(lrelu_prelu_forward(LRELU_MINDSPORE, &tx, &tw0, &ty), LRELU_ERR_SHAPE,
+	              "The dimension of 'weight' must be 1"), "%s", lrelu_last_error());
+	CHECK(refused(lrelu_prelu_forward(LRELU_MINDSPORE, &tx, &tw2, &ty), LRELU_ERR_SHAPE,
+	              "The dimension of 'weight' must be less than or equal to 1"), "%s", lrelu_last_error());
+	int64_t s24[2] = { 2, 4 }, s2[1] = { 2 }, s4[1] = { 4 }, s04[2] = { 0, 4 }, s240[3] = { 2, 4, 0 };
+	float w4[4] = { 1, 2, 3, 4 };
+	lrelu_tensor tx24 = lrelu_tensor_make(x, LRELU_FLOAT32, 2, s24, NULL);
+	lrelu_tensor ty24 = lrelu_tensor_make(y, LRELU_FLOAT32, 2, s24, NULL);
+	lrelu_tensor tw2e = lrelu_tensor_make(w4, LRELU_FLOAT32, 1, s2, NULL);
+	lrelu_tensor tw4 = lrelu_tensor_make(w4, LRELU_FLOAT32, 1, s4, NULL);
+	CHECK(refused(lrelu_prelu_forward(LRELU_MINDSPORE, &tx24, &tw2e, &ty24), LRELU_ERR_SHAPE,
+	              "For 'Prelu', the length of 'weight' must be equal to number "
+	              "of channels: 4, but got [2]."),
+	      "%s", lrelu_last_error());
+	CHECK(lrelu_prelu_forward(LRELU_MINDSPORE, &tx24, &tw4, &ty24) == LRELU_OK, "%s", lrelu_last_error());
+	lrelu_tensor tx04 = lrelu_tensor_make(x, LRELU_FLOAT32, 2, s04, NULL);
+	lrelu_tensor ty04 = lrelu_tensor_make(y, LRELU_FLOAT32, 2, s04, NULL);
+	lrelu_tensor tx240 = lrelu_tensor_make(x, LRELU_FLOAT32, 3, s240, NULL);
+	lrelu_tensor ty240 = lrelu_tensor_make(y, LRELU_FLOAT32, 3, s240, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_MINDSPORE, &tx04, &tw4, &ty04) == LRELU_ERR_SHAPE, "N == 0: %s",
+	      lrelu_last_error());
+	CHECK(lrelu_prelu_forward(LRELU_MINDSPORE, &tx240, &tw4, &ty240) == LRELU_OK, "(2, 4, 0): %s",
+	      lrelu_last_error());
+}
+
+/* PyTorch 1.13's mixed dtypes: a bfloat16 x takes a float64 weight copied to bfloat16
+ * through float (1 + 2^-8 + 2^-30 becomes the tie 1 + 2^-8, then 1.0; a direct rounding
+ * gives 1 + 2^-7), and the weight gradient comes back in float64; a float16 x with a
+ * float32 weight is refused for the dtype before the Half dispatch. */
+static void test_prelu_mixed(void)
+{
+	uint16_t bx[2] = { 0xBF80 /* -1 */, 0x4000 }, by[2], bg[2] = { 0x3F80, 0x3F80 }, bd[2];
+	double w[1] = { 1.0 + 0x1p-8 + 0x1p-30 }, dw[1];
+	int64_t s2[1] = { 2 }, s1[1] = { 1 };
+	lrelu_tensor tx = lrelu_tensor_make(bx, LRELU_BFLOAT16, 1, s2, NULL);
+	lrelu_tensor ty = lrelu_tensor_make(by, LRELU_BFLOAT16, 1, s2, NULL);
+	lrelu_tensor tg = lrelu_tensor_make(bg, LRELU_BFLOAT16, 1, s2, NULL);
+	lrelu_tensor td = lrelu_tensor_make(bd, LRELU_BFLOAT16, 1, s2, NULL);
+	lrelu_tensor tw = lrelu_tensor_make(w, LRELU_FLOAT64, 1, s1, NULL);
+	lrelu_tensor tdw = lrelu_tensor_make(dw, LRELU_FLOAT64, 1, s1, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &tx, &tw, &ty) == LRELU_OK && by[0] == 0xBF80 &&
+	      by[1] == 0x4000, "bfloat16 x, float64 weight: %04x %04x (%s)", by[0], by[1], lrelu_last_error());
+	CHECK(lrelu_prelu_backward(LRELU_TORCH, &tg, &tx, &tw, &td, &tdw) == LRELU_OK && bd[0] == 0x3F80 &&
+	      bd[1] == 0x3F80 && dw[0] == -1.0, "bfloat16 x, float64 weight backward: %04x %g", bd[0], dw[0]);
+	uint16_t hx[2] = { 0, 0 }, hy[2];
+	float fw[1] = { 0.25f };
+	lrelu_tensor thx = lrelu_tensor_make(hx, LRELU_FLOAT16, 1, s2, NULL);
+	lrelu_tensor thy = lrelu_tensor_make(hy, LRELU_FLOAT16, 1, s2, NULL);
+	lrelu_tensor tfw = lrelu_tensor_make(fw, LRELU_FLOAT32, 1, s1, NULL);
+	CHECK(refused(lrelu_prelu_forward(LRELU_TORCH, &thx, &tfw, &thy), LRELU_ERR_DTYPE,
+	              "Found dtype Float but expected Half"), "%s", lrelu_last_error());
+	lrelu_tensor thw = lrelu_tensor_make(hx, LRELU_FLOAT16, 1, s1, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &thx, &thw, &thy) == LRELU_ERR_DTYPE &&
+	      strcmp(lrelu_last_error(), "\"prelu_cpu\" not implemented for 'Half'") == 0, "%s",
+	      lrelu_last_error());
+	/* quantized PReLU is PyTorch's own kernel, not implemented here: said so */
+	int8_t qx[2] = { -3, 4 }, qy[2], qw[1] = { 2 };
+	lrelu_tensor tqx = lrelu_tensor_make(qx, LRELU_QINT8, 1, s2, NULL);
+	lrelu_tensor tqy = lrelu_tensor_make(qy, LRELU_QINT8, 1, s2, NULL);
+	lrelu_tensor tqw = lrelu_tensor_make(qw, LRELU_QINT8, 1, s1, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &tqx, &tqw, &tqy) == LRELU_ERR_DTYPE &&
+	      strstr(lrelu_last_error(), "quantized input (QInt8) is not implemented") != NULL, "%s",
+	      lrelu_last_error());
+}
+
 /* The operands pass the library's one tensor check: a stride whose byte offsets leave
  * int64 is refused, one that fits is taken. */
 static void test_operand_checks(void)
@@ -285,6 +423,8 @@ int main(void)
 	test_rrelu_train();
 	test_rrelu_refusals();
 	test_prelu();
+	test_prelu_mindspore();
+	test_prelu_mixed();
 	test_operand_checks();
 	return tu_finish("test_family");
 }

@@ -9,7 +9,8 @@ NumPy arrays and PyTorch CPU tensors go to the C library without a copy:
 - leaky_relu, leaky_relu_backward: the functions (docstrings: help(lrelu.leaky_relu)).
 - diff, diff_arrays: the command's `lrelu diff` (two rules on x, or two given results)
   as a DiffResult: counts, a mask, the largest differences, the counts by cause.
-- rrelu, rrelu_backward, Generator, prelu, prelu_backward: RReLU and PReLU (PyTorch 1.13).
+- rrelu, rrelu_backward, Generator, prelu, prelu_backward: RReLU and PReLU (PyTorch 1.13;
+  PReLU: MindSpore 2.8 too).
 - set_num_threads, get_num_threads: the library's own thread pool.
 - Error: every refusal (a ValueError and a RuntimeError), carrying the library's message.
 - lrelu.torch: torch.nn modules (LeakyReLU, MindSporeLeakyReLU), emulate(model, framework),

@@ -46,17 +46,26 @@ def rrelu_backward(grad, noise):
     return dx
 
 
-def prelu(x, weight):
-    """torch.nn.functional.prelu's bits: x > 0 ? x : weight[c] * x, c along axis 1."""
+def prelu(x, weight, framework="torch"):
+    """PReLU's bits as `framework` computes it, c along axis 1 (a 0-d or 1-D x is one
+    channel):
+
+    - 'torch' (F.prelu, 1.13): x > 0 ? x : weight[c] * x; float32, float64, bfloat16
+      tensors; a bfloat16 x takes a weight of another float dtype (rounded to bfloat16
+      through float, as PyTorch copies it);
+    - 'mindspore' (ops.PReLU, 2.8, CPU kernel): x < 0 ? weight[c] * x : x; float16 or
+      float32, weight 1-D of x's dtype."""
     y = _like(x)
-    _lrelu._prelu_forward_into(x, weight, y)
+    _lrelu._prelu_forward_into(x, weight, y, framework)
     return y
 
 
-def prelu_backward(grad, x, weight):
-    """(grad_input, grad_weight): PyTorch's input gradient bit for bit; the weight
-    gradient summed in double in one fixed order and rounded once (the same bits for
-    every thread count)."""
+def prelu_backward(grad, x, weight, framework="torch"):
+    """(grad_input, grad_weight), grad_weight in weight's dtype.  'torch': PyTorch's input
+    gradient bit for bit; the weight gradient summed in double in one fixed order and
+    rounded once (the same bits for every thread count).  'mindspore': PReLUGrad's CPU
+    kernel, x <= 0 ? weight[c] * grad : grad, and the weight gradient accumulated in
+    float over x < 0 in C order, as MindSpore does on one thread."""
     dx, dw = _like(x), _like(weight)
-    _lrelu._prelu_backward_into(grad, x, weight, dx, dw)
+    _lrelu._prelu_backward_into(grad, x, weight, dx, dw, framework)
     return dx, dw

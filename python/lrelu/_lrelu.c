@@ -1884,42 +1884,46 @@ static PyObject *py_rrelu_train_backward_into(PyObject *self, PyObject *const *a
 	return fam_done(lrelu_rrelu_train_backward(t[0], t[1], t[2]), ops, 3);
 }
 
-/* _prelu_forward_into(x, weight, y) */
+/* _prelu_forward_into(x, weight, y[, framework]) */
 static PyObject *py_prelu_forward_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	static const char *const names[] = {"x", "weight", "out"};
 	operand ops[3];
 	const lrelu_tensor *t[3];
+	lrelu_framework fw = LRELU_TORCH;
 	lrelu_status st;
 	(void)self;
-	if (nargs != 3) {
-		PyErr_SetString(PyExc_TypeError, "_prelu_forward_into(x, weight, y)");
+	if (nargs != 3 && nargs != 4) {
+		PyErr_SetString(PyExc_TypeError, "_prelu_forward_into(x, weight, y[, framework])");
 		return NULL;
 	}
-	if (fam_ops(args, 3, names, 0u, ops, t) < 0)
+	if ((nargs == 4 && parse_framework(args[3], &fw) < 0) || fam_ops(args, 3, names, 0u, ops, t) < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	st = lrelu_prelu_forward(LRELU_TORCH, t[0], t[1], t[2]);
+	st = lrelu_prelu_forward(fw, t[0], t[1], t[2]);
 	Py_END_ALLOW_THREADS
 	return fam_done(st, ops, 3);
 }
 
-/* _prelu_backward_into(grad, x, weight, dx, dweight): dx or dweight None: not computed. */
+/* _prelu_backward_into(grad, x, weight, dx, dweight[, framework]): dx or dweight None:
+ * not computed. */
 static PyObject *py_prelu_backward_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	static const char *const names[] = {"grad", "x", "weight", "out", "weight_out"};
 	operand ops[5];
 	const lrelu_tensor *t[5];
+	lrelu_framework fw = LRELU_TORCH;
 	lrelu_status st;
 	(void)self;
-	if (nargs != 5) {
-		PyErr_SetString(PyExc_TypeError, "_prelu_backward_into(grad, x, weight, dx, dweight)");
+	if (nargs != 5 && nargs != 6) {
+		PyErr_SetString(PyExc_TypeError,
+		                "_prelu_backward_into(grad, x, weight, dx, dweight[, framework])");
 		return NULL;
 	}
-	if (fam_ops(args, 5, names, 24u, ops, t) < 0)
+	if ((nargs == 6 && parse_framework(args[5], &fw) < 0) || fam_ops(args, 5, names, 24u, ops, t) < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	st = lrelu_prelu_backward(LRELU_TORCH, t[0], t[1], t[2], t[3], t[4]);
+	st = lrelu_prelu_backward(fw, t[0], t[1], t[2], t[3], t[4]);
 	Py_END_ALLOW_THREADS
 	return fam_done(st, ops, 5);
 }

@@ -124,3 +124,89 @@ def test_emulate_torch_swaps_rrelu_and_prelu():
     torch.manual_seed(9)
     got = model(x)
     assert torch.equal(bits(want), bits(got)) and torch.equal(after_want, torch.rand(3))
+
+
+@pytest.mark.parametrize("wd", [torch.float32, torch.float64, torch.float16])
+def test_prelu_bfloat16_input_with_a_weight_of_another_dtype(wd):
+    """PyTorch 1.13 runs a bfloat16 x with any float weight (copied to bfloat16 through
+    float); the weight's gradient comes back in the weight's dtype."""
+    x = inputs(torch.bfloat16, 60).reshape(3, 4, 5)
+    w = torch.tensor([1 + 2 ** -8 + 2 ** -30, -(1 + 2 ** -9), 0.1, -0.3], dtype=torch.float64).to(wd)
+    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+    wa, wb = w.clone().requires_grad_(), w.clone().requires_grad_()
+    ya, yb = F.prelu(xa, wa), LT.prelu(xb, wb)
+    g = torch.randn(ya.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    g = g.to(torch.bfloat16)
+    ya.backward(g)
+    yb.backward(g)
+    nan = ya.isnan()
+    assert torch.equal(bits(ya)[~nan], bits(yb)[~nan]) and bool(yb[nan].isnan().all())
+    nan = xa.grad.isnan()
+    assert torch.equal(bits(xa.grad)[~nan], bits(xb.grad)[~nan])
+    assert wb.grad.dtype == wd
+    ok = ~wa.grad.isnan()
+    assert torch.allclose(wa.grad[ok].double(), wb.grad[ok].double(), rtol=0.02, atol=0.1)
+    with pytest.raises(lrelu.Error, match="^Found dtype Double but expected Float$"):
+        LT.prelu(torch.ones(2, 4), torch.ones(4, dtype=torch.float64))
+
+
+def _ms_model(x, w, g):
+    """MindSpore's CPU PReLU / PReLUGrad on float32, element by element in C order."""
+    nc = w.size
+    per = x.size if x.ndim < 2 else x.size // (x.shape[0] * x.shape[1])
+    xf, gf = x.reshape(-1), g.reshape(-1)
+    y, dx, acc = xf.copy(), gf.copy(), [np.float32(0)] * nc
+    with np.errstate(all="ignore"):
+        for i in range(xf.size):
+            c = 0 if nc == 1 else (i // per) % nc
+            if xf[i] < 0:
+                y[i] = w[c] * xf[i]
+                acc[c] = np.float32(acc[c] + xf[i] * gf[i])
+            if xf[i] <= 0:
+                dx[i] = w[c] * gf[i]
+    return y.reshape(x.shape), dx.reshape(x.shape), np.array(acc, np.float32)
+
+
+@pytest.mark.parametrize("nc", [1, 3])
+def test_prelu_mindspore_numpy(nc):
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((2, 3, 4)) * 3).astype(np.float32)
+    x.reshape(-1)[:5] = [np.nan, -0.0, 0.0, -np.inf, -1e-30]
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    w = np.array([0.25, -0.5, 2.0], np.float32)[:nc]
+    ym, dxm, dwm = _ms_model(x, w, g)
+    y = lrelu.prelu(x, w, framework="mindspore")
+    dx, dw = lrelu.prelu_backward(g, x, w, framework="mindspore")
+    for a, b in ((y, ym), (dx, dxm), (dw, dwm)):
+        assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
+    with pytest.raises(lrelu.Error, match=r"must be a type of \{Tensor\[Float16\], Tensor\[Float32\]\}"):
+        lrelu.prelu(x.astype(np.float64), w.astype(np.float64), framework="mindspore")
+    with pytest.raises(lrelu.Error, match="is not one of"):
+        lrelu.prelu(x, w, framework="caffe")
+
+
+def test_mindspore_nn_prelu():
+    import lrelu.mindspore as ms
+    import lrelu.mindspore.nn as nn
+    x = np.array([[[-1.0, 0.5], [-0.0, np.nan]], [[-2.0, 3.0], [-4.0, 1.0]]], np.float32)
+    m = nn.PReLU(2, [0.1, -0.5])
+    y = m(ms.Tensor(x))
+    assert y.dtype is ms.float32 and repr(m) == "PReLU<>"
+    w = np.array([0.1, -0.5], np.float32)
+    assert np.array_equal(y.asnumpy().view(np.uint32), _ms_model(x, w, x)[0].view(np.uint32))
+    # the float32 parameter cast to float16, the product rounded once
+    y16 = nn.PReLU()(ms.Tensor(x).astype(ms.float16))
+    want = np.where(x < 0, (np.float32(np.float16(0.25)) * x).astype(np.float16), x.astype(np.float16))
+    assert y16.dtype is ms.float16 and np.array_equal(y16.asnumpy().view(np.uint16), want.view(np.uint16))
+    with pytest.raises(TypeError, match=r"but got Tensor\[Float64\]"):
+        nn.PReLU()(ms.Tensor(x).astype(ms.float64))
+    with pytest.raises(TypeError, match=r"but got Tensor\[BFloat16\]"):
+        nn.PReLU()(ms.Tensor(x).astype(ms.bfloat16))
+    with pytest.raises(ValueError, match=r"number of channels: 2, but got \[3\]"):
+        nn.PReLU(3)(ms.Tensor(x))
+    with pytest.raises(ValueError):
+        nn.PReLU(0)
+    with pytest.raises(ValueError):
+        nn.PReLU(2, [0.1])
+    with pytest.raises(TypeError):
+        nn.PReLU(1, 1)

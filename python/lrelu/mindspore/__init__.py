@@ -2,7 +2,7 @@
 
 Tensor (from a list or a NumPy array; astype, asnumpy, shape, dtype, printed as
 MindSpore prints it), the dtypes float16, float32, float64 and bfloat16, and
-lrelu.mindspore.nn.LeakyReLU with MindSpore 2.8's numerics.  No more of MindSpore than
+lrelu.mindspore.nn.LeakyReLU and PReLU with MindSpore 2.8's numerics.  No more of MindSpore than
 that: it is a test bench for this operator, so that MindSpore's code runs unchanged
 but for its import lines:
 
