@@ -87,6 +87,9 @@ struct opts {
 	double lower, upper;
 	uint64_t seed;             /* torch.manual_seed's seed, as the generator keeps it */
 	const char *weight, *noise, *grad_weight;
+	bool dtype_bits_only;      /* --dtype only says what 2-byte bit patterns hold; a float
+	                              file keeps its dtype (PReLU's weight: PyTorch takes any
+	                              float weight with a bfloat16 input) */
 	const char *pos[3];
 	int npos;
 };

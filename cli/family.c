@@ -201,6 +201,7 @@ void job_load(struct job *j, struct array *x)
 			wo.have_dtype = true;
 			wo.dtype = x->dtype;
 		}
+		wo.dtype_bits_only = true;
 		open_array(o->weight, &wo, "WEIGHT", w);
 		if (w->src.fd < 0 && !w->src.read)
 			w->src.name = "--weight literal";

@@ -329,6 +329,24 @@ for n in (1, 2, 4, 8):
     gws.append(bits(np.load(path("gwt.npy"))) if rc == 0 else err)
 check(all(g == gws[0] for g in gws) and len(gws[0]) == 4, "grad_weight for 1..8 threads: %s" % gws)
 
+# a bfloat16 input takes a float32 weight file (PyTorch 1.13's mixed dtypes, where the
+# library has them): dL/dweight then in the weight's dtype
+xb = torch.randn(4, 3).bfloat16()
+gb = torch.randn(4, 3).bfloat16()
+wf = torch.tensor([0.1, -0.3, 0.7])
+np.save(path("wf.npy"), wf.numpy())
+xg, wg = xb.clone().requires_grad_(), wf.clone().requires_grad_()
+F.prelu(xg, wg).backward(gb)
+rc, _, err = run(["--op", "prelu", "--dtype", "bfloat16", "--weight", path("wf.npy"), "--grad",
+                  save("gb.npy", gb), "--grad-weight", path("gwf.npy"), save("xb.npy", xb),
+                  path("dxb.npy")])
+if rc == 0:
+    gwf = np.load(path("gwf.npy"))
+    check(gwf.dtype == np.float32 and bits(np.load(path("dxb.npy"))) == bits(to_np(xg.grad)),
+          "bfloat16 input, float32 weight: %s %s" % (gwf, wg.grad))
+else:
+    check(rc == 1 and "dtype" in err, "bfloat16 input, float32 weight refused: " + err)
+
 # ---- PReLU refusals: each with nothing left behind -------------------------------------
 for f in os.listdir(TMP):
     if f in ("y.npy", "gw.npy", "dx.npy"):
