@@ -9,6 +9,8 @@
  *   stream.c    the chunked computation into a sink; printing only what print() shows
  *   output.c    the output file replaced atomically; signals that clean it up
  *   diff.c      lrelu diff
+ *   family.c    --op rrelu and --op prelu: their options, PReLU's weight, RReLU's
+ *               generator and noise, the arrays they need whole, their second outputs
  *   msg.c       "lrelu: WHAT: WHY" messages and the error exits
  *   npz.c       .npz archives: ARCHIVE:NAME operands, members as arrays, .npz output
  *               (over zip.c, the zip container: no exits, shared with the fuzzers)
@@ -55,6 +57,9 @@ void *xmalloc(size_t n);
 
 /* ---- options.c: the command line --------------------------------------------------- */
 
+/* --op: which operator of the family (LeakyReLU by default). */
+enum op { OP_LEAKY_RELU, OP_RRELU, OP_PRELU };
+
 struct opts {
 	lrelu_framework fw;
 	bool have_ns, have_alpha, inplace, have_dtype, have_threads;
@@ -76,6 +81,15 @@ struct opts {
 	bool diff, have_from_slope, have_to_slope, json, all;
 	double from_slope, to_slope;
 	const char *input, *mask;
+	/* --op rrelu / --op prelu (family.c) */
+	enum op op;
+	bool have_lower, have_upper, train, have_seed;
+	double lower, upper;
+	uint64_t seed;             /* torch.manual_seed's seed, as the generator keeps it */
+	const char *weight, *noise, *grad_weight;
+	bool dtype_bits_only;      /* --dtype only says what 2-byte bit patterns hold; a float
+	                              file keeps its dtype (PReLU's weight: PyTorch takes any
+	                              float weight with a bfloat16 input) */
 	const char *pos[3];
 	int npos;
 };
@@ -163,6 +177,19 @@ struct job {
 	lrelu_framework fw;
 	double slope;
 	struct array *x, *g; /* g: gradient, or NULL for forward */
+	/* --op rrelu / prelu (family.c) */
+	enum op op;
+	double lower, upper;
+	lrelu_generator *gen;    /* RReLU training: advanced across chunks and members */
+	struct sink *noise;      /* RReLU training: the noise goes here too (or NULL) */
+	unsigned char *noise_buf; /* run_stream's chunk buffer for the noise */
+	lrelu_tensor weight;     /* PReLU */
+	void *grad_weight;       /* PReLU backward with --grad-weight: weight-sized result */
+	bool whole;              /* computed over the whole array at once (see family.c) */
+	/* PReLU streamed: chunks of whole (chan, inner) blocks of the file's order, each
+	 * computed as a (k, chan, inner) view; block = chan * inner (1: element-wise). */
+	uint64_t block;
+	int64_t chan, inner;
 };
 
 /* Writes n bytes to k; a write error exits with a message. */
@@ -180,6 +207,30 @@ void run_stream(const struct job *j, struct sink *k);
  * (--precision, --threshold, --bits), keeping in memory only the elements it shows, as
  * they arrive. */
 void print_streamed(const struct job *j);
+
+/* ---- family.c: --op rrelu, --op prelu ------------------------------------------------- */
+
+struct family_out;
+
+/* Checks the options of j's operator (o->op) against each other and fills j's
+ * parameters: the slope for LeakyReLU, the bounds and the seeded generator for RReLU.
+ * Exits with a usage error for a combination the operator does not take. */
+void job_setup(struct job *j, struct opts *o, lrelu_generator *gen);
+
+/* Once INPUT x is open: PReLU's weight read (a literal takes x's dtype), and whether
+ * the computation needs the whole array at once. */
+void job_load(struct job *j, struct array *x);
+
+/* Computes n elements of a family operator (j->op is not OP_LEAKY_RELU); see
+ * compute_chunk. */
+void family_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
+                  const char *name);
+
+/* The second outputs (--noise, --grad-weight): their names checked and temporary files
+ * opened before any work (family_open, which points j->noise at the noise's sink), then
+ * renamed into place after the result (family_commit, which writes dL/dweight first). */
+struct family_out *family_open(struct job *j);
+void family_commit(struct family_out *f, struct job *j);
 
 /* ---- diff.c: lrelu diff --------------------------------------------------------------- */
 

@@ -245,6 +245,10 @@ struct diff_run {
 	struct indices idx;
 	char lines[SHOW][512];
 	int nshow;
+	/* --op prelu: both sides computed here as given arrays a and b (the library's
+	 * causes then come from the two values alone) and named by their frameworks. */
+	const char *op;
+	const unsigned char *op_x; /* --op prelu: INPUT (host order), shown in each line */
 };
 
 static void report_json(const struct diff_run *r)
@@ -265,17 +269,22 @@ static void report_json(const struct diff_run *r)
 	print_double(stdout, p->numeric ? p->max_abs : NAN, "null");
 	printf(", \"max_rel\": ");
 	print_double(stdout, p->numeric ? p->max_rel : NAN, "null");
-	printf(", \"from\": \"%s\", \"to\": \"%s\", \"from_slope\": ",
+	printf(", \"from\": \"%s\", \"to\": \"%s\"",
 	       lrelu_framework_name(r->opt.from), lrelu_framework_name(r->opt.to));
-	print_double(stdout, r->opt.from_slope, "\"nan\"");
-	printf(", \"to_slope\": ");
-	print_double(stdout, r->opt.to_slope, "\"nan\"");
+	if (r->op) {
+		printf(", \"op\": \"%s\"", r->op);
+	} else {
+		printf(", \"from_slope\": ");
+		print_double(stdout, r->opt.from_slope, "\"nan\"");
+		printf(", \"to_slope\": ");
+		print_double(stdout, r->opt.to_slope, "\"nan\"");
+	}
 	printf(", \"dtype\": \"%s\", \"backward\": %s, \"shape\": [", lrelu_dtype_name(r->opt.dtype),
 	       r->opt.backward ? "true" : "false");
 	for (int d = 0; d < in->ndim; d++)
 		printf("%s%lld", d ? ", " : "", (long long)in->shape[d]);
 	printf("]");
-	if (r->a) {
+	if (r->a && !r->op) {
 		printf(", \"a\": ");
 		print_json_string(stdout, r->a->src.name);
 		printf(", \"b\": ");
@@ -320,9 +329,12 @@ static void report_text(const struct diff_run *r)
 	char s0[64], s1[64];
 	lrelu_format_pyfloat(r->opt.from_slope, s0, sizeof s0);
 	lrelu_format_pyfloat(r->opt.to_slope, s1, sizeof s1);
-	if (r->a)
+	if (r->op)
+		printf("%s, %s vs %s, ", r->op, lrelu_framework_name(r->opt.from),
+		       lrelu_framework_name(r->opt.to));
+	else if (r->a)
 		printf("A %s vs B %s, ", r->a->src.name, r->b->src.name);
-	if (!r->a || r->x) {
+	if (!r->op && (!r->a || r->x)) {
 		if (strcmp(s0, s1) == 0)
 			printf("%s vs %s, slope %s, ", lrelu_framework_name(r->opt.from),
 			       lrelu_framework_name(r->opt.to), s0);
@@ -360,7 +372,7 @@ static void report_text(const struct diff_run *r)
 			printf("  A %s, B %s\n", ta, tb);
 	}
 	if (r->nshow)
-		printf("first differences (index, %sboth values):\n", r->x ? "input, " : "");
+		printf("first differences (index, %sboth values):\n", r->x || r->op_x ? "input, " : "");
 	for (int i = 0; i < r->nshow; i++)
 		printf("%s\n", r->lines[i]);
 }
@@ -373,11 +385,15 @@ static void show_line(struct diff_run *r, uint64_t pos, const unsigned char *xb,
 	size_t isz = lrelu_dtype_size(r->opt.dtype);
 	unsigned char va[8], vb[8];
 	char is[160], xs[96], as[96], bs[96];
-	const char *na = r->a ? "A" : lrelu_framework_name(r->opt.from);
-	const char *nb = r->b ? "B" : lrelu_framework_name(r->opt.to);
+	const char *na = r->a && !r->op ? "A" : lrelu_framework_name(r->opt.from);
+	const char *nb = r->b && !r->op ? "B" : lrelu_framework_name(r->opt.to);
 	/* A computed side: its one element again, through the command's own path. */
 	struct job j = {.o = r->o, .x = r->x, .g = r->g};
 	unsigned char x1[8], g1[8];
+	if (!xb && r->op_x) {
+		memcpy(x1, r->op_x + pos * isz, isz); /* shown only: both sides are given */
+		value_text(xs, sizeof xs, load_bits(x1, isz), r->opt.dtype, isz);
+	}
 	if (xb) {
 		memcpy(x1, xb + i * isz, isz);
 		if (gb)
@@ -398,8 +414,9 @@ static void show_line(struct diff_run *r, uint64_t pos, const unsigned char *xb,
 	index_text(is, sizeof is, pos, &r->shape->info);
 	value_text(as, sizeof as, load_bits(va, isz), r->opt.dtype, isz);
 	value_text(bs, sizeof bs, load_bits(vb, isz), r->opt.dtype, isz);
-	if (xb) {
-		value_text(xs, sizeof xs, load_bits(x1, isz), r->opt.dtype, isz);
+	if (xb || r->op_x) {
+		if (xb)
+			value_text(xs, sizeof xs, load_bits(x1, isz), r->opt.dtype, isz);
 		snprintf(r->lines[r->nshow++], sizeof r->lines[0], "  %s  x = %s  %s: %s  %s: %s", is,
 		         xs, na, as, nb, bs);
 	} else {
@@ -693,6 +710,169 @@ static int diff_archives(struct diff_run *r, struct npz *z, bool dumps)
 	return differ || only_a || only_b ? DIFF_DIFFERENT : DIFF_SAME;
 }
 
+/* ---- --op rrelu, --op prelu ------------------------------------------------------- */
+
+/* RReLU: MindSpore's has no eval mode, so there is nothing to compare bit for bit; say
+ * so, and show what PyTorch's eval mode gives on INPUT. */
+static int diff_rrelu(struct diff_run *r, lrelu_framework from, lrelu_framework to)
+{
+	struct opts *o = (struct opts *)r->o;
+	bool pair = (from == LRELU_TORCH && to == LRELU_MINDSPORE) ||
+	            (from == LRELU_MINDSPORE && to == LRELU_TORCH);
+	if (!pair)
+		usage_error("diff --op rrelu: lrelu knows PyTorch's RReLU and MindSpore's (which "
+		            "it cannot reproduce); compare torch with mindspore");
+	if (o->mask)
+		usage_error("diff --op rrelu: --mask: MindSpore's RReLU is random, so no element "
+		            "can be said to agree");
+	struct array x, g;
+	open_array(o->pos[0], o, "INPUT", &x);
+	struct opts po = *o;
+	po.fw = LRELU_TORCH;
+	po.diff = false;
+	struct job j = {.o = &po, .fw = LRELU_TORCH, .x = &x};
+	job_setup(&j, &po, NULL);
+	job_load(&j, &x);
+	if (o->grad) {
+		open_array(o->grad, o, "GRAD", &g);
+		check_grad(&x, &g);
+		j.g = &g;
+	}
+	double mid = (j.lower + j.upper) / 2;
+	char lo[40], up[40], ms[40], mf[40];
+	lrelu_format_pyfloat(j.lower, lo, sizeof lo);
+	lrelu_format_pyfloat(j.upper, up, sizeof up);
+	lrelu_format_pyfloat(mid, ms, sizeof ms);
+	/* PyTorch rounds the midpoint to float for every dtype but float64. */
+	lrelu_format_pyfloat(x.dtype == LRELU_FLOAT64 ? mid : (double)(float)mid, mf, sizeof mf);
+	if (o->json) {
+		printf("{\"op\": \"rrelu\", \"from\": \"%s\", \"to\": \"%s\", \"lower\": %s, "
+		       "\"upper\": %s, \"dtype\": \"%s\", \"backward\": %s, \"elements\": %llu, "
+		       "\"comparable\": false, \"reason\": \"mindspore_rrelu_has_no_eval_mode\", "
+		       "\"torch_eval_slope\": %s}\n", lrelu_framework_name(from),
+		       lrelu_framework_name(to), lo, up, lrelu_dtype_name(x.dtype),
+		       o->grad ? "true" : "false", (unsigned long long)x.info.count, mf);
+	} else {
+		printf("rrelu, %s vs %s, lower %s, upper %s, %s%s, %llu elements: not comparable "
+		       "bit for bit\n", lrelu_framework_name(from), lrelu_framework_name(to), lo, up,
+		       lrelu_dtype_name(x.dtype), o->grad ? " backward" : "",
+		       (unsigned long long)x.info.count);
+		printf("  MindSpore's nn.RReLU has no eval mode: in training and in eval alike it "
+		       "multiplies each x < 0\n  by a slope drawn uniformly from [lower, upper], "
+		       "from a random stream lrelu cannot\n  reproduce.  PyTorch's eval mode "
+		       "(model.eval(), F.rrelu(training=False)) is LeakyReLU\n  at (lower + upper) "
+		       "/ 2 = %s (%s in %s); it gives%s:\n", ms, mf, lrelu_dtype_name(x.dtype),
+		       o->grad ? " the gradient" : "");
+		if (fflush(stdout) != 0)
+			data_error("standard output: write error: %s", strerror(errno));
+		print_streamed(&j);
+	}
+	if (fflush(stdout) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+	free(x.owned);
+	return DIFF_DIFFERENT;
+}
+
+/* Reads all of a into a new buffer, in host byte order. */
+static unsigned char *read_all(struct array *a)
+{
+	unsigned char *buf = xmalloc((size_t)a->info.data_bytes);
+	read_chunk(a, buf, (size_t)a->info.count);
+	return buf;
+}
+
+/* PReLU: each framework's PReLU through the library's lrelu_prelu_forward(fw, ...) (or
+ * its backward), the two results then compared as two given arrays. */
+static int diff_prelu(struct diff_run *r, lrelu_framework from, lrelu_framework to)
+{
+	const struct opts *o = r->o;
+	if (from == to)
+		usage_error("diff --op prelu: --from and --to are both %s: nothing to compare",
+		            lrelu_framework_name(from));
+	struct array x, g;
+	open_array(o->pos[0], o, "INPUT", &x);
+	struct opts po = *o;
+	po.diff = false;
+	struct job j = {.o = &po, .x = &x};
+	job_setup(&j, &po, NULL);
+	job_load(&j, &x);
+	j.whole = true; /* both sides computed on the array in memory */
+	unsigned char *xb = read_all(&x), *gb = NULL;
+	if (o->grad) {
+		open_array(o->grad, o, "GRAD", &g);
+		check_grad(&x, &g);
+		j.g = &g;
+		gb = read_all(&g);
+	}
+	size_t nb = (size_t)x.info.data_bytes;
+	unsigned char *side[2] = {xmalloc(nb), xmalloc(nb)};
+	lrelu_framework fw[2] = {from, to};
+	for (int s = 0; s < 2; s++) {
+		j.fw = fw[s];
+		compute_chunk(&j, xb, gb, side[s], (size_t)x.info.count, x.src.name);
+		struct array *a = &r->arrs[s];
+		memset(a, 0, sizeof *a);
+		a->info = x.info;
+		a->info.swap = false;
+		a->dtype = x.dtype;
+		a->src.fd = -1;
+		a->src.name = lrelu_framework_name(fw[s]);
+		a->src.mem = side[s];
+		a->src.mem_len = nb;
+		a->owned = side[s];
+	}
+	r->na = 2;
+	r->a = &r->arrs[0], r->b = &r->arrs[1], r->x = r->g = NULL;
+	r->op = "prelu";
+	r->op_x = xb;
+	r->opt.from = from, r->opt.to = to;
+	/* The slopes take no part in comparing two given arrays; any one the rules take. */
+	r->opt.from_slope = r->opt.to_slope = 0.25;
+	diff_one(r);
+	if (o->json)
+		report_json(r);
+	else
+		report_text(r);
+	if (o->json)
+		printf("\n");
+	if (fflush(stdout) != 0)
+		data_error("standard output: write error: %s", strerror(errno));
+	free(side[0]);
+	free(side[1]);
+	free(xb);
+	free(gb);
+	free(x.owned);
+	free(r->idx.v);
+	return r->rep.differ ? DIFF_DIFFERENT : DIFF_SAME;
+}
+
+static int diff_family(struct diff_run *r, lrelu_framework from, lrelu_framework to,
+                       bool dumps)
+{
+	const struct opts *o = r->o;
+	const char *op = o->op == OP_RRELU ? "rrelu" : "prelu";
+	if (dumps)
+		usage_error("diff --op %s compares two frameworks' %s on one INPUT; two dumps A B "
+		            "are compared without --op (their values alone)", op, op);
+	if (o->have_ns || o->have_alpha || o->have_from_slope || o->have_to_slope)
+		usage_error("diff --op %s: the slope options are LeakyReLU's; --op %s takes %s", op,
+		            op, o->op == OP_RRELU ? "--lower and --upper" : "--weight");
+	const char *spec[2] = {o->pos[0], o->grad};
+	for (int k = 0; k < 2; k++) {
+		struct npz z;
+		const char *member;
+		if (spec[k] && strcmp(spec[k], "-") != 0 && !literal_looks_like(spec[k]) &&
+		    npz_open(spec[k], &z, &member)) {
+			if (!member)
+				usage_error("diff --op %s: %s is a whole archive: pick one member as "
+				            "ARCHIVE.npz:NAME", op, spec[k]);
+			npz_close(&z);
+		}
+	}
+	set_threads(o);
+	return o->op == OP_RRELU ? diff_rrelu(r, from, to) : diff_prelu(r, from, to);
+}
+
 int cmd_diff(struct opts *o)
 {
 	struct diff_run r;
@@ -712,6 +892,11 @@ int cmd_diff(struct opts *o)
 		usage_error("diff: --mask needs a file name (standard output carries the report)");
 	lrelu_framework from = o->have_from ? o->from : LRELU_TORCH;
 	lrelu_framework to = o->have_to ? o->to : LRELU_MINDSPORE;
+	if (o->op != OP_LEAKY_RELU)
+		return diff_family(&r, from, to, dumps);
+	if (o->have_lower || o->have_upper || o->weight)
+		usage_error("diff: %s belongs to --op %s", o->weight ? "--weight" : o->have_lower
+		            ? "--lower" : "--upper", o->weight ? "prelu" : "rrelu");
 	double sf, st;
 	if (lrelu_diff_slopes(from, to, o->have_ns ? &o->ns : NULL, o->have_alpha ? &o->alpha : NULL,
 	                      o->have_from_slope ? &o->from_slope : NULL,

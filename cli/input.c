@@ -87,7 +87,7 @@ static lrelu_dtype header_dtype(const struct npy_info *in, const struct opts *o,
 		dt = LRELU_QINT8;
 	else
 		dt = LRELU_QUINT8;
-	if (o->have_dtype && o->dtype != dt) {
+	if (o->have_dtype && o->dtype != dt && !(o->dtype_bits_only && in->kind == 'f')) {
 		if (o->dtype == LRELU_BFLOAT16)
 			usage_error("--dtype bfloat16: %s holds '%s' data, not '<u2', '<i2' or '|V2' "
 			            "bit patterns", name, in->descr);

@@ -39,7 +39,9 @@ static int cmd_main(struct opts *o)
 	if (o->npos < 1)
 		usage_error("INPUT missing");
 	const char *in = o->pos[0], *out = o->npos > 1 ? o->pos[1] : NULL;
-	struct job j = {.o = o, .fw = o->fw, .slope = pick_slope(o, o->fw)};
+	struct job j = {.o = o, .fw = o->fw};
+	lrelu_generator gen;
+	job_setup(&j, o, &gen);
 	if (o->inplace && o->fw != LRELU_TORCH)
 		usage_error("--inplace: %s's LeakyReLU has no in-place form (no inplace "
 		            "parameter); assign the output instead, as in x = m(x): give OUTPUT "
@@ -81,6 +83,7 @@ static int cmd_main(struct opts *o)
 		usage_error("--scale/--zero-point apply to int8/uint8 data; %s holds %s",
 		            x.src.name, lrelu_dtype_name(x.dtype));
 	j.x = &x;
+	job_load(&j, &x);
 	if (o->grad) {
 		open_array(o->grad, o, "GRAD", &g);
 		if (g.src.fd < 0)
@@ -88,6 +91,7 @@ static int cmd_main(struct opts *o)
 		check_grad(&x, &g);
 		j.g = &g;
 	}
+	struct family_out *fo = family_open(&j);
 
 	unsigned char hdr[NPY_MAX_HEADER + NPY_PREFIX_MAX];
 	struct npy_info oi = x.info;
@@ -111,6 +115,7 @@ static int cmd_main(struct opts *o)
 		run_stream(&j, &k);
 		commit_tmp(fd, &t);
 	}
+	family_commit(fo, &j);
 	free(x.owned);
 	if (j.g)
 		free(g.owned);

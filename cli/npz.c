@@ -407,7 +407,12 @@ int npz_main(struct opts *o, struct npz *z, const char *out)
 		usage_error("%s: an .npz result cannot go to standard output (its directory is "
 		            "written last, its headers rewritten); give an OUTPUT file, or pick "
 		            "one array as %s:NAME", z->path, z->path);
-	struct job j = {.o = o, .fw = o->fw, .slope = pick_slope(o, o->fw)};
+	struct job j = {.o = o, .fw = o->fw};
+	lrelu_generator gen;
+	job_setup(&j, o, &gen);
+	if (o->noise || o->grad_weight)
+		usage_error("%s with a whole archive (%s): pick one array as %s:NAME", o->noise
+		            ? "--noise" : "--grad-weight", z->path, z->path);
 	bool to_file = out || o->inplace;
 	struct target t;
 	struct zip_writer w;
@@ -427,6 +432,7 @@ int npz_main(struct opts *o, struct npz *z, const char *out)
 			            x.src.name, lrelu_dtype_name(x.dtype));
 		j.x = &x;
 		j.g = NULL;
+		job_load(&j, &x);
 		if (have_g) {
 			open_member(&gz, npz_find(&gz, z->keys[i]), o, true, &g);
 			check_grad(&x, &g);

@@ -51,7 +51,22 @@ static const char usage_text[] =
 	"  --bits               printing: each value's bit pattern in hex, as NumPy\n"
 	"                       prints x.view(np.uint32) etc. with a '0x%08x' formatter\n"
 	"  -h, --help           this text\n"
-	"  -V, --version        the version\n"
+	"  -V, --version        the version\n";
+
+/* The rest of --help (one string would pass the length C99 compilers must take). */
+static const char usage_text2[] =
+	"\n"
+	"  --op leaky_relu|rrelu|prelu   the operator (default leaky_relu), PyTorch's:\n"
+	"  --lower L --upper U  rrelu: torch.nn.RReLU's bounds (default 1/8, 1/3); eval\n"
+	"                       mode (LeakyReLU at (L + U) / 2) unless --train\n"
+	"  --train              rrelu: training mode, a random slope per element x <= 0\n"
+	"  --seed S             rrelu --train: the generator as torch.manual_seed(S) left\n"
+	"                       it (required; an integer in [-2^63, 2^64 - 1])\n"
+	"  --noise FILE         rrelu --train: write the noise (the slopes drawn) as .npy\n"
+	"  --weight W           prelu: the weight, one element or one per channel\n"
+	"                       (dimension 1); a .npy file, ARCHIVE.npz:NAME or a\n"
+	"                       literal (taking INPUT's dtype); default 0.25\n"
+	"  --grad-weight FILE   prelu with --grad: write dL/dweight as .npy\n"
 	"\n"
 	"lrelu diff compares two LeakyReLU results bit for bit, the rules of two\n"
 	"frameworks on INPUT or two arrays A and B (dumps; a literal works wherever a\n"
@@ -70,6 +85,8 @@ static const char usage_text[] =
 	"  --mask OUT.npy       write a bool array, True where the bits differ\n"
 	"  --all                every differing index in the JSON (default: the first 1000)\n"
 	"  --threads N          as above\n"
+	"  --op rrelu|prelu     compare the frameworks' RReLU (--lower, --upper) or\n"
+	"                       PReLU (--weight) on INPUT\n"
 	"\n"
 	"Exit status: 0 success, 1 bad data or I/O error (INPUT untouched, no OUTPUT\n"
 	"left behind), 2 bad command line.  lrelu diff, as cmp and diff: 0 identical,\n"
@@ -142,6 +159,32 @@ static long parse_long(const char *opt, const char *s, long lo, long hi)
 	return v;
 }
 
+/* A seed as torch.manual_seed takes it: a Python int from -2^63 to 2^64 - 1, a
+ * negative one kept as its two's complement (torch.initial_seed() gives 2^64 - 1 after
+ * manual_seed(-1)); anything else PyTorch refuses ("Overflow when unpacking long"). */
+static uint64_t parse_seed(const char *opt, const char *s)
+{
+	const char *p = s;
+	bool neg = *p == '-';
+	if (*p == '-' || *p == '+')
+		p++;
+	uint64_t v = 0;
+	bool ok = *p != '\0';
+	for (; ok && *p; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			ok = false;
+		else
+			v = v * 10 + d;
+	}
+	if (ok && neg && v > (uint64_t)1 << 63)
+		ok = false;
+	if (!ok)
+		usage_error("%s: '%s' is not an integer in [-2^63, 2^64 - 1] (torch.manual_seed's "
+		            "range)", opt, s);
+	return neg ? (uint64_t)0 - v : v;
+}
+
 /* The options that take a value, and the commands that accept each: the one list of
  * them (the values are read in parse_args).  The flags, which take none: --inplace
  * (the main command), --json and --all (lrelu diff). */
@@ -169,15 +212,21 @@ static const struct {
 	{"--to-slope", IN_DIFF},
 	{"--input", IN_DIFF},
 	{"--mask", IN_DIFF},
+	{"--op", IN_MAIN | IN_DIFF},
+	{"--lower", IN_MAIN | IN_DIFF},
+	{"--upper", IN_MAIN | IN_DIFF},
+	{"--seed", IN_MAIN},
+	{"--noise", IN_MAIN},
+	{"--weight", IN_MAIN | IN_DIFF},
+	{"--grad-weight", IN_MAIN},
 };
 
-/* The main command's flags (options without a value). */
 /* The options that take no value, and which command each belongs to. */
 static const struct {
 	const char *name;
 	unsigned where;
 } flags[] = {{"--inplace", IN_MAIN}, {"--from-result", IN_MAIN}, {"--bits", IN_MAIN},
-             {"--json", IN_DIFF},    {"--all", IN_DIFF}};
+             {"--json", IN_DIFF},    {"--all", IN_DIFF},       {"--train", IN_MAIN}};
 
 void init_opts(struct opts *o)
 {
@@ -222,6 +271,7 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage_text, stdout);
+			fputs(usage_text2, stdout);
 			exit(fflush(stdout) == 0 ? 0 : EXIT_DATA);
 		}
 		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
@@ -269,6 +319,8 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 				o->bits = o->have_print = true;
 			else if (strcmp(name, "--json") == 0)
 				o->json = true;
+			else if (strcmp(name, "--train") == 0)
+				o->train = true;
 			else
 				o->all = true;
 			continue;
@@ -334,6 +386,34 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 			o->input = val;
 		} else if (strcmp(name, "--mask") == 0) {
 			o->mask = val;
+		} else if (strcmp(name, "--op") == 0) {
+			if (strcmp(val, "leaky_relu") == 0)
+				o->op = OP_LEAKY_RELU;
+			else if (strcmp(val, "rrelu") == 0)
+				o->op = OP_RRELU;
+			else if (strcmp(val, "prelu") == 0)
+				o->op = OP_PRELU;
+			else
+				usage_error("--op: '%s' is not one of leaky_relu, rrelu, prelu", val);
+		} else if (strcmp(name, "--lower") == 0) {
+			o->lower = parse_double(name, val);
+			o->have_lower = true;
+		} else if (strcmp(name, "--upper") == 0) {
+			o->upper = parse_double(name, val);
+			o->have_upper = true;
+		} else if (strcmp(name, "--seed") == 0) {
+			o->seed = parse_seed(name, val);
+			o->have_seed = true;
+		} else if (strcmp(name, "--weight") == 0 || strcmp(name, "--noise") == 0 ||
+		           strcmp(name, "--grad-weight") == 0) {
+			if (val[0] == '\0')
+				usage_error("%s: an empty name", name);
+			if (name[2] == 'w')
+				o->weight = val;
+			else if (name[2] == 'n')
+				o->noise = val;
+			else
+				o->grad_weight = val;
 		} else if (strcmp(name, "--threads") == 0) {
 			/* lrelu_set_num_threads' range. */
 			o->threads = (int)parse_long(name, val, 0, 1024);

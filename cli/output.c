@@ -17,28 +17,35 @@
 
 #include "cli.h"
 /*
- * The named temporary file, removed on any error or signal: a fixed buffer so that the
- * signal handler only reads memory and calls unlink.  It is written only with signals
- * blocked, so the handler never sees half a name, and it names a file only once we
+ * The named temporary files, removed on any error or signal: fixed buffers so that the
+ * signal handler only reads memory and calls unlink.  Each is written only with signals
+ * blocked, so the handler never sees half a name, and names a file only once we
  * created it: a signal while the file is being created cannot remove someone else's.
+ * One slot per output a run may write at once: the result, RReLU's noise and PReLU's
+ * weight gradient (lrelu --op), or diff's mask.
  */
-static char g_tmp[PATH_MAX + 64];
+enum { MAX_TMP = 3 };
+static char g_tmp[MAX_TMP][PATH_MAX + 64];
 
-/* The output is an unnamed O_TMPFILE file: nothing to remove until it is linked. */
-static bool g_unnamed;
+/* Per slot: in use (by the descriptor g_fd), and whether the file is an unnamed
+ * O_TMPFILE file (nothing to remove until it is linked). */
+static bool g_used[MAX_TMP], g_unnamed[MAX_TMP];
+static int g_fd[MAX_TMP];
 
 void remove_tmp(void)
 {
-	if (g_tmp[0]) {
-		unlink(g_tmp);
-		g_tmp[0] = '\0';
-	}
+	for (int i = 0; i < MAX_TMP; i++)
+		if (g_tmp[i][0]) {
+			unlink(g_tmp[i]);
+			g_tmp[i][0] = '\0';
+		}
 }
 
 static void on_signal(int sig)
 {
-	if (g_tmp[0])
-		unlink(g_tmp);
+	for (int i = 0; i < MAX_TMP; i++)
+		if (g_tmp[i][0])
+			unlink(g_tmp[i]);
 	/* Die of the same signal (blocked while we run: delivered when we return). */
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -178,8 +185,34 @@ void resolve_target(const char *spec, struct target *t)
 		           strlen(base), name_max);
 }
 
+/* The slot of the temporary file open as fd. */
+static int slot_of(int fd)
+{
+	for (int i = 0; i < MAX_TMP; i++)
+		if (g_used[i] && g_fd[i] == fd)
+			return i;
+	data_error("internal error: no temporary file open as descriptor %d", fd);
+}
+
+static int take_slot(int fd, bool unnamed)
+{
+	for (int i = 0; i < MAX_TMP; i++)
+		if (!g_used[i]) {
+			g_used[i] = true;
+			g_fd[i] = fd;
+			g_unnamed[i] = unnamed;
+			return i;
+		}
+	data_error("internal error: more than %d output files at once", MAX_TMP);
+}
+
 int open_tmp(const struct target *t)
 {
+	int free_slot = 0;
+	while (free_slot < MAX_TMP && g_used[free_slot])
+		free_slot++;
+	if (free_slot == MAX_TMP)
+		data_error("internal error: more than %d output files at once", MAX_TMP);
 #ifdef O_TMPFILE
 	bool try_unnamed = true;
 #ifdef LRELU_TEST_KNOBS
@@ -192,14 +225,14 @@ int open_tmp(const struct target *t)
 	if (try_unnamed && access("/proc/self/fd", X_OK) == 0) {
 		int fd = open(t->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 		if (fd >= 0) {
-			g_unnamed = true;
+			take_slot(fd, true);
 			return fd;
 		}
 		/* EOPNOTSUPP, EISDIR (old kernels), ...: the named path says what is wrong. */
 	}
 #endif
 	for (int tries = 0;; tries++) {
-		char name[sizeof g_tmp];
+		char name[sizeof g_tmp[0]];
 		tmp_name(name, sizeof name, t);
 #ifdef LRELU_TEST_KNOBS
 		/* Test builds only: a name taken by another file, and a signal arriving while
@@ -212,8 +245,10 @@ int open_tmp(const struct target *t)
 		block_signals(&old);
 		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		int e = errno;
-		if (fd >= 0)
-			strcpy(g_tmp, name);
+		if (fd >= 0) {
+			strcpy(g_tmp[free_slot], name);
+			take_slot(fd, false);
+		}
 #ifdef LRELU_TEST_KNOBS
 		if (taken && getenv("LRELU_TEST_SIGNAL_IN_CREATE"))
 			raise(SIGTERM); /* delivered at the restore below */
@@ -229,10 +264,10 @@ int open_tmp(const struct target *t)
 
 /* Gives the unnamed file fd a temporary name beside t (g_tmp), with signals blocked by
  * the caller; returns 0, or -1 with errno. */
-static int link_unnamed(int fd, const struct target *t)
+static int link_unnamed(int fd, int slot, const struct target *t)
 {
 	for (int tries = 0;; tries++) {
-		char name[sizeof g_tmp], proc[64];
+		char name[sizeof g_tmp[0]], proc[64];
 		tmp_name(name, sizeof name, t);
 		int r = linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH);
 		if (r != 0 && errno != EEXIST) {
@@ -240,7 +275,7 @@ static int link_unnamed(int fd, const struct target *t)
 			r = linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
 		}
 		if (r == 0) {
-			strcpy(g_tmp, name);
+			strcpy(g_tmp[slot], name);
 			return 0;
 		}
 		if (errno != EEXIST || tries == 100)
@@ -250,6 +285,7 @@ static int link_unnamed(int fd, const struct target *t)
 
 void commit_tmp(int fd, const struct target *t)
 {
+	int slot = slot_of(fd);
 	if (t->exists && fchown(fd, t->uid, t->gid) != 0) {
 		/* Only root may give a file away; keeping our own ownership is fine. */
 	}
@@ -262,26 +298,28 @@ void commit_tmp(int fd, const struct target *t)
 	 * temporary name behind, and only in that window. */
 	sigset_t old;
 	block_signals(&old);
-	if (g_unnamed && link_unnamed(fd, t) != 0) {
+	if (g_unnamed[slot] && link_unnamed(fd, slot, t) != 0) {
 		int e = errno;
 		restore_signals(&old);
 		data_error("%s: cannot give the finished file a name in %s: %s", t->path, t->dir,
 		           strerror(e));
 	}
-	if (!g_unnamed && close(fd) != 0) {
+	if (!g_unnamed[slot] && close(fd) != 0) {
 		int e = errno;
 		restore_signals(&old);
 		data_error("%s: cannot write: %s", t->path, strerror(e));
 	}
-	if (rename(g_tmp, t->path) != 0) {
+	if (rename(g_tmp[slot], t->path) != 0) {
 		int e = errno;
 		restore_signals(&old);
 		data_error("%s: cannot rename the finished file into place: %s", t->path,
 		           strerror(e));
 	}
-	g_tmp[0] = '\0';
+	g_tmp[slot][0] = '\0';
+	g_used[slot] = false;
+	bool unnamed = g_unnamed[slot];
 	restore_signals(&old);
-	if (g_unnamed && close(fd) != 0)
+	if (unnamed && close(fd) != 0)
 		data_error("%s: cannot write: %s (the file is in place)", t->path, strerror(errno));
 	int dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {

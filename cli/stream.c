@@ -133,6 +133,10 @@ static void make_1d(lrelu_tensor *t, void *data, lrelu_dtype dt, const int64_t *
 void compute_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
                           const char *name)
 {
+	if (j->op != OP_LEAKY_RELU) {
+		family_chunk(j, xb, gb, yb, n, name);
+		return;
+	}
 	int64_t shape[1] = {(int64_t)n};
 	lrelu_tensor x, y, g;
 	lrelu_dtype dt = j->x->dtype;
@@ -158,13 +162,19 @@ void compute_chunk(const struct job *j, void *xb, void *gb, void *yb, size_t n,
 }
 
 /* Streams x (and g) through the computation into k, chunk by chunk. */
-void run_stream(const struct job *j, struct sink *k)
+void run_stream(const struct job *job, struct sink *k)
 {
+	struct job jn = *job;
+	const struct job *j = &jn;
 	struct array *x = j->x;
 	size_t isz = x->info.itemsize;
-	size_t per = CHUNK_BYTES / isz;
-	size_t bytes = per * isz;
 	uint64_t left = x->info.count;
+	/* An operator that needs the whole array (family.c) gets it as one chunk, also
+	 * when it is empty: its checks (PReLU's weight against the channels) still run. */
+	bool once = j->whole && left == 0;
+	size_t per = j->whole ? (size_t)left : CHUNK_BYTES / isz;
+	if (!j->whole && j->block > 1)
+		per = per < j->block ? (size_t)j->block : per / j->block * j->block;
 	size_t first = left < per ? (size_t)left : per;
 	/* Float results are computed in place (into the input chunk, or into the gradient
 	 * chunk for backward): one buffer less to fill and one memory pass less.  Quantized
@@ -173,8 +183,10 @@ void run_stream(const struct job *j, struct sink *k)
 	unsigned char *xb = xmalloc(first * isz);
 	unsigned char *gb = j->g ? xmalloc(first * isz) : NULL;
 	unsigned char *yb = quant ? xmalloc(first * isz) : j->g ? gb : xb;
-	(void)bytes;
-	while (left > 0) {
+	if (j->gen)
+		jn.noise_buf = xmalloc(first * isz);
+	while (left > 0 || once) {
+		once = false;
 		size_t n = left < per ? (size_t)left : per;
 		size_t nb = n * isz;
 		size_t got = src_read(&x->src, xb, nb);
@@ -195,6 +207,11 @@ void run_stream(const struct job *j, struct sink *k)
 		if (x->info.swap)
 			swap_bytes(yb, n, isz);
 		sink_write(k, yb, nb);
+		if (j->noise) {
+			if (x->info.swap)
+				swap_bytes(j->noise_buf, n, isz);
+			sink_write(j->noise, j->noise_buf, nb);
+		}
 		left -= n;
 	}
 	/* A stream must end with the data; a file's size was checked already. */
@@ -207,6 +224,7 @@ void run_stream(const struct job *j, struct sink *k)
 		free(yb);
 	free(xb);
 	free(gb);
+	free(jn.noise_buf);
 }
 
 /* ---- printing ------------------------------------------------------------------------ */

@@ -2,8 +2,9 @@
 #
 #   build/lrelu           the command (public header and liblrelu.a only)
 #   make test-cli         end-to-end tests of the command against NumPy (part of make test):
-#                         tests/cli/test_cli.py, test_npz.py, test_edges.py, test_diff_cli.py
-#   make test-cli-asan    test_cli.py, test_edges.py, test_diff_cli.py on a build of the
+#                         tests/cli/test_cli.py, test_npz.py, test_edges.py, test_diff_cli.py,
+#                         test_family_cli.py
+#   make test-cli-asan    test_cli.py, test_edges.py, test_diff_cli.py, test_family_cli.py on a build of the
 #                         command and library with ASan (leak detection on) + UBSan, in
 #                         build-asan (part of make test)
 #   make fuzz-replay      the kept corpus in fuzz/corpus/ through the parsers (gcc, no libFuzzer)
@@ -13,7 +14,7 @@
 
 CLI_SRCS := cli/main.c cli/options.c cli/input.c cli/stream.c cli/output.c cli/diff.c \
             cli/msg.c cli/demo.c cli/npy.c cli/literal.c cli/npyprint.c cli/fmtfloat.c \
-            cli/npz.c cli/zip.c
+            cli/npz.c cli/zip.c cli/family.c
 CLI_HDRS := cli/cli.h cli/demo.h cli/npy.h cli/literal.h cli/npyprint.h cli/fmtfloat.h \
             cli/npz.h cli/zip.h include/lrelu.h
 # zlib (Debian's zlib1g-dev) inflates, deflates and computes CRC-32 for .npz files.
@@ -61,6 +62,7 @@ test-cli: $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64 $(BUILD)/tests/lrelu-knobs f
 	@$(PYTHON) tests/cli/test_npz.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-zip64
 	@$(PYTHON) tests/cli/test_edges.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-knobs
 	@$(PYTHON) tests/cli/test_diff_cli.py $(BUILD)/lrelu
+	@$(PYTHON) tests/cli/test_family_cli.py $(BUILD)/lrelu $(BUILD)/tests/lrelu-knobs
 
 # The command's tests under the asan variant's build (Makefile: VARIANT_asan_*), with
 # leak detection: a leak fails the run (LeakSanitizer's exit status), as does any
@@ -75,6 +77,9 @@ test-cli-asan:
 	  $(VARIANT_asan_BUILD)/tests/lrelu-knobs
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(PYTHON) tests/cli/test_diff_cli.py $(VARIANT_asan_BUILD)/tests/lrelu-knobs
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(PYTHON) tests/cli/test_family_cli.py $(VARIANT_asan_BUILD)/tests/lrelu-knobs \
+	  $(VARIANT_asan_BUILD)/tests/lrelu-knobs
 
 # libFuzzer needs clang and Debian's libclang-rt-14-dev.
 FUZZ_CC ?= clang-14
