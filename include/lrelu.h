@@ -500,6 +500,8 @@ LRELUAPI lrelu_status lrelu_rrelu_eval_backward(double lower, double upper,
  * and noise = 1.  g advances by two outputs per draw.  x, y (NULL or x's elements: in
  * place) and noise: same dtype (float32, float64, bfloat16) and shape, any strides;
  * noise must not overlap x or y.  Not threaded: the draws are sequential, as PyTorch's.
+ * A range PyTorch's draw refuses (hi - lo above DBL_MAX, e.g. an infinite bound) is
+ * LRELU_ERR_SLOPE with PyTorch's message, and only when some element draws, as there.
  * On any error nothing is written and g is unchanged. */
 LRELUAPI lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
                                         const lrelu_tensor *x, const lrelu_tensor *y,

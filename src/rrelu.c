@@ -1,5 +1,7 @@
 /* rrelu.c - RReLU: eval as LeakyReLU at the midpoint, training with PyTorch's MT19937 stream */
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
 
 #include "family.h"
 #include "fp16.h"
@@ -142,7 +144,7 @@ static lrelu_status round_bound(double v, lrelu_dtype dt, double *out)
 		f = lrelu_bf2f(lrelu_f2bf(f));
 	if (isinf(f) && !isinf(v))
 		return lrelu_fail(LRELU_ERR_SLOPE, "value cannot be converted to type %s without overflow",
-		                  dt == LRELU_BFLOAT16 ? "c10::BFloat16" : "float");
+		                  dt == LRELU_BFLOAT16 ? "at::BFloat16" : "float");
 	*out = lrelu_f2d(f);
 	return LRELU_OK;
 }
@@ -210,6 +212,28 @@ static void train_bf16(lrelu_generator *g, double lo, double hi, struct lrelu_fa
 	}
 }
 
+/* PyTorch builds at::uniform_real_distribution<double>(lo, hi) for each element that
+ * draws, and its constructor requires hi - lo <= DBL_MAX (false for an infinite bound
+ * and for a range wider than a double holds).  So such a range is refused only if
+ * some element would draw: x <= 0, NaN excluded.  Scanned before anything is
+ * written, and only for such a range. */
+static bool any_draw(const lrelu_tensor *x, int64_t n)
+{
+	struct lrelu_fam_iter it;
+	const lrelu_tensor *ops[1] = { x };
+	lrelu_fam_iter_init(&it, 1, ops);
+	for (int64_t i = 0; i < n; i++) {
+		const char *p = x->data;
+		double v = x->dtype == LRELU_FLOAT32   ? lrelu_f2d(((const float *)p)[it.off[0]])
+		           : x->dtype == LRELU_FLOAT64 ? ((const double *)p)[it.off[0]]
+		                                       : lrelu_f2d(lrelu_bf2f(((const uint16_t *)p)[it.off[0]]));
+		if (v <= 0)
+			return true;
+		lrelu_fam_iter_next(&it);
+	}
+	return false;
+}
+
 lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
                                const lrelu_tensor *x, const lrelu_tensor *y,
                                const lrelu_tensor *noise)
@@ -240,6 +264,11 @@ lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
 		return st;
 	if (n == 0)
 		return LRELU_OK;
+	if (!(hi - lo <= DBL_MAX) && any_draw(x, n))
+		return lrelu_fail(LRELU_ERR_SLOPE,
+		                  "Expected to - from <= std::numeric_limits<T>::max() to be true, but "
+		                  "got false.  (Could this error message be improved?  If so, please "
+		                  "report an enhancement request to PyTorch.)");
 	ops[0] = y;
 	ops[1] = x;
 	ops[2] = noise;

@@ -1,4 +1,5 @@
 /* test_family.c - RReLU (generator, eval, training) and PReLU of the C API, bit for bit */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -131,6 +132,36 @@ static void test_rrelu_refusals(void)
 	CHECK(lrelu_rrelu_train(&g, 0.1, 0.3, &tx, NULL, &tn) == LRELU_ERR_DTYPE &&
 	      strcmp(lrelu_last_error(), "\"rrelu_with_noise_out_cpu\" not implemented for 'Half'") == 0,
 	      "float16: %s", lrelu_last_error());
+}
+
+/* A range PyTorch's uniform_real_distribution refuses (hi - lo above DBL_MAX, an
+ * infinite bound) fails only when an element draws; hi - lo == DBL_MAX is taken. */
+static void test_rrelu_range(void)
+{
+	lrelu_generator g, before;
+	double x[3] = { 2.0, NAN, -1.0 }, y[3], n[3] = { 7, 7, 7 };
+	int64_t s2[1] = { 2 }, s3[1] = { 3 };
+	const double half = DBL_MAX / 2, above = nextafter(DBL_MAX / 2, INFINITY);
+	lrelu_tensor tx2 = lrelu_tensor_make(x, LRELU_FLOAT64, 1, s2, NULL); /* 2, NaN: no draw */
+	lrelu_tensor tx3 = lrelu_tensor_make(x, LRELU_FLOAT64, 1, s3, NULL); /* -1 draws */
+	lrelu_tensor ty = lrelu_tensor_make(y, LRELU_FLOAT64, 1, s3, NULL);
+	lrelu_tensor ty2 = lrelu_tensor_make(y, LRELU_FLOAT64, 1, s2, NULL);
+	lrelu_tensor tn = lrelu_tensor_make(n, LRELU_FLOAT64, 1, s3, NULL);
+	lrelu_tensor tn2 = lrelu_tensor_make(n, LRELU_FLOAT64, 1, s2, NULL);
+	lrelu_generator_seed(&g, 3);
+	before = g;
+	CHECK(lrelu_rrelu_train(&g, -above, above, &tx3, &ty, &tn) == LRELU_ERR_SLOPE &&
+	      strncmp(lrelu_last_error(), "Expected to - from <= std::numeric_limits<T>::max()", 50) == 0,
+	      "range above DBL_MAX: %s", lrelu_last_error());
+	CHECK(lrelu_rrelu_train(&g, 0.0, INFINITY, &tx3, &ty, &tn) == LRELU_ERR_SLOPE, "upper inf");
+	CHECK(lrelu_rrelu_train(&g, -INFINITY, -INFINITY, &tx3, &ty, &tn) == LRELU_ERR_SLOPE, "-inf, -inf");
+	CHECK(memcmp(&g, &before, sizeof g) == 0 && n[0] == 7 && n[2] == 7, "nothing changed");
+	CHECK(lrelu_rrelu_train(&g, -INFINITY, INFINITY, &tx2, &ty2, &tn2) == LRELU_OK,
+	      "no element draws: %s", lrelu_last_error());
+	CHECK(y[0] == 2.0 && isnan(y[1]) && n[0] == 1.0 && n[1] == 1.0, "no draw: y = x, noise 1");
+	CHECK(lrelu_rrelu_train(&g, -half, half, &tx3, &ty, &tn) == LRELU_OK, "range DBL_MAX: %s",
+	      lrelu_last_error());
+	CHECK(isfinite(y[2]) && n[2] >= -half && n[2] <= half, "range DBL_MAX: a finite draw");
 }
 
 /* PReLU: per channel, both layouts give the same bits; the weight gradient is the same
@@ -422,6 +453,7 @@ int main(void)
 	test_generator();
 	test_rrelu_train();
 	test_rrelu_refusals();
+	test_rrelu_range();
 	test_prelu();
 	test_prelu_mindspore();
 	test_prelu_mixed();

@@ -223,6 +223,10 @@ check(rc != 0 and not os.path.exists(path("n3.npy")) and not os.path.exists(path
 rc, out, _ = run(["--op", "rrelu", "--train", "--seed", "1", "--lower", "inf", "--upper", "inf",
                   "1.0"])
 check(rc == 0 and out.strip() == "1.0", "infinite bounds, no draw: " + out)
+rc, out, err = run(["--op", "rrelu", "--train", "--seed", "1", "--lower", "inf", "--upper", "inf",
+                    "-1.0"])
+check(rc != 0 and out == "" and "Expected to - from <= std::numeric_limits<T>::max()" in err,
+      "infinite bounds with a draw refused as PyTorch refuses them: %d %r" % (rc, err))
 
 # ---- PReLU ---------------------------------------------------------------------------
 torch.manual_seed(1)

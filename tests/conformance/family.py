@@ -218,6 +218,27 @@ def test_rrelu_refusals():
               "bounds [%g, %g]: %r vs %r" % (lo, hi, L.last_error(), msg))
         st = LIB.lrelu_rrelu_eval(lo, hi, view(x, "float32").ref, view(y, "float32").ref)
         check(st == L.ERR_SLOPE, "eval bounds [%g, %g]" % (lo, hi))
+    # a range wider than a double holds (or an infinite bound): refused only where an
+    # element draws, for every dtype; the same range with nothing drawing runs
+    inf = float("inf")
+    for dn, dt in (("float32", torch.float32), ("float64", torch.float64),
+                   ("bfloat16", torch.bfloat16)):
+        for lo, hi in [(-inf, 0.0), (inf, inf), (0.0, inf), (-1.7e38, 1.7e38),
+                       (-8.9e307, 8.9e307), (-9e307, 9e307)]:
+            for vals in ([-1.0, 2.0], [2.0, float("nan")]):
+                xt = torch.tensor(vals, dtype=dt)
+                try:
+                    F.rrelu(xt, lo, hi, training=True)
+                    msg = None
+                except RuntimeError as e:
+                    msg = str(e)
+                xa = to_np(xt, dn)
+                ya, na = xa.copy(), xa.copy()
+                vx, vy, vn = view(xa, dn), view(ya, dn), view(na, dn)
+                st = LIB.lrelu_rrelu_train(ctypes.byref(g), lo, hi, vx.ref, vy.ref, vn.ref)
+                check((st == 0) == (msg is None) and (msg is None or msg == L.last_error()),
+                      "%s range [%g, %g] on %s: %d %r vs %r" % (dn, lo, hi, vals, st,
+                                                                L.last_error(), msg))
     h = np.array([0xBC00], np.uint16)
     for train in (True, False):
         try:
