@@ -1,6 +1,6 @@
 /* test_threads.c - the thread pool: same bits for every thread count, many callers, FP environment */
 
-/* The test knobs (lrelu_par_min_bytes, lrelu_par_adapt, lrelu_nt_bytes): the library
+/* The test knobs (lrelu_par_min_bytes, lrelu_spin_ns, lrelu_nt_bytes): the library
  * this links must be built with -DLRELU_TEST_SUPPORT too (internal.h). */
 #ifndef LRELU_TEST_SUPPORT
 #define LRELU_TEST_SUPPORT 1
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,7 +191,7 @@ static int check_chunks(size_t n, size_t align, size_t bpe, struct rec *r, const
 	r->env_dirty = 0;
 	r->distinct = 0;
 	r->caller = pthread_self();
-	lrelu_parallel_for(n, align, bpe, 0, rec_range, r);
+	lrelu_parallel_for(n, align, bpe, rec_range, r);
 	size_t cnt = r->count < 1024 ? r->count : 1024;
 	CHECK(r->count >= 1 && r->count <= 1024, "%s: %zu chunks", what, r->count);
 	/* sort by begin (few entries) */
@@ -296,146 +297,87 @@ static void test_chunking(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
-/* How the next `calls` calls of a class of `bytes` would run: measured pooled calls and
- * warm-up calls (the rest are serial). */
-static void choices(size_t bytes, int calls, int *pooled, int *warm)
+/* Other threads' CPU time in this process so far, in seconds. */
+static double other_threads_cpu(void)
 {
-	*pooled = *warm = 0;
-	for (int i = 0; i < calls; i++) {
-		int how = lrelu_par_choose(bytes, 0);
-		*pooled += how == TUNE_POOL;
-		*warm += how == TUNE_WARM;
-	}
+#if defined(RUSAGE_THREAD)
+	struct rusage all, me;
+	if (getrusage(RUSAGE_SELF, &all) != 0 || getrusage(RUSAGE_THREAD, &me) != 0)
+		return 0.0;
+	return (double)(all.ru_utime.tv_sec + all.ru_stime.tv_sec - me.ru_utime.tv_sec -
+	                me.ru_stime.tv_sec) +
+	       (double)(all.ru_utime.tv_usec + all.ru_stime.tv_usec - me.ru_utime.tv_usec -
+	                me.ru_stime.tv_usec) * 1e-6;
+#else
+	return 0.0;
+#endif
 }
 
-/* A class's start (threads.c, TUNE_START): three turns of warm-up, measured pool and
- * serial call, recording the given times (ns) of the measured ones in turn. */
-static void start(size_t bytes, unsigned kind, const uint64_t pool[3], const uint64_t ser[3])
-{
-	for (int t = 0; t < 3; t++) {
-		int w = lrelu_par_choose(bytes, kind), p = lrelu_par_choose(bytes, kind);
-		lrelu_par_record(bytes, kind, 1, pool[t]);
-		int sc = lrelu_par_choose(bytes, kind);
-		lrelu_par_record(bytes, kind, 0, ser[t]);
-		CHECK(w == TUNE_WARM && p == TUNE_POOL && sc == TUNE_SERIAL,
-		      "start, turn %d: %d %d %d, not warm-up, pool, serial", t, w, p, sc);
-	}
-}
-
-/* The tuning above the threshold (threads.c): the rule on given timings, then jobs
- * whose worker holds the caller up, which must make the next calls of that size
- * serial until the probe. */
-static void test_tune(void)
+/* The pool's policy (threads.c): a call uses it exactly when it moves more than the
+ * threshold, and the same call always takes the same path, whatever the calls before
+ * it cost; workers asleep after their spin still take part; an idle pool burns no CPU. */
+static void test_policy(void)
 {
 	struct rec r;
-	const size_t n = (size_t)1 << 20, bytes = n * 8; /* 8 MiB, above the test threshold */
-	int pooled, warm;
-	lrelu_par_adapt = 1;
-	lrelu_par_tune_reset();
-	/* a class starts with three turns of warm-up, measured pool, serial, and keeps the
-	 * least of each: one slow pooled call (3 ms) among them does not decide, and the
-	 * pool (1 ms) is 2x faster than serial (2 ms, least of 2.5, 2 and 2.2) */
-	{
-		const uint64_t pool[3] = { 3000000, 1000000, 1200000 };
-		const uint64_t ser[3] = { 2500000, 2000000, 2200000 };
-		start(bytes, 0, pool, ser);
-	}
-	/* pooled, except one call in 64 that refreshes the serial figure; the pooled call
-	 * after that one wakes the workers and is not recorded */
-	choices(bytes, 64, &pooled, &warm);
-	CHECK(pooled == 62 && warm == 1, "pool measured faster: %d measured, %d warm-up of 64",
-	      pooled, warm);
-	/* the same class for any size with the same power of two, another class apart */
-	CHECK(lrelu_par_choose(bytes + bytes / 2, 0) == TUNE_POOL, "1.5x the size: another class?");
-	CHECK(lrelu_par_choose(2 * bytes, 0) == TUNE_WARM, "2x the size: no fresh class");
-	/* and apart for another kind of call of the same size: every dtype, direction and
-	 * in-place-ness has its own (distinct kinds, all below LRELU_PAR_KINDS) */
-	CHECK(lrelu_par_choose(bytes, 1) == TUNE_WARM, "another kind: no fresh class");
-	{
-		unsigned seen = 0, count = 0;
-		for (int dt = LRELU_FLOAT32; dt <= LRELU_QUINT8; dt++)
-			for (int bwd = 0; bwd < 2; bwd++)
-				for (int inp = 0; inp < 2; inp++) {
-					unsigned kind = lrelu_par_kind((lrelu_dtype)dt, bwd, inp);
-					CHECK(kind < LRELU_PAR_KINDS && !(seen >> kind & 1u),
-					      "kind %u for dtype %d backward %d in place %d", kind, dt, bwd, inp);
-					seen |= 1u << (kind % 32u);
-					count++;
-				}
-		CHECK(count == 24 && seen == 0xFFFFFFu, "%u kinds, mask %#x", count, seen);
-	}
-	/* a pooled call held up 20x counts as 2x the average: one or two such calls leave
-	 * the class on the pool (1.25 and 1.56 ms against 2 ms serial), the third puts it
-	 * on one thread (1.95 ms: not 3 % faster), and a fourth, losing on average, doubles
-	 * the probe interval: a probe pair (warm-up, measured) every 128 calls */
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes, 0) == TUNE_POOL, "one held-up call put the class on one thread");
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes, 0) == TUNE_POOL, "two held-up calls put the class on one thread");
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes, 0) == TUNE_SERIAL, "three held-up calls: still pooled");
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	choices(bytes, 256, &pooled, &warm);
-	CHECK(pooled == 2 && warm == 2, "pool slower (backoff 1): %d measured, %d warm-up of 256",
-	      pooled, warm);
-	/* a second lost probe: every 256 */
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	pooled = 0;
-	for (int i = 0; i < 512; i++)
-		pooled += lrelu_par_choose(bytes, 0) == TUNE_POOL;
-	CHECK(pooled == 2, "pool slower (backoff 2): %d of 512 calls measured pooled", pooled);
-	/* less than 3 % faster is not enough */
-	lrelu_par_tune_reset();
-	{
-		const uint64_t pool[3] = { 1000000, 1000000, 1000000 };
-		const uint64_t ser[3] = { 1020000, 1030000, 1020000 };
-		start(bytes, 0, pool, ser);
-	}
-	pooled = 0;
-	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes, 0) == TUNE_POOL;
-	CHECK(pooled == 1, "pool 2 %% faster: %d of 64 calls pooled (only the probe)", pooled);
-	/* pooled runs that beat serial again reset the backoff and, averaged, win */
-	for (int i = 0; i < 8; i++)
-		lrelu_par_record(bytes, 0, 1, 500000);
-	choices(bytes, 64, &pooled, &warm);
-	CHECK(pooled == 62 && warm == 1, "pool faster again: %d measured, %d warm-up of 64", pooled,
-	      warm);
-
-	/* Real held-up jobs: in each pooled call of the start the worker sleeps 50 ms in
-	 * its chunk, and the caller waits for it. */
+	const size_t min = lrelu_par_min_bytes;
+	uint64_t spin_saved = lrelu_spin_ns;
 	memset(&r, 0, sizeof r);
 	pthread_mutex_init(&r.mu, NULL);
 	r.barrier_s = 20;
 	lrelu_set_num_threads(2);
-	lrelu_par_tune_reset();
-	for (int t = 0; t < 3; t++) {
-		check_chunks(n, 64, 8, &r, "warm-up");
-		CHECK(r.count > 1, "turn %d: the warm-up call ran as %zu chunk(s)", t, r.count);
-		r.barrier = 2;
-		r.worker_sleep_ms = 50;
-		int d = check_chunks(n, 64, 8, &r, "held-up job");
-		r.barrier = 0;
-		r.worker_sleep_ms = 0;
-		CHECK(d == 2, "turn %d: held-up job: %d threads", t, d);
-		check_chunks(n, 64, 8, &r, "serial sample");
-		CHECK(r.count == 1 && pthread_equal(r.tid[0], r.caller),
-		      "turn %d: the serial sample ran as %zu chunk(s)", t, r.count);
+
+	/* the threshold, both sides: min bytes (8 per element) on one thread in one piece,
+	 * one element more on both threads (each holds its first chunk until the other has
+	 * one: a pool that stays serial fails here after 20 s) */
+	check_chunks(min / 8, 64, 8, &r, "at the threshold");
+	CHECK(r.count == 1 && pthread_equal(r.tid[0], r.caller),
+	      "a call of exactly the threshold ran as %zu chunk(s)", r.count);
+	r.barrier = 2;
+	int d = check_chunks(min / 8 + 1, 64, 8, &r, "one element above");
+	CHECK(d == 2, "one element above the threshold: %d thread(s)", d);
+
+	/* A worker held up 50 ms in every chunk it runs, then the same call again: it
+	 * still uses both threads and cuts the same chunks (no timing history). */
+	size_t n = min / 2, b0[1024], e0[1024], c0;
+	d = check_chunks(n, 64, 8, &r, "first");
+	c0 = r.count < 1024 ? r.count : 1024;
+	memcpy(b0, r.b, c0 * sizeof b0[0]);
+	memcpy(e0, r.e, c0 * sizeof e0[0]);
+	CHECK(d == 2 && c0 > 2, "first call: %zu chunks on %d thread(s)", c0, d);
+	r.worker_sleep_ms = 50;
+	for (int i = 0; i < 3; i++)
+		check_chunks(n, 64, 8, &r, "held-up worker");
+	r.worker_sleep_ms = 0;
+	for (int i = 0; i < 3; i++) {
+		d = check_chunks(n, 64, 8, &r, "after held-up calls");
+		CHECK(d == 2 && r.count == c0 && memcmp(r.b, b0, c0 * sizeof b0[0]) == 0 &&
+		      memcmp(r.e, e0, c0 * sizeof e0[0]) == 0,
+		      "after held-up calls: %zu chunks on %d thread(s), not the first call's %zu",
+		      r.count, d, c0);
 	}
-	/* calls 9..61 of the class run serially (the pool was slower in every turn); 62
-	 * and 63 are the probe pair */
-	int serial = 0;
-	for (int i = 9; i < 62; i++) {
-		check_chunks(n, 64, 8, &r, "after held-up jobs");
-		serial += r.count == 1 && pthread_equal(r.tid[0], r.caller);
+
+	/* Workers that sleep at once (no spin) and a caller that sleeps waiting for them
+	 * (the futex paths): still both threads, every time, and nothing lost. */
+	lrelu_spin_ns = 0;
+	for (int i = 0; i < 20; i++) {
+		r.worker_sleep_ms = i % 4 == 0 ? 2 : 0;
+		d = check_chunks(n + (size_t)i, 64, 8, &r, "no spin");
+		CHECK(d == 2, "no spin, call %d: %d thread(s)", i, d);
 	}
-	CHECK(serial == 53, "%d of 53 calls after held-up jobs ran serially", serial);
-	check_chunks(n, 64, 8, &r, "probe warm-up");
-	CHECK(r.count > 1, "the probe's warm-up ran as %zu chunk(s)", r.count);
-	check_chunks(n, 64, 8, &r, "probe");
-	CHECK(r.count > 1, "the probe ran as %zu chunk(s)", r.count);
-	lrelu_par_tune_reset();
-	lrelu_par_adapt = 0;
+	r.worker_sleep_ms = 0;
+	lrelu_spin_ns = spin_saved;
+
+	/* idle: after its spin the worker sleeps (a worker that never stopped spinning would
+	 * use the whole 300 ms; a loaded machine can only make it use less) */
+	r.barrier = 0;
+	check_chunks(n, 64, 8, &r, "last call");
+	struct timespec pause = { 0, (long)(spin_saved + 20000000) };
+	nanosleep(&pause, NULL);
+	double before = other_threads_cpu();
+	pause.tv_nsec = 300000000;
+	nanosleep(&pause, NULL);
+	double used = other_threads_cpu() - before;
+	CHECK(used < 0.03, "idle pool: workers used %.3f s of CPU in 0.3 s", used);
 	pthread_mutex_destroy(&r.mu);
 }
 
@@ -680,6 +622,7 @@ struct upart {
 };
 
 static int upfor_calls, upfor_bad_grain;
+static size_t upfor_grain;
 
 static void *upart_main(void *arg)
 {
@@ -698,6 +641,7 @@ static void user_pfor(void *user, size_t n, size_t grain, lrelu_range_task task,
 	struct upart u[K];
 	size_t units = (n + grain - 1) / grain;
 	(*(int *)user)++;
+	upfor_grain = grain;
 	if (grain == 0)
 		upfor_bad_grain++;
 	for (int k = 0; k < K; k++) {
@@ -738,6 +682,9 @@ static void test_user_parallel_for(void)
 		flat_fwd(dt, x, y, n);
 		CHECK(upfor_calls == 1, "%s: callback called %d times", lrelu_dtype_name(dt), upfor_calls);
 		CHECK(memcmp(y, ref, bytes) == 0, "%s forward through the callback", lrelu_dtype_name(dt));
+		/* the pieces are whole 4 KiB pages of every contiguous operand */
+		CHECK(upfor_grain * es == 4096, "%s: grain of %zu elements", lrelu_dtype_name(dt),
+		      upfor_grain);
 		memset(y, 0, bytes);
 		flat_bwd(dt, g, x, y, n);
 		CHECK(memcmp(y, bref, bytes) == 0, "%s backward through the callback", lrelu_dtype_name(dt));
@@ -866,13 +813,10 @@ int main(void)
 	alarm(light ? 600 : 300); /* a deadlock fails the test instead of hanging it */
 	CHECK(lrelu_par_min_bytes == LRELU_PAR_MIN_BYTES, "default threshold %zu", lrelu_par_min_bytes);
 	lrelu_par_min_bytes = (size_t)2 << 20; /* see BIG */
-	/* Tests that hold workers on purpose (barriers) would teach the tuning that the
-	 * pool is slow and make later calls serial; test_tune checks the tuning alone. */
-	lrelu_par_adapt = 0;
 	test_env();
 	test_api();
 	test_chunking();
-	test_tune();
+	test_policy();
 	test_identity_flat();
 	test_identity_tensor();
 	test_ftz_caller();
