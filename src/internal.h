@@ -294,7 +294,7 @@ static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_k
 #ifdef LRELU_TEST_SUPPORT
 LRELU_HIDDEN extern size_t lrelu_nt_bytes;      /* tensor.c */
 LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c */
-LRELU_HIDDEN extern uint64_t lrelu_spin_ns;     /* threads.c */
+LRELU_HIDDEN extern _Atomic uint64_t lrelu_spin_ns; /* threads.c: read by spinning workers */
 #else
 #define lrelu_nt_bytes LRELU_NT_BYTES
 #define lrelu_par_min_bytes LRELU_PAR_MIN_BYTES

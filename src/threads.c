@@ -63,7 +63,7 @@
  * internal.h): the tests lower it to exercise the pool on smaller data. */
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
 /* How long workers spin after a job (and a caller for the workers' last chunks). */
-uint64_t lrelu_spin_ns = LRELU_SPIN_NS;
+_Atomic uint64_t lrelu_spin_ns = LRELU_SPIN_NS;
 #else
 #define lrelu_spin_ns ((uint64_t)LRELU_SPIN_NS)
 #endif
