@@ -567,6 +567,44 @@ static void *alloc_touched(size_t bytes, int huge)
 	return p;
 }
 
+/* ---- one case: its buffers and the peers' operators ---------------------------------- */
+
+/* A case of n elements of dt (in place: in z, a copy of x), the peers' operators made
+ * for it, and which implementations can run it. */
+static void case_open(struct cfg *c, lrelu_dtype dt, int inplace, int threads, size_t n, void *x,
+                      void *y, void *z, int *avail)
+{
+	memset(c, 0, sizeof *c);
+	c->dt = dt;
+	c->inplace = inplace;
+	c->threads = threads;
+	c->n = n;
+	c->es = lrelu_dtype_size(dt);
+	c->x = inplace ? z : x;
+	c->y = inplace ? z : y;
+	if (inplace)
+		memcpy(z, x, n * c->es);
+#ifdef HAVE_DNNL
+	dnnl_setup(c);
+#endif
+#ifdef HAVE_XNNPACK
+	xnn_setup_cfg(c);
+#endif
+	for (int i = 0; i < I_COUNT; i++)
+		avail[i] = available(c, (enum impl)i);
+}
+
+static void case_close(struct cfg *c)
+{
+#ifdef HAVE_DNNL
+	dnnl_teardown(c);
+#endif
+#ifdef HAVE_XNNPACK
+	xnn_teardown(c);
+#endif
+	(void)c;
+}
+
 /* ---- calibration: does the host run two threads at once? --------------------------- */
 
 /*
@@ -744,31 +782,9 @@ static void run_gap(const size_t *sizes, size_t nsizes, const char *only, void *
 				int avail[I_COUNT];
 				if (sizes[si] < GAP_MIN_ELEMS)
 					continue;
-				memset(&c, 0, sizeof c);
-				c.dt = dt;
-				c.inplace = inplace;
-				c.threads = threads;
-				c.n = sizes[si];
-				c.es = lrelu_dtype_size(dt);
-				c.x = inplace ? z : x;
-				c.y = inplace ? z : y;
-				if (inplace)
-					memcpy(z, x, c.n * c.es);
-#ifdef HAVE_DNNL
-				dnnl_setup(&c);
-#endif
-#ifdef HAVE_XNNPACK
-				xnn_setup_cfg(&c);
-#endif
-				for (int i = 0; i < I_COUNT; i++)
-					avail[i] = available(&c, (enum impl)i);
+				case_open(&c, dt, inplace, threads, sizes[si], x, y, z, avail);
 				gap_case(&c, avail);
-#ifdef HAVE_DNNL
-				dnnl_teardown(&c);
-#endif
-#ifdef HAVE_XNNPACK
-				xnn_teardown(&c);
-#endif
+				case_close(&c);
 			}
 		}
 	}
@@ -917,35 +933,13 @@ int main(void)
 				for (size_t si = 0; si < nsizes; si++) {
 					struct cfg c;
 					double ns[I_COUNT];
-					memset(&c, 0, sizeof c);
-					c.dt = dt;
-					c.inplace = inplace;
-					c.threads = threads;
-					c.n = sizes[si];
-					c.es = es;
-					c.x = inplace ? z : x;
-					c.y = inplace ? z : y;
-					if (inplace)
-						memcpy(z, x, c.n * es);
-#ifdef HAVE_DNNL
-					dnnl_setup(&c);
-#endif
-#ifdef HAVE_XNNPACK
-					xnn_setup_cfg(&c);
-#endif
 					int avail[I_COUNT];
-					for (int i = 0; i < I_COUNT; i++)
-						avail[i] = available(&c, (enum impl)i);
+					case_open(&c, dt, inplace, threads, sizes[si], x, y, z, avail);
 					measure_small_or_large(&c, avail, ns);
 					for (int i = 0; i < I_COUNT; i++)
 						if (ns[i] > 0)
 							emit(&c, (enum impl)i, ns[i]);
-#ifdef HAVE_DNNL
-					dnnl_teardown(&c);
-#endif
-#ifdef HAVE_XNNPACK
-					xnn_teardown(&c);
-#endif
+					case_close(&c);
 					if (ns[I_LRELU] <= 0) {
 						printf("%10zu  lrelu failed: %s\n", c.n, lrelu_last_error());
 						continue;
