@@ -645,6 +645,14 @@ def test_errors():
     ]
     for args, needles, what in U:
         expect_error(args, 2, needles, what, protect=G)
+    # LRELU_NUM_THREADS: the command refuses what the library would silently replace by
+    # the CPU count; 1 and 1024 are the bounds, both accepted
+    for v in ("abc", "0", "-2", "7x", "", " 3", "1025", "99999999999999999999"):
+        expect_error("LRELU_NUM_THREADS='%s' %s --threads 0 %s" % (v, LRELU, good), 2,
+                     ["LRELU_NUM_THREADS"], "LRELU_NUM_THREADS=%r" % v, shell=True, protect=G)
+    for v in ("1", "1024"):
+        rc, out, err = run("LRELU_NUM_THREADS=%s %s --threads 0 %s" % (v, LRELU, good), shell=True)
+        check(rc == 0, "LRELU_NUM_THREADS=%s: rc %d %s" % (v, rc, err))
     # Library refusals are data errors (exit 1), e.g. a slope float32 cannot hold.
     expect_error(["--negative-slope", "1e300", good, out], 1, ["good.npy"], "slope overflow",
                  protect=G)
