@@ -567,6 +567,20 @@ static void *alloc_touched(size_t bytes, int huge)
 	return p;
 }
 
+/* BENCH_DTYPES (a comma-separated list, NULL or empty: all) names dt: whole names only,
+ * "float16" is not in "bfloat16". */
+static int dtype_wanted(const char *only, lrelu_dtype dt)
+{
+	const char *name = lrelu_dtype_name(dt);
+	size_t len = strlen(name);
+	if (only == NULL || *only == '\0')
+		return 1;
+	for (const char *q = only; q != NULL; q = strchr(q, ','), q = q != NULL ? q + 1 : NULL)
+		if (strncmp(q, name, len) == 0 && (q[len] == ',' || q[len] == '\0'))
+			return 1;
+	return 0;
+}
+
 /* ---- one case: its buffers and the peers' operators ---------------------------------- */
 
 /* A case of n elements of dt (in place: in z, a copy of x), the peers' operators made
@@ -768,7 +782,7 @@ static void run_gap(const size_t *sizes, size_t nsizes, const char *only, void *
 {
 	for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
 		lrelu_dtype dt = dtypes[d];
-		if (only != NULL && *only != '\0' && strstr(only, lrelu_dtype_name(dt)) == NULL)
+		if (!dtype_wanted(only, dt))
 			continue;
 		fill(x, dt, sizes[nsizes - 1]);
 		for (int inplace = 0; inplace < 2; inplace++) {
@@ -914,7 +928,7 @@ int main(void)
 	for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
 		lrelu_dtype dt = dtypes[d];
 		size_t es = lrelu_dtype_size(dt);
-		if (only != NULL && *only != '\0' && strstr(only, lrelu_dtype_name(dt)) == NULL)
+		if (!dtype_wanted(only, dt))
 			continue;
 		fill(x, dt, maxn);
 		for (int inplace = 0; inplace < 2; inplace++) {
