@@ -295,6 +295,12 @@ static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_k
 LRELU_HIDDEN extern size_t lrelu_nt_bytes;      /* tensor.c */
 LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c */
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_spin_ns; /* threads.c: read by spinning workers */
+/* threads.c: jobs handed to the pool so far; a function every thread calls with each
+ * chunk it claims (begin, end, align); the pool's sleeping workers and, in *workers,
+ * all of them (-1: no pool, or a job holds it) */
+LRELU_HIDDEN extern _Atomic uint64_t lrelu_par_pooled;
+LRELU_HIDDEN extern void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
+LRELU_HIDDEN int lrelu_par_sleeping_workers(int *workers);
 #else
 #define lrelu_nt_bytes LRELU_NT_BYTES
 #define lrelu_par_min_bytes LRELU_PAR_MIN_BYTES

@@ -64,6 +64,10 @@
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
 /* How long workers spin after a job (and a caller for the workers' last chunks). */
 _Atomic uint64_t lrelu_spin_ns = LRELU_SPIN_NS;
+/* What the tests observe instead of timings: jobs handed to the pool, and each chunk
+ * as a thread claims it. */
+_Atomic uint64_t lrelu_par_pooled;
+void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
 #else
 #define lrelu_spin_ns ((uint64_t)LRELU_SPIN_NS)
 #endif
@@ -277,6 +281,11 @@ static int run_chunks(struct pool *p, uint32_t gen)
 		/* chunk `next` is ours: the job's fields stay valid until we finish it */
 		size_t b, e;
 		chunk_bounds(p->n, p->align, (int)chunks, (int)next, &b, &e);
+#ifdef LRELU_TEST_SUPPORT
+		void (*hook)(size_t, size_t, size_t) = atomic_load(&lrelu_par_chunk_hook);
+		if (hook != NULL && b < e)
+			hook(b, e, p->align);
+#endif
 		if (b < e)
 			p->fn(p->arg, b, e);
 		/* sequentially consistent: a caller about to sleep sees it, or is woken */
@@ -481,6 +490,9 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	p->align = align;
 	atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->threads, threads, memory_order_relaxed);
+#ifdef LRELU_TEST_SUPPORT
+	atomic_fetch_add(&lrelu_par_pooled, 1);
+#endif
 	uint32_t gen = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1;
 	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks << 16,
 	                      memory_order_release);
@@ -530,6 +542,24 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 	}
 	parallel_for_big(n, align, bytes, fn, arg);
 }
+
+#ifdef LRELU_TEST_SUPPORT
+/* Workers asleep (or about to sleep) on the pool and, in *workers, all of them; -1 when there is no pool or a job
+ * holds it: the tests check that workers stop spinning without measuring CPU time. */
+int lrelu_par_sleeping_workers(int *workers)
+{
+	int n = -1;
+	*workers = 0;
+	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
+		return -1;
+	if (the_pool != NULL) {
+		n = (int)atomic_load(&the_pool->sleepers);
+		*workers = the_pool->nworkers;
+	}
+	atomic_store_explicit(&busy, 0, memory_order_release);
+	return n;
+}
+#endif
 
 #if defined(__GNUC__)
 /* Join the workers before exit or dlclose.  If a job is running in another thread at

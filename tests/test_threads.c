@@ -6,12 +6,12 @@
 #define LRELU_TEST_SUPPORT 1
 #endif
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -297,25 +297,9 @@ static void test_chunking(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
-/* Other threads' CPU time in this process so far, in seconds. */
-static double other_threads_cpu(void)
-{
-#if defined(RUSAGE_THREAD)
-	struct rusage all, me;
-	if (getrusage(RUSAGE_SELF, &all) != 0 || getrusage(RUSAGE_THREAD, &me) != 0)
-		return 0.0;
-	return (double)(all.ru_utime.tv_sec + all.ru_stime.tv_sec - me.ru_utime.tv_sec -
-	                me.ru_stime.tv_sec) +
-	       (double)(all.ru_utime.tv_usec + all.ru_stime.tv_usec - me.ru_utime.tv_usec -
-	                me.ru_stime.tv_usec) * 1e-6;
-#else
-	return 0.0;
-#endif
-}
-
 /* The pool's policy (threads.c): a call uses it exactly when it moves more than the
  * threshold, and the same call always takes the same path, whatever the calls before
- * it cost; workers asleep after their spin still take part; an idle pool burns no CPU. */
+ * it cost; workers asleep after their spin still take part; idle workers sleep. */
 static void test_policy(void)
 {
 	struct rec r;
@@ -369,18 +353,206 @@ static void test_policy(void)
 	r.worker_sleep_ms = 0;
 	lrelu_spin_ns = spin_saved;
 
-	/* idle: after its spin the worker sleeps (a worker that never stopped spinning would
-	 * use the whole 300 ms; a loaded machine can only make it use less) */
+	/* Idle: after their spin every worker sleeps, seen through the pool's own count of
+	 * sleepers rather than CPU time.  All 8 threads run a chunk of the last call (the
+	 * barrier), so every worker spins after it: with a 3 s spin none sleeps right
+	 * after the call; then each must fall asleep (a worker that spins on for ever
+	 * fails after 30 s). */
+	lrelu_set_num_threads(MAXT);
+	r.barrier = MAXT;
+	lrelu_spin_ns = 3000000000u;
+	d = check_chunks((size_t)1 << 22, 64, 8, &r, "last call");
+	int workers, asleep = lrelu_par_sleeping_workers(&workers);
+	CHECK(d == MAXT && workers == MAXT - 1 && asleep == 0,
+	      "right after a call on %d threads with a 3 s spin: %d of %d workers asleep", d, asleep,
+	      workers);
+	lrelu_spin_ns = spin_saved;
+	for (int i = 0; i < 3000 && asleep != workers; i++) {
+		usleep(10000);
+		asleep = lrelu_par_sleeping_workers(&workers);
+	}
+	CHECK(asleep == workers, "30 s after the last call: %d of %d workers asleep", asleep, workers);
 	r.barrier = 0;
-	check_chunks(n, 64, 8, &r, "last call");
-	struct timespec pause = { 0, (long)(spin_saved + 20000000) };
-	nanosleep(&pause, NULL);
-	double before = other_threads_cpu();
-	pause.tv_nsec = 300000000;
-	nanosleep(&pause, NULL);
-	double used = other_threads_cpu() - before;
-	CHECK(used < 0.03, "idle pool: workers used %.3f s of CPU in 0.3 s", used);
+	lrelu_set_num_threads(2);
 	pthread_mutex_destroy(&r.mu);
+}
+
+/* ---- the library's own callers, seen through the pool's test hooks ------------------ */
+
+#define HOOK_MAX 4096
+static pthread_mutex_t hook_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t hook_count, hook_align, hook_b[HOOK_MAX], hook_e[HOOK_MAX];
+
+static void hook_rec(size_t begin, size_t end, size_t align)
+{
+	pthread_mutex_lock(&hook_mu);
+	if (hook_count < HOOK_MAX) {
+		hook_b[hook_count] = begin;
+		hook_e[hook_count] = end;
+	}
+	hook_count++;
+	hook_align = align;
+	pthread_mutex_unlock(&hook_mu);
+}
+
+/* Records the chunks of the calls until hook_stop; returns the pooled-job count. */
+static uint64_t hook_start(void)
+{
+	hook_count = 0;
+	hook_align = 0;
+	atomic_store(&lrelu_par_chunk_hook, hook_rec);
+	return atomic_load(&lrelu_par_pooled);
+}
+
+/* Stops recording, sorts the chunks by begin and returns the jobs pooled since `since`
+ * (every chunk has run when the call returns: the caller waits for them). */
+static uint64_t hook_stop(uint64_t since)
+{
+	atomic_store(&lrelu_par_chunk_hook, NULL);
+	size_t cnt = hook_count < HOOK_MAX ? hook_count : HOOK_MAX;
+	for (size_t i = 1; i < cnt; i++)
+		for (size_t j = i; j > 0 && hook_b[j - 1] > hook_b[j]; j--) {
+			size_t tb = hook_b[j], te = hook_e[j];
+			hook_b[j] = hook_b[j - 1];
+			hook_e[j] = hook_e[j - 1];
+			hook_b[j - 1] = tb;
+			hook_e[j - 1] = te;
+		}
+	return atomic_load(&lrelu_par_pooled) - since;
+}
+
+/* The recorded chunks tile [0, n) units, and every inner edge is `unit_bytes` times a
+ * unit index that falls on a 4 KiB page of a page-aligned operand. */
+static int edges_on_pages(size_t n, size_t unit_bytes)
+{
+	size_t pos = 0;
+	if (hook_count < 2 || hook_count > HOOK_MAX)
+		return 0;
+	for (size_t i = 0; i < hook_count; i++) {
+		if (hook_b[i] != pos || hook_e[i] <= pos)
+			return 0;
+		if (hook_e[i] != n && hook_e[i] * unit_bytes % 4096 != 0)
+			return 0;
+		pos = hook_e[i];
+	}
+	return pos == n;
+}
+
+static void *page_alloc(size_t bytes)
+{
+	void *p = aligned_alloc(4096, (bytes + 4095) & ~(size_t)4095);
+	CHECK(p != NULL, "aligned_alloc(%zu)", bytes);
+	if (p != NULL)
+		fill(p, bytes);
+	return p;
+}
+
+/* Every chunk the dense runner and PReLU hand the pool starts and ends on a 4 KiB page
+ * of every operand (so on whole cache lines too): no page or line is written by two
+ * threads.  Forward out of place and in place, backward, every float dtype. */
+static void test_page_edges(void)
+{
+	const size_t n = BIG;
+	lrelu_set_num_threads(3);
+	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
+		lrelu_dtype dt = dtypes[k];
+		size_t es = lrelu_dtype_size(dt);
+		unsigned char *x = page_alloc(n * es), *g = page_alloc(n * es), *y = page_alloc(n * es);
+		for (int how = 0; x && g && y && how < 3; how++) {
+			static const char *const hows[] = { "forward", "in place", "backward" };
+			uint64_t since = hook_start();
+			lrelu_status st = how == 0 ? flat_fwd(dt, x, y, n)
+			                  : how == 1 ? flat_fwd(dt, y, y, n)
+			                             : flat_bwd(dt, g, x, y, n);
+			uint64_t pooled = hook_stop(since);
+			CHECK(st == LRELU_OK && pooled == 1 && hook_align * es == 4096 &&
+			              edges_on_pages(n, es),
+			      "%s %s: %zu chunks of a %zu-element align, pooled %llu time(s), not all on "
+			      "4 KiB pages", lrelu_dtype_name(dt), hows[how], hook_count, hook_align,
+			      (unsigned long long)pooled);
+		}
+		free(x);
+		free(g);
+		free(y);
+	}
+	/* PReLU channels-first cuts rows of H * W elements: 9 x 9 float32 rows of 324 bytes
+	 * need 1024 of them to end on a page (324 = 4 * 81) */
+	{
+		int64_t shape[4] = { light ? 96 : 256, 16, 9, 9 }, wshape[1] = { 16 };
+		size_t rows = (size_t)shape[0] * 16, cnt = rows * 81;
+		float *x = page_alloc(cnt * 4), *y = page_alloc(cnt * 4), w[16];
+		for (int c = 0; c < 16; c++)
+			w[c] = 0.01f * (float)(c + 1);
+		if (x != NULL && y != NULL) {
+			lrelu_tensor xt = lrelu_tensor_make(x, LRELU_FLOAT32, 4, shape, NULL);
+			lrelu_tensor yt = lrelu_tensor_make(y, LRELU_FLOAT32, 4, shape, NULL);
+			lrelu_tensor wt = lrelu_tensor_make(w, LRELU_FLOAT32, 1, wshape, NULL);
+			uint64_t since = hook_start();
+			lrelu_status st = lrelu_prelu_forward(LRELU_TORCH, &xt, &wt, &yt);
+			uint64_t pooled = hook_stop(since);
+			CHECK(st == LRELU_OK && pooled == 1 && hook_align == 1024 &&
+			              edges_on_pages(rows, 324),
+			      "PReLU 9x9 rows: %zu chunks of a %zu-row align, pooled %llu time(s), not all "
+			      "on 4 KiB pages", hook_count, hook_align, (unsigned long long)pooled);
+		}
+		free(x);
+		free(y);
+	}
+}
+
+/* The size threshold through the library's own calls, counted by the pool (no
+ * timing): one element below it and exactly at it the call runs on the caller's
+ * thread, one element above it goes to the pool; and the same call made twice takes
+ * the same path and the same chunks.  Bytes per element as the callers count them:
+ * read + written, 16-bit floats double (lrelu_par_weight). */
+static void test_threshold(void)
+{
+	static const struct {
+		lrelu_dtype dt;
+		int how; /* 0 forward, 1 in place, 2 backward */
+		size_t bpe;
+	} cases[] = {
+		{ LRELU_FLOAT32, 0, 8 },  { LRELU_FLOAT32, 1, 8 },  { LRELU_FLOAT32, 2, 12 },
+		{ LRELU_FLOAT64, 0, 16 }, { LRELU_BFLOAT16, 0, 8 }, { LRELU_BFLOAT16, 2, 12 },
+		{ LRELU_FLOAT16, 1, 8 },
+	};
+	const size_t nmax = lrelu_par_min_bytes / 8 + 1;
+	unsigned char *x = page_alloc(nmax * 8), *g = page_alloc(nmax * 8), *y = page_alloc(nmax * 8);
+	static size_t b0[HOOK_MAX], e0[HOOK_MAX];
+	lrelu_set_num_threads(2);
+	for (size_t k = 0; x && g && y && k < sizeof cases / sizeof cases[0]; k++) {
+		lrelu_dtype dt = cases[k].dt;
+		size_t at = lrelu_par_min_bytes / cases[k].bpe, c0 = 0;
+		for (size_t n = at - 1; n <= at + 1; n++)
+			for (int twice = 0; twice < 2; twice++) {
+				uint64_t since = hook_start();
+				lrelu_status st = cases[k].how == 0 ? flat_fwd(dt, x, y, n)
+				                  : cases[k].how == 1 ? flat_fwd(dt, y, y, n)
+				                                      : flat_bwd(dt, g, x, y, n);
+				uint64_t pooled = hook_stop(since);
+				uint64_t want = n > at;
+				CHECK(st == LRELU_OK && pooled == want,
+				      "%s kind %d, %zu elements (threshold at %zu), call %d: pooled %llu time(s)",
+				      lrelu_dtype_name(dt), cases[k].how, n, at, twice + 1,
+				      (unsigned long long)pooled);
+				if (!want)
+					continue;
+				size_t cnt = hook_count < HOOK_MAX ? hook_count : HOOK_MAX;
+				if (twice == 0) {
+					c0 = cnt;
+					memcpy(b0, hook_b, cnt * sizeof b0[0]);
+					memcpy(e0, hook_e, cnt * sizeof e0[0]);
+				} else {
+					CHECK(cnt == c0 && cnt > 1 && memcmp(b0, hook_b, cnt * sizeof b0[0]) == 0 &&
+					              memcmp(e0, hook_e, cnt * sizeof e0[0]) == 0,
+					      "%s kind %d, %zu elements: the second call cut %zu chunks, the first %zu "
+					      "(or other edges)", lrelu_dtype_name(dt), cases[k].how, n, cnt, c0);
+				}
+			}
+	}
+	free(x);
+	free(g);
+	free(y);
 }
 
 /* The buffers of one case: x (xbytes), g, ref, bref and y (bytes each), x and g
@@ -819,6 +991,8 @@ int main(void)
 	test_api();
 	test_chunking();
 	test_policy();
+	test_page_edges();
+	test_threshold();
 	test_identity_flat();
 	test_identity_tensor();
 	test_ftz_caller();
