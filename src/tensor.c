@@ -464,7 +464,8 @@ static lrelu_status run_plan(struct plan *p, const struct lrelu_walk *w, lrelu_d
 	p->w = with_nt(w, p, &wnt, &prm_nt);
 	lrelu_fpenv_enter(&env);
 	/* contiguous operands: chunks of whole 4 KiB pages, so that no page or cache line
-	 * is written by two threads */
+	 * of an operand that starts on one (as large allocations do) is written by two
+	 * threads */
 	lrelu_parallel_for(numel, 4096 / p->esize,
 	                   p->esize * (size_t)w->nops * lrelu_par_weight(dt), walk_range, p);
 	lrelu_fpenv_leave(&env);
