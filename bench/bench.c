@@ -1,5 +1,6 @@
 /* bench.c - lrelu against memcpy, a copy loop, a plain C loop, oneDNN and XNNPACK, L1 to DRAM */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,7 +51,8 @@ void omp_set_num_threads(int n); /* libgomp: oneDNN's thread count (Debian build
  * Environment: BENCH_QUICK=1 (fewer sizes, shorter batches), BENCH_TSV=path (default
  * build/bench/bench.tsv), BENCH_MAX=elements (largest size), BENCH_SIZES=n,n,...
  * (increasing), BENCH_DTYPES=float32,bfloat16,... (a subset), BENCH_HUGEPAGES=1
- * (madvise the buffers for transparent huge pages), BENCH_THREADS=n ("all" threads).
+ * (madvise the buffers for transparent huge pages), BENCH_THREADS=n ("all" threads),
+ * BENCH_GAP_MS=ms (the loops with other work between calls, below).
  */
 
 enum impl {
@@ -365,7 +367,7 @@ static double other_threads_cpu(void)
  * After a batch that used a thread pool, wait (5 ms at a time, at most 200 ms) until
  * the process's other threads stop using CPU.  Pools spin after their calls before they
  * sleep: XNNPACK's pthreadpool for tens of milliseconds, OpenMP's for milliseconds,
- * lrelu's for ~0.1 ms; on 2 vCPUs a spinning worker takes the second CPU from whatever
+ * lrelu's for 1 ms (LRELU_SPIN_NS); on 2 vCPUs a spinning worker takes the second CPU from whatever
  * runs next, so without this the implementation timed after XNNPACK would pay for
  * XNNPACK's spinning.  Outside the timed region.
  */
@@ -565,6 +567,244 @@ static void *alloc_touched(size_t bytes, int huge)
 	return p;
 }
 
+/* BENCH_DTYPES (a comma-separated list, NULL or empty: all) names dt: whole names only,
+ * "float16" is not in "bfloat16". */
+static int dtype_wanted(const char *only, lrelu_dtype dt)
+{
+	const char *name = lrelu_dtype_name(dt);
+	size_t len = strlen(name);
+	if (only == NULL || *only == '\0')
+		return 1;
+	for (const char *q = only; q != NULL; q = strchr(q, ','), q = q != NULL ? q + 1 : NULL)
+		if (strncmp(q, name, len) == 0 && (q[len] == ',' || q[len] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* ---- one case: its buffers and the peers' operators ---------------------------------- */
+
+/* A case of n elements of dt (in place: in z, a copy of x), the peers' operators made
+ * for it, and which implementations can run it. */
+static void case_open(struct cfg *c, lrelu_dtype dt, int inplace, int threads, size_t n, void *x,
+                      void *y, void *z, int *avail)
+{
+	memset(c, 0, sizeof *c);
+	c->dt = dt;
+	c->inplace = inplace;
+	c->threads = threads;
+	c->n = n;
+	c->es = lrelu_dtype_size(dt);
+	c->x = inplace ? z : x;
+	c->y = inplace ? z : y;
+	if (inplace)
+		memcpy(z, x, n * c->es);
+#ifdef HAVE_DNNL
+	dnnl_setup(c);
+#endif
+#ifdef HAVE_XNNPACK
+	xnn_setup_cfg(c);
+#endif
+	for (int i = 0; i < I_COUNT; i++)
+		avail[i] = available(c, (enum impl)i);
+}
+
+static void case_close(struct cfg *c)
+{
+#ifdef HAVE_DNNL
+	dnnl_teardown(c);
+#endif
+#ifdef HAVE_XNNPACK
+	xnn_teardown(c);
+#endif
+	(void)c;
+}
+
+/* ---- calibration: does the host run two threads at once? --------------------------- */
+
+/*
+ * A compute-bound loop (a dependent xorshift chain: no memory traffic) timed on one
+ * thread, then on two threads at once, each doing the same work.  2 x T1 / T2 is what
+ * the second vCPU gives: about 2 when the host runs both vCPUs on separate cores, about
+ * 1 when they share one (SMT siblings, or one core time-sliced).  Measured at the start
+ * and the end of a run; a 2-thread figure counts only from runs where both scaled at
+ * least 1.8x (bench/summary.py).
+ */
+static volatile uint64_t calib_sink;
+
+static void compute_loop(uint64_t iters)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (uint64_t i = 0; i < iters; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	calib_sink = x;
+}
+
+static void *compute_thread(void *arg)
+{
+	compute_loop(*(const uint64_t *)arg);
+	return NULL;
+}
+
+/* One trial: 2 x T1 / T2 for `iters` iterations per thread. */
+static double calib_trial(uint64_t iters)
+{
+	pthread_t t;
+	double t0 = now_ns();
+	compute_loop(iters);
+	double t1 = now_ns() - t0;
+	t0 = now_ns();
+	if (pthread_create(&t, NULL, compute_thread, &iters) != 0)
+		return 0.0;
+	compute_loop(iters);
+	pthread_join(t, NULL);
+	return 2.0 * t1 / (now_ns() - t0);
+}
+
+/* The median of five trials of ~30 ms each. */
+static double calibrate(const char *when)
+{
+	double v[5];
+	uint64_t iters = 0;
+	for (uint64_t k = 1 << 16;; k *= 2) { /* about 30 ms on one thread */
+		double t0 = now_ns();
+		compute_loop(k);
+		if (now_ns() - t0 > 15e6 || k >= (uint64_t)1 << 34) {
+			iters = 2 * k;
+			break;
+		}
+	}
+	for (int i = 0; i < 5; i++)
+		v[i] = calib_trial(iters);
+	qsort(v, 5, sizeof v[0], cmp_d);
+	printf("calibration (%s): a compute-bound loop ran %.2fx faster on 2 threads than on 1 "
+	       "(median of 5: %.2f-%.2f)\n", when, v[2], v[0], v[4]);
+	return v[2];
+}
+
+/* ---- other work between calls ----------------------------------------------------------- */
+
+/*
+ * BENCH_GAP_MS=5: each size also runs as a loop in which every call follows ~5 ms of
+ * single-threaded compute work on the calling thread (a model's other layers), timing
+ * the whole loop and the process's CPU time, for lrelu on 1 and on N threads and the
+ * peers on N.  The implementations take turns loop by loop; the figures are medians of
+ * GAP_ROUNDS loops.  A pool that sleeps pays a wake-up per call; one that spins through
+ * the gap burns the second CPU (the CPU time column).  The spin after a loop's last
+ * call is not counted (1/GAP_CALLS of the loop).
+ */
+#define GAP_CALLS 20
+/* Smaller calls never reach lrelu's pool (1 MiB moved): nothing to compare there. */
+#define GAP_MIN_ELEMS 65536
+#define GAP_ROUNDS 5
+static uint64_t gap_iters;
+static FILE *gap_tsv;
+
+static double cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void gap_setup(double ms)
+{
+	uint64_t k = 1 << 16;
+	double t = 0;
+	for (;; k *= 2) {
+		double t0 = now_ns();
+		compute_loop(k);
+		t = now_ns() - t0;
+		if (t > 5e6 || k >= (uint64_t)1 << 34)
+			break;
+	}
+	for (int i = 0; i < 4; i++) { /* the least of five: the loop's time when not preempted */
+		double t0 = now_ns();
+		compute_loop(k);
+		t0 = now_ns() - t0;
+		t = t0 < t ? t0 : t;
+	}
+	gap_iters = (uint64_t)((double)k * ms * 1e6 / t);
+}
+
+static void gap_case(struct cfg *c, const int *avail)
+{
+	static const enum impl order[] = { I_LRELU1, I_LRELU, I_DNNL, I_XNN };
+	double wall[4][GAP_ROUNDS], cpu[4][GAP_ROUNDS];
+	int n = 0;
+	for (int r = 0; r < GAP_ROUNDS; r++)
+		for (int k = 0; k < 4; k++) {
+			enum impl i = order[k];
+			if (!avail[i])
+				continue;
+			if (i == I_LRELU1)
+				lrelu_set_num_threads(1);
+			call(c, i); /* warm: its pool exists, its pages are mapped */
+			double w0 = now_ns(), c0 = cpu_ns();
+			for (int j = 0; j < GAP_CALLS; j++) {
+				compute_loop(gap_iters);
+				call(c, i);
+			}
+			wall[k][r] = (now_ns() - w0) / GAP_CALLS;
+			cpu[k][r] = (cpu_ns() - c0) / GAP_CALLS;
+			if (i == I_LRELU1)
+				lrelu_set_num_threads(c->threads);
+			wait_other_threads_idle();
+			n++;
+		}
+	if (n == 0)
+		return;
+	printf("%10zu", c->n);
+	for (int k = 0; k < 4; k++) {
+		enum impl i = order[k];
+		if (!avail[i]) {
+			printf(" %21s", "-");
+			continue;
+		}
+		qsort(wall[k], GAP_ROUNDS, sizeof wall[k][0], cmp_d);
+		qsort(cpu[k], GAP_ROUNDS, sizeof cpu[k][0], cmp_d);
+		double w = wall[k][GAP_ROUNDS / 2], u = cpu[k][GAP_ROUNDS / 2];
+		printf(" %9.3f ms %6.3f cpu", w / 1e6, u / 1e6);
+		fprintf(gap_tsv, "%s\t%s\t%s\t%d\t%zu\t%.0f\t%.0f\t%.0f\n",
+		        i == I_LRELU1 ? "lrelu" : impl_name[i], lrelu_dtype_name(c->dt),
+		        c->inplace ? "inplace" : "out", i == I_LRELU1 ? 1 : c->threads, c->n, w, u,
+		        (double)GAP_CALLS);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+/* The gap mode's tables: every dtype, out of place and in place, every size. */
+static void run_gap(const size_t *sizes, size_t nsizes, const char *only, void *x, void *y,
+                    void *z, int threads, double ms)
+{
+	for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
+		lrelu_dtype dt = dtypes[d];
+		if (!dtype_wanted(only, dt))
+			continue;
+		fill(x, dt, sizes[nsizes - 1]);
+		for (int inplace = 0; inplace < 2; inplace++) {
+			printf("\n%s, %s, %.1f ms of other work before each call: ms per loop "
+			       "iteration (wall, process CPU)\n%10s %21s %21s %21s %21s\n",
+			       lrelu_dtype_name(dt), inplace ? "in place" : "out of place", ms,
+			       "elements", "lrelu 1 thread", "lrelu N threads", "onednn N", "xnnpack N");
+			lrelu_set_num_threads(threads);
+			for (size_t si = 0; si < nsizes; si++) {
+				struct cfg c;
+				int avail[I_COUNT];
+				if (sizes[si] < GAP_MIN_ELEMS)
+					continue;
+				case_open(&c, dt, inplace, threads, sizes[si], x, y, z, avail);
+				gap_case(&c, avail);
+				case_close(&c);
+			}
+		}
+	}
+	fclose(gap_tsv);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static FILE *tsv;
@@ -669,11 +909,26 @@ int main(void)
 	       lrelu_version(), lrelu_isa_name(lrelu_get_isa()), all_threads,
 	       quick ? "quick mode" : "full run");
 	printf("TSV: %s\n", path);
+	double calib_start = all_threads > 1 ? calibrate("start") : 0.0;
+	env = getenv("BENCH_GAP_MS");
+	double gap_ms = env != NULL ? atof(env) : 0.0;
+	if (gap_ms > 0 && all_threads > 1) {
+		char gpath[4096];
+		snprintf(gpath, sizeof gpath, "%s.gap", path);
+		gap_tsv = fopen(gpath, "w");
+		if (gap_tsv == NULL) {
+			fprintf(stderr, "bench: cannot write %s: %s\n", gpath, strerror(errno));
+			return 1;
+		}
+		fprintf(gap_tsv, "impl\tdtype\tmode\tthreads\tn\twall_ns\tcpu_ns\tcalls\n");
+		gap_setup(gap_ms);
+		printf("gap mode: %.1f ms of compute work before each call (%s)\n", gap_ms, gpath);
+	}
 
 	for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
 		lrelu_dtype dt = dtypes[d];
 		size_t es = lrelu_dtype_size(dt);
-		if (only != NULL && *only != '\0' && strstr(only, lrelu_dtype_name(dt)) == NULL)
+		if (!dtype_wanted(only, dt))
 			continue;
 		fill(x, dt, maxn);
 		for (int inplace = 0; inplace < 2; inplace++) {
@@ -692,35 +947,13 @@ int main(void)
 				for (size_t si = 0; si < nsizes; si++) {
 					struct cfg c;
 					double ns[I_COUNT];
-					memset(&c, 0, sizeof c);
-					c.dt = dt;
-					c.inplace = inplace;
-					c.threads = threads;
-					c.n = sizes[si];
-					c.es = es;
-					c.x = inplace ? z : x;
-					c.y = inplace ? z : y;
-					if (inplace)
-						memcpy(z, x, c.n * es);
-#ifdef HAVE_DNNL
-					dnnl_setup(&c);
-#endif
-#ifdef HAVE_XNNPACK
-					xnn_setup_cfg(&c);
-#endif
 					int avail[I_COUNT];
-					for (int i = 0; i < I_COUNT; i++)
-						avail[i] = available(&c, (enum impl)i);
+					case_open(&c, dt, inplace, threads, sizes[si], x, y, z, avail);
 					measure_small_or_large(&c, avail, ns);
 					for (int i = 0; i < I_COUNT; i++)
 						if (ns[i] > 0)
 							emit(&c, (enum impl)i, ns[i]);
-#ifdef HAVE_DNNL
-					dnnl_teardown(&c);
-#endif
-#ifdef HAVE_XNNPACK
-					xnn_teardown(&c);
-#endif
+					case_close(&c);
 					if (ns[I_LRELU] <= 0) {
 						printf("%10zu  lrelu failed: %s\n", c.n, lrelu_last_error());
 						continue;
@@ -742,6 +975,16 @@ int main(void)
 				}
 			}
 		}
+	}
+	if (gap_tsv != NULL)
+		run_gap(sizes, nsizes, only, x, y, z, all_threads, gap_ms);
+	if (all_threads > 1) {
+		double calib_end = calibrate("end");
+		/* impl "calibration": dtype start|end, gbps = the scaling */
+		fprintf(tsv, "calibration\tstart\tcompute\t2\t0\t0\t%.3f\t0\t-\n", calib_start);
+		fprintf(tsv, "calibration\tend\tcompute\t2\t0\t0\t%.3f\t0\t-\n", calib_end);
+		printf("2-thread rows count only if both calibrations are >= 1.80: %s\n",
+		       calib_start >= 1.8 && calib_end >= 1.8 ? "they do" : "they do NOT");
 	}
 	lrelu_set_num_threads(0);
 #ifdef HAVE_DNNL

@@ -434,12 +434,23 @@ void parse_args(int argc, char **argv, int first, bool diff, struct opts *o)
 	}
 }
 
-/* The work per chunk is far below what one core streams, so by default the command
- * computes on its own thread; waking a pool for every 4 MiB chunk only costs time
- * (measured in docs/cli.md).  --threads N asks for the pool. */
+/* By default the command computes on its own thread.  --threads N hands each 4 MiB
+ * chunk to the library's pool (a chunk moves more than its threshold).
+ * LRELU_NUM_THREADS (read by the library for --threads 0) is checked here: the library
+ * has no way to report a malformed value and falls back to the CPU count, but a
+ * command can refuse it. */
 void set_threads(const struct opts *o)
 {
 	int n = o->have_threads ? o->threads : 1;
+	const char *env = getenv("LRELU_NUM_THREADS");
+	if (env != NULL) {
+		char *end;
+		errno = 0;
+		long v = strtol(env, &end, 10);
+		if (*env < '0' || *env > '9' || *end != '\0' || errno != 0 || v < 1 || v > 1024)
+			usage_error("LRELU_NUM_THREADS=%s: not a whole number of threads from 1 to 1024",
+			            env);
+	}
 	if (lrelu_set_num_threads(n) != LRELU_OK)
 		usage_error("--threads %d: %s", n, lrelu_last_error());
 }

@@ -7,6 +7,7 @@
 #                         and build/bench/bench.png (BENCH_QUICK=1: fewer sizes and reps)
 #   make bench-deps       installs the benchmark's peers (Debian 12)
 #   make bench-copylimit  memcpy, rep movsb, copy loops next to lrelu_f32 (the copy limit)
+#   make bench-wakeup     the cost of waking a sleeping worker (futex)
 
 TEST_PROGS += $(BUILD)/tests/test_threads
 VARIANT_tsan_TESTS += test_threads
@@ -62,3 +63,14 @@ bench-threshold:
 	  CFLAGS_EXTRA="-DLRELU_PAR_MIN_BYTES=0 -DLRELU_PAR_CHUNK_BYTES=4096" build-threshold/liblrelu.a
 	$(CC) $(TOOLFLAGS) bench/threshold.c -o build-threshold/threshold build-threshold/liblrelu.a $(LDLIBS)
 	build-threshold/threshold
+
+# What waking a sleeping worker costs here: the FUTEX_WAKE call and the time until the
+# woken thread runs, after 5 ms and 0.1 ms of sleep; then the CPU time lrelu's idle pool
+# uses over 10 s (docs/performance.md).
+.PHONY: bench-wakeup
+bench-wakeup: $(BUILD)/bench/wakeup
+	$(BUILD)/bench/wakeup 5000
+	$(BUILD)/bench/wakeup 100 10
+$(BUILD)/bench/wakeup: bench/wakeup.c bench/benchutil.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLFLAGS) $< -o $@ $(STATIC) $(LDLIBS)

@@ -196,41 +196,42 @@ LRELU_HIDDEN lrelu_status lrelu_run_elementwise(const struct lrelu_walk *w,
 LRELU_HIDDEN lrelu_status lrelu_run_dense(const struct lrelu_walk *w, lrelu_dtype dt,
                                           char *const *ptr, size_t n, size_t done);
 
-/* Calls that move at most this many bytes (read + written) run on the calling thread:
- * see threads.c for the measurement behind it (overridable at build time to measure
- * it: make bench-threshold). */
+/* Calls that move at most this many bytes (read + written) run on the calling thread;
+ * above it every call with more than one thread uses the pool (threads.c: the reasons;
+ * docs/performance.md: the measurements; overridable at build time to measure it:
+ * make bench-threshold). */
 #ifndef LRELU_PAR_MIN_BYTES
-#define LRELU_PAR_MIN_BYTES ((size_t)16 << 20)
+#define LRELU_PAR_MIN_BYTES ((size_t)1 << 20)
 #endif
-/* threads.c: above that threshold, the choice between the pool and one thread by
- * measured speed (a heuristic on timing).  Exposed for the tests, which check the
- * rule on given timings and turn it off where they need the pool every time. */
-enum { TUNE_SERIAL = 0, TUNE_POOL = 1, TUNE_WARM = 2 };
-LRELU_HIDDEN int lrelu_par_choose(size_t bytes, unsigned kind);
-LRELU_HIDDEN void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns);
-LRELU_HIDDEN void lrelu_par_tune_reset(void);
+/* How long the pool's workers spin after a job before they sleep (threads.c). */
+#ifndef LRELU_SPIN_NS
+#define LRELU_SPIN_NS 1000000
+#endif
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
  * boundaries are multiples of `align` elements; serial below the size threshold.
- * bytes_per_elem is what the threshold and the tuning see: bytes read + written,
- * times lrelu_par_weight; kind (lrelu_par_kind) keeps the tuning of calls that run at
- * other speeds apart. */
+ * bytes_per_elem is what the threshold and the chunking see: bytes read + written,
+ * times lrelu_par_weight. */
 typedef void (*lrelu_range_fn)(void *arg, size_t begin, size_t end);
 /* The 16-bit float kernels convert every element and move fewer bytes per second than
  * float32's in the caches, so their calls count double against the thread threshold:
- * a bfloat16 call takes as long as a float32 call of two to three times its bytes, and
- * 2 threads pay off at that size (docs/performance.md). */
+ * a bfloat16 call takes as long as a float32 call of two to three times its bytes
+ * (docs/performance.md). */
 static inline size_t lrelu_par_weight(lrelu_dtype dt)
 {
 	return dt == LRELU_BFLOAT16 || dt == LRELU_FLOAT16 ? 2 : 1;
 }
 LRELU_HIDDEN void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem,
-                                     unsigned kind, lrelu_range_fn fn, void *arg);
-/* The tuning's kinds: 6 dtypes x forward/backward x in place or not. */
-#define LRELU_PAR_KINDS 24u
-static inline unsigned lrelu_par_kind(lrelu_dtype dt, int backward, int in_place)
+                                     lrelu_range_fn fn, void *arg);
+/* The align, in rows of row_bytes contiguous bytes, that cuts a run of such rows on
+ * whole 4 KiB pages (as the dense runner's element align does): no page or cache line
+ * is written by two threads. */
+static inline size_t lrelu_par_rows_align(size_t row_bytes)
 {
-	return (unsigned)dt % 6u * 4u + (backward ? 2u : 0u) + (in_place ? 1u : 0u);
+	size_t g = 4096;
+	while (row_bytes % g != 0)
+		g >>= 1;
+	return 4096 / g;
 }
 
 /* Small forward calls try the ISA's fwdx kernel before entering the floating-point
@@ -293,11 +294,16 @@ static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_k
 #ifdef LRELU_TEST_SUPPORT
 LRELU_HIDDEN extern size_t lrelu_nt_bytes;      /* tensor.c */
 LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c */
-LRELU_HIDDEN extern int lrelu_par_adapt;        /* threads.c: tuning on (1) or off */
+LRELU_HIDDEN extern _Atomic uint64_t lrelu_spin_ns; /* threads.c: read by spinning workers */
+/* threads.c: jobs handed to the pool so far; a function every thread calls with each
+ * chunk it claims (begin, end, align); the pool's sleeping workers and, in *workers,
+ * all of them (-1: no pool, or a job holds it) */
+LRELU_HIDDEN extern _Atomic uint64_t lrelu_par_pooled;
+LRELU_HIDDEN extern void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
+LRELU_HIDDEN int lrelu_par_sleeping_workers(int *workers);
 #else
 #define lrelu_nt_bytes LRELU_NT_BYTES
 #define lrelu_par_min_bytes LRELU_PAR_MIN_BYTES
-#define lrelu_par_adapt 1
 #endif
 
 /* semantics.c: prepare kernel parameters for a float dtype. */

@@ -373,9 +373,10 @@ static int prelu_fast(const lrelu_tensor *x, const lrelu_tensor *w, const lrelu_
 		perm[d] = d;
 	if (dense_in(x, perm) && dense_in(y, perm)) {
 		j.last = 0;
-		lrelu_parallel_for((size_t)(n / j.inner), 1,
+		lrelu_parallel_for((size_t)(n / j.inner),
+		                   lrelu_par_rows_align((size_t)j.inner * lrelu_esize(j.dt)),
 		                   (size_t)j.inner * lrelu_esize(j.dt) * 2 * lrelu_par_weight(j.dt),
-		                   lrelu_par_kind(j.dt, 0, x->data == y->data), prelu_rows, &j);
+		                   prelu_rows, &j);
 		return 1;
 	}
 	perm[k++] = 0;
@@ -384,9 +385,10 @@ static int prelu_fast(const lrelu_tensor *x, const lrelu_tensor *w, const lrelu_
 	perm[k] = 1;
 	if (nc > 1 && dense_in(x, perm) && dense_in(y, perm)) {
 		j.last = 1;
-		lrelu_parallel_for((size_t)(n / j.C), 1,
+		lrelu_parallel_for((size_t)(n / j.C),
+		                   lrelu_par_rows_align((size_t)j.C * lrelu_esize(j.dt)),
 		                   (size_t)j.C * lrelu_esize(j.dt) * 2 * lrelu_par_weight(j.dt),
-		                   lrelu_par_kind(j.dt, 0, x->data == y->data), prelu_rows, &j);
+		                   prelu_rows, &j);
 		return 1;
 	}
 	return 0;

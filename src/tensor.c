@@ -463,11 +463,11 @@ static lrelu_status run_plan(struct plan *p, const struct lrelu_walk *w, lrelu_d
 	lrelu_fpenv env;
 	p->w = with_nt(w, p, &wnt, &prm_nt);
 	lrelu_fpenv_enter(&env);
-	lrelu_parallel_for(numel, 64, p->esize * (size_t)w->nops * lrelu_par_weight(dt),
-	                   lrelu_par_kind(dt, w->nops > 2,
-	                                  p->base[0] == p->base[1] ||
-	                                          (w->nops > 2 && p->base[0] == p->base[2])),
-	                   walk_range, p);
+	/* contiguous operands: chunks of whole 4 KiB pages, so that no page or cache line
+	 * of an operand that starts on one (as large allocations do) is written by two
+	 * threads */
+	lrelu_parallel_for(numel, 4096 / p->esize,
+	                   p->esize * (size_t)w->nops * lrelu_par_weight(dt), walk_range, p);
 	lrelu_fpenv_leave(&env);
 	return LRELU_OK;
 }

@@ -16,97 +16,60 @@
 /*
  * Design
  * ------
- * LeakyReLU is memory-bound, so threads only pay where one core cannot saturate the
- * memory system or its own caches.  Up to lrelu_par_min_bytes (bytes read + written by the
- * call) lrelu_parallel_for is a multiply, a compare and a tail call: no atomic, no
- * lock, no thread ever started.  Why 16 MiB (docs/performance.md, make bench-threshold):
- * in a quiet hot loop 2 threads win from much smaller calls, but a cold call (workers
- * asleep) below it ran slower with 2 threads on a virtual machine (the hypervisor wakes
- * the idle vCPU late), and slower again with another process spinning on the second
- * vCPU: below 16 MiB a serial call takes about as long as those costs.  Above it the
- * tuning below guards against the second.  The
- * callers count the 16-bit float types' bytes double (lrelu_par_weight): their calls
- * take two to three times as long per byte.
+ * LeakyReLU is memory-bound, so a second thread pays where the call is long enough to
+ * hide what handing it work costs.  Up to lrelu_par_min_bytes (bytes read + written,
+ * the 16-bit float types counted double, lrelu_par_weight) lrelu_parallel_for is a
+ * multiply, a compare and a tail call: no atomic, no lock, no thread ever started.
+ * Above it every call with more than one thread uses the pool.  Whether it does, and
+ * how it cuts the call, depends only on the call's size, dtype, kind and the thread
+ * count: never on timings, so the same calls take the same path in every process.
  *
  * The pool holds up to (threads - 1) workers and the calling thread works too.  A job
- * is cut into more chunks than threads, and every thread claims chunks one at a time
- * from a shared counter until none is left: on a loaded machine a worker that wakes
- * late (or not at all) finds the work done by the others, so a threaded call is never
- * much slower than a serial one.  The counter lives in one 64-bit word together with
- * the job's generation and chunk count, (generation << 32) | (chunks << 16) | next,
- * so a claim is one compare-and-swap that fails for a job that is no longer current.
- * A thread reads the job's other fields only while it holds a claimed, unfinished
- * chunk, and the caller returns only when every chunk is finished, so those plain
- * fields are never read while the next job writes them.
+ * is cut into more chunks than threads, each a whole number of 4 KiB pages of every
+ * operand (the caller's `align`), and every thread claims chunks one at a time from a
+ * shared counter until none is left: a worker that wakes late (or not at all, on a
+ * loaded machine) finds the work done by the caller, so a pooled call never waits for a
+ * worker that has not started; it waits only for a chunk a worker holds.  The counter
+ * lives in one 64-bit word with the job's generation and chunk count,
+ * (generation << 32) | (chunks << 16) | next, so a claim is one compare-and-swap that
+ * fails for a job that is no longer current.  A thread reads the job's other fields
+ * only while it holds a claimed, unfinished chunk, and the caller returns only when
+ * every chunk is finished, so those plain fields are never read while the next job
+ * writes them.
+ *
+ * Between jobs a worker spins for LRELU_SPIN_NS (a deadline on the monotonic clock, not
+ * a count of pause instructions, whose length varies tenfold between CPUs), so that
+ * calls in a stream, or with other work of a few milliseconds between them, find it
+ * awake; then it sleeps on a futex (a condition variable where there is none) until the
+ * next job, and an idle process uses no CPU.  The caller wakes sleepers only when there
+ * are any, so a call into a spinning pool makes no system call.
  *
  * Many caller threads: one job runs at a time.  A caller that finds the pool busy runs
- * its call serially instead of queueing: the pool's threads are already saturating
- * the memory bandwidth that the waiting caller would have wanted, and not waiting can
- * never deadlock (a callback that calls back into the library, fork, signal handlers).
+ * its call serially instead of queueing: the pool's threads are already using the
+ * memory bandwidth that the waiting caller would have wanted, and not waiting can never
+ * deadlock (a callback that calls back into the library, fork, signal handlers).
  *
- * Workers spin briefly after each job, so back-to-back large calls do not pay a
- * futex wake-up each, then sleep on a condition variable.  They run every chunk in the
- * IEEE floating-point environment (fpenv.h): a worker may have been created by a
- * thread with FTZ/DAZ set, and the caller's own environment is not theirs.
- * Workers block all signals, so asynchronous signals go to the application's threads.
- *
- * At exit (or dlclose of the shared library) a destructor stops and joins the workers
- * and frees the pool, so leak checkers stay quiet and no thread runs unmapped code.
- * After fork the child forgets the parent's pool (its threads do not exist there)
- * and creates a new one on demand.
+ * Workers run every chunk in the IEEE floating-point environment (fpenv.h): a worker may
+ * have been created by a thread with FTZ/DAZ set, and the caller's own environment is
+ * not theirs.  Workers block all signals, so asynchronous signals go to the
+ * application's threads.  At exit (or dlclose of the shared library) a destructor
+ * stops and joins the workers and frees the pool, so leak checkers stay quiet and no
+ * thread runs unmapped code.  After fork the child forgets the parent's pool (its
+ * threads do not exist there) and creates a new one on demand.
  */
 
 #ifdef LRELU_TEST_SUPPORT
 /* Bytes read + written up to which a call never uses threads (LRELU_PAR_MIN_BYTES in
  * internal.h): the tests lower it to exercise the pool on smaller data. */
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
-#endif
-
-/*
- * Above the threshold each call times itself, and a size class (the bytes rounded
- * down to a power of two) uses the pool only while the pool has been measured faster
- * than one thread there (docs/performance.md).  On a quiet machine that is always.
- * But where other threads compete for the cores (another library's pool spinning
- * after its calls, a busy application) the worker shares a core with them: a worker
- * preempted while it holds a chunk keeps the caller waiting for a time slice, one at
- * half speed keeps the gain below the cost, and the same calls ran slower than on one
- * thread.  So every
- * class keeps running averages of the time per byte of its serial and its pooled
- * calls.  The pool needs to be 3 % faster to be used; then one call in TUNE_SAMPLE
- * runs serially to keep the serial figure current, and the pooled call after it is
- * not recorded (a serial call longer than the workers' spin lets them fall asleep).
- * Otherwise calls run serially and two in TUNE_SAMPLE << backoff try the pool (the
- * first wakes the workers, the second is measured); each such probe that loses again
- * doubles that interval (up to 64 times), since a probe can cost a time slice.
- *
- * A class starts by taking TUNE_START samples of each, in turns of three calls
- * (warm-up, measured pool, serial), and keeps the least of each until it has them
- * all.  One sample of each decided too much: on a virtual machine one large call varies
- * a lot from the next (DRAM shared with other guests), and a class decided on one
- * pooled call that happened to be slow stayed serial until its first probe, 64 calls
- * later, though 2 threads were faster on average (docs/performance.md, "Figures behind
- * the code's comments").  The least of three is robust to one such call either way,
- * while a pool
- * that is really slower (a competitor on the other core) is slow in all three.
- *
- * It is a heuristic on timing: the results never depend on it.  A class is a size
- * and a kind (lrelu_par_kind: dtype, in place or not, forward or backward): calls of
- * one size but another kind run at other speeds, and sharing a class would mix their
- * timings.
- */
-#define TUNE_SAMPLE 64u
-#define TUNE_BACKOFF_MAX 6u
-#define TUNE_START 3u
-struct tune {
-	_Atomic uint32_t ser, pool; /* ns per byte in 2^-16 units, averaged; 0: not yet */
-	atomic_uint nser, npool;    /* samples taken, counted up to TUNE_START */
-	atomic_uint calls, backoff;
-};
-static struct tune tunes[LRELU_PAR_KINDS][64];
-
-#ifdef LRELU_TEST_SUPPORT
-/* For the tests: tuning on or off (off: every call above the threshold is pooled). */
-int lrelu_par_adapt = 1;
+/* How long workers spin after a job (and a caller for the workers' last chunks). */
+_Atomic uint64_t lrelu_spin_ns = LRELU_SPIN_NS;
+/* What the tests observe instead of timings: jobs handed to the pool, and each chunk
+ * as a thread claims it. */
+_Atomic uint64_t lrelu_par_pooled;
+void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
+#else
+#define lrelu_spin_ns ((uint64_t)LRELU_SPIN_NS)
 #endif
 
 static uint64_t mono_ns(void)
@@ -116,121 +79,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static struct tune *tune_of(size_t bytes, unsigned kind)
-{
-	return &tunes[kind % LRELU_PAR_KINDS][63 - __builtin_clzll((unsigned long long)bytes | 1)];
-}
-
-/* How a call of `bytes` (above the threshold) runs: TUNE_SERIAL or TUNE_POOL (timed
- * and recorded), or TUNE_WARM: pooled but not recorded, because it wakes workers that
- * serial calls let fall asleep, and a wake-up (on a virtual machine as long as a whole
- * mid-sized call) is not what the pool
- * costs in a stream of pooled calls.  So the pool is measured, first and in every
- * probe, on the second of two pooled calls. */
-int lrelu_par_choose(size_t bytes, unsigned kind)
-{
-	struct tune *z = tune_of(bytes, kind);
-	unsigned k = atomic_fetch_add_explicit(&z->calls, 1, memory_order_relaxed);
-	uint32_t ser, pool;
-	unsigned every;
-	if (!lrelu_par_adapt)
-		return TUNE_POOL;
-	if (atomic_load_explicit(&z->npool, memory_order_relaxed) < TUNE_START ||
-	    atomic_load_explicit(&z->nser, memory_order_relaxed) < TUNE_START) {
-		/* the start: warm-up, measured pool, serial, in turns */
-		unsigned r = k % 3;
-		return r == 0 ? TUNE_WARM : r == 1 ? TUNE_POOL : TUNE_SERIAL;
-	}
-	ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
-	pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
-	if ((uint64_t)pool + pool / 32 <= ser) {
-		/* the serial sample may outlast the workers' spin: the pooled call after it
-		 * wakes them and is not recorded either */
-		unsigned r = k % TUNE_SAMPLE;
-		return r == TUNE_SAMPLE - 1 ? TUNE_SERIAL : r == 0 ? TUNE_WARM : TUNE_POOL;
-	}
-	every = TUNE_SAMPLE << atomic_load_explicit(&z->backoff, memory_order_relaxed);
-	return k % every == every - 2 ? TUNE_WARM : k % every == every - 1 ? TUNE_POOL : TUNE_SERIAL;
-}
-
-/*
- * The running average of a class's ns per byte, robust to one bad call: a sample
- * above twice the average counts as twice the average (a time slice lost by one short
- * pooled call would otherwise put the class on one thread for hundreds of calls), and
- * a sample below the average weighs 1/2 instead of 1/4, so that a
- * probe that wins brings a stale figure down within a few probes.  A pool that is
- * really slower still crosses the serial figure within four calls.
- */
-static void average(_Atomic uint32_t *a, uint32_t v)
-{
-	uint64_t old = atomic_load_explicit(a, memory_order_relaxed), avg;
-	if (old == 0)
-		avg = v;
-	else if (v < old)
-		avg = old - (old - v) / 2;
-	else
-		avg = old + ((v < 2 * old ? v : 2 * old) - old) / 4;
-	atomic_store_explicit(a, avg > UINT32_MAX ? UINT32_MAX : (uint32_t)avg, memory_order_relaxed);
-}
-
-/* A sample: during the start the least so far (returns 1), then the running average
- * (returns 0). */
-static int sample(_Atomic uint32_t *a, atomic_uint *count, uint32_t v)
-{
-	unsigned c = atomic_load_explicit(count, memory_order_relaxed);
-	if (c >= TUNE_START) {
-		average(a, v);
-		return 0;
-	}
-	uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
-	if (c == 0 || v < old)
-		atomic_store_explicit(a, v, memory_order_relaxed);
-	atomic_store_explicit(count, c + 1, memory_order_relaxed);
-	return 1;
-}
-
-/* A call of `bytes` took `ns`, pooled or serial. */
-void lrelu_par_record(size_t bytes, unsigned kind, int pooled, uint64_t ns)
-{
-	struct tune *z = tune_of(bytes, kind);
-	uint64_t v = (ns << 16) / (bytes != 0 ? bytes : 1);
-	uint32_t v32 = v == 0 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-	if (!lrelu_par_adapt)
-		return;
-	if (!pooled) {
-		sample(&z->ser, &z->nser, v32);
-		return;
-	}
-	if (sample(&z->pool, &z->npool, v32))
-		return; /* the start has no probes to space out */
-	uint32_t ser = atomic_load_explicit(&z->ser, memory_order_relaxed);
-	uint32_t pool = atomic_load_explicit(&z->pool, memory_order_relaxed);
-	unsigned b = atomic_load_explicit(&z->backoff, memory_order_relaxed);
-	/* lost, and still losing on average: the next probe waits twice as long */
-	if (ser != 0 && v32 > ser && pool > ser) {
-		if (b < TUNE_BACKOFF_MAX)
-			atomic_store_explicit(&z->backoff, b + 1, memory_order_relaxed);
-	} else {
-		atomic_store_explicit(&z->backoff, 0, memory_order_relaxed);
-	}
-}
-
-/* For the tests: forget every measurement. */
-void lrelu_par_tune_reset(void)
-{
-	for (size_t i = 0; i < sizeof tunes / sizeof tunes[0][0]; i++) {
-		struct tune *z = &tunes[0][0] + i;
-		atomic_store_explicit(&z->ser, 0, memory_order_relaxed);
-		atomic_store_explicit(&z->pool, 0, memory_order_relaxed);
-		atomic_store_explicit(&z->nser, 0, memory_order_relaxed);
-		atomic_store_explicit(&z->npool, 0, memory_order_relaxed);
-		atomic_store_explicit(&z->calls, 0, memory_order_relaxed);
-		atomic_store_explicit(&z->backoff, 0, memory_order_relaxed);
-	}
-}
-
 /* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
- * medium call uses fewer threads than the pool has). */
+ * medium call uses fewer threads than the pool has, and a claim's compare-and-swap is
+ * a small part of each chunk). */
 #define CHUNKS_PER_THREAD 8
 #ifndef LRELU_PAR_CHUNK_BYTES
 #define LRELU_PAR_CHUNK_BYTES ((size_t)128 << 10)
@@ -241,11 +92,6 @@ void lrelu_par_tune_reset(void)
 /* Automatic thread counts stop here: more threads than this cannot speed up a
  * memory-bound loop and would only cost start-up time and memory. */
 #define AUTO_MAX_THREADS 64
-/* Spin iterations before sleeping (each a pause instruction, whose length varies by CPU). */
-#define SPIN_ITERS 4000
-/* The longest a warm-up call waits for sleeping workers to wake (longer than a wake-up
- * on the virtual machines measured). */
-#define WARM_WAIT_ITERS 20000
 
 static inline void cpu_relax(void)
 {
@@ -256,6 +102,64 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/*
+ * Sleeping and waking on a 32-bit word: a futex on Linux (one system call to wake, none
+ * when nobody sleeps), elsewhere one mutex and condition variable shared by every word
+ * (sleeps are rare and short there, and a spurious wake-up only costs a check).
+ * word_wait returns when *a differs from `v` (or spuriously); word_wake wakes every
+ * thread waiting on `a`.
+ */
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+static void word_wait(atomic_uint *a, unsigned v)
+{
+	syscall(SYS_futex, (void *)a, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+static void word_wake(atomic_uint *a)
+{
+	syscall(SYS_futex, (void *)a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+#else
+static pthread_mutex_t word_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t word_cv = PTHREAD_COND_INITIALIZER;
+static void word_wait(atomic_uint *a, unsigned v)
+{
+	pthread_mutex_lock(&word_mu);
+	if (atomic_load(a) == v)
+		pthread_cond_wait(&word_cv, &word_mu);
+	pthread_mutex_unlock(&word_mu);
+}
+static void word_wake(atomic_uint *a)
+{
+	(void)a;
+	pthread_mutex_lock(&word_mu);
+	pthread_cond_broadcast(&word_cv);
+	pthread_mutex_unlock(&word_mu);
+}
+#endif
+
+/* Spins until *a != v or the spin time is over; returns the last value seen.  The
+ * clock is read every 64 pauses only: a read costs tens of nanoseconds. */
+static unsigned spin_while_eq(atomic_uint *a, unsigned v, const atomic_int *stop)
+{
+	uint64_t deadline = 0;
+	unsigned cur;
+	for (unsigned i = 0;; i++) {
+		cur = atomic_load_explicit(a, memory_order_acquire);
+		if (cur != v || (stop != NULL && atomic_load_explicit(stop, memory_order_relaxed)))
+			return cur;
+		if (i % 64 == 0) {
+			uint64_t t = mono_ns();
+			if (deadline == 0)
+				deadline = t + lrelu_spin_ns;
+			else if (t >= deadline)
+				return cur;
+		}
+		cpu_relax();
+	}
+}
+
 struct worker {
 	pthread_t tid;
 	struct pool *pool;
@@ -264,16 +168,14 @@ struct worker {
 };
 
 struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t wake; /* workers wait here for a new generation */
-	pthread_cond_t done; /* the caller waits here for finished == chunks */
 	_Atomic uint64_t claim; /* (generation << 32) | (chunks << 16) | next chunk */
-	atomic_uint finished;   /* chunks of the current job finished */
-	atomic_int threads;     /* threads the current job may use (the pool may have more) */
+	atomic_uint gen;        /* the generation alone: the word sleeping workers wait on */
+	atomic_uint sleepers;   /* workers asleep or about to sleep on `gen` */
 	atomic_int stop;
-	atomic_int sleepers;  /* workers waiting on `wake` (changed under mu; read lock-free
-	                       * by a warm-up call waiting for the workers to be awake) */
-	int caller_waiting;   /* the caller waits on `done` (under mu) */
+	char pad1[64];          /* the caller's finished count apart from the job's words */
+	atomic_uint finished;   /* chunks of the current job finished: the caller waits on it */
+	atomic_int caller_waiting;
+	atomic_int threads;     /* threads the current job may use (the pool may have more) */
 	int nworkers, cap;
 	struct worker *workers;
 	/* the current job, written by the caller before publishing `claim` */
@@ -379,9 +281,15 @@ static int run_chunks(struct pool *p, uint32_t gen)
 		/* chunk `next` is ours: the job's fields stay valid until we finish it */
 		size_t b, e;
 		chunk_bounds(p->n, p->align, (int)chunks, (int)next, &b, &e);
+#ifdef LRELU_TEST_SUPPORT
+		void (*hook)(size_t, size_t, size_t) = atomic_load(&lrelu_par_chunk_hook);
+		if (hook != NULL && b < e)
+			hook(b, e, p->align);
+#endif
 		if (b < e)
 			p->fn(p->arg, b, e);
-		last = atomic_fetch_add_explicit(&p->finished, 1, memory_order_acq_rel) + 1 == chunks;
+		/* sequentially consistent: a caller about to sleep sees it, or is woken */
+		last = atomic_fetch_add(&p->finished, 1) + 1 == chunks;
 		w = atomic_load_explicit(&p->claim, memory_order_acquire);
 	}
 }
@@ -393,21 +301,17 @@ static void *worker_main(void *arg)
 	uint32_t seen = w->start_gen; /* not a fresh load: the first job may be out already */
 
 	for (;;) {
-		uint32_t gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_acquire));
-		for (int i = 0; gen == seen && i < SPIN_ITERS; i++) {
-			if (atomic_load_explicit(&p->stop, memory_order_relaxed))
-				break;
-			cpu_relax();
-			gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_acquire));
-		}
-		if (gen == seen) {
-			pthread_mutex_lock(&p->mu);
-			atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_relaxed);
-			while ((gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_acquire))) == seen &&
-			       !atomic_load_explicit(&p->stop, memory_order_relaxed))
-				pthread_cond_wait(&p->wake, &p->mu);
-			atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
-			pthread_mutex_unlock(&p->mu);
+		uint32_t gen = spin_while_eq(&p->gen, seen, &p->stop);
+		while (gen == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+			/* Announce the sleep before the last check (both sequentially consistent,
+			 * as the caller's store of `gen` and load of `sleepers`): either the
+			 * caller sees a sleeper and wakes it, or this load sees the new job. */
+			atomic_fetch_add(&p->sleepers, 1);
+			gen = atomic_load(&p->gen);
+			if (gen == seen && !atomic_load(&p->stop))
+				word_wait(&p->gen, seen);
+			atomic_fetch_sub(&p->sleepers, 1);
+			gen = atomic_load_explicit(&p->gen, memory_order_acquire);
 		}
 		if (gen == seen)
 			break; /* stop, and no job left unseen */
@@ -420,12 +324,8 @@ static void *worker_main(void *arg)
 		lrelu_fpenv_enter(&env);
 		int last = run_chunks(p, gen);
 		lrelu_fpenv_leave(&env);
-		if (last) {
-			pthread_mutex_lock(&p->mu);
-			if (p->caller_waiting)
-				pthread_cond_signal(&p->done);
-			pthread_mutex_unlock(&p->mu);
-		}
+		if (last && atomic_load(&p->caller_waiting))
+			word_wake(&p->finished);
 	}
 	return NULL;
 }
@@ -435,15 +335,11 @@ static void pool_destroy(struct pool *p)
 {
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	atomic_store_explicit(&p->stop, 1, memory_order_relaxed);
-	pthread_cond_broadcast(&p->wake);
-	pthread_mutex_unlock(&p->mu);
+	atomic_store(&p->stop, 1);
+	atomic_fetch_add(&p->gen, 1); /* a sleeper's futex compares this word */
+	word_wake(&p->gen);
 	for (int i = 0; i < p->nworkers; i++)
 		pthread_join(p->workers[i].tid, NULL);
-	pthread_cond_destroy(&p->done);
-	pthread_cond_destroy(&p->wake);
-	pthread_mutex_destroy(&p->mu);
 	free(p->workers);
 	free(p);
 }
@@ -471,21 +367,6 @@ static struct pool *pool_get(int want)
 		p = calloc(1, sizeof *p);
 		if (p == NULL)
 			return NULL;
-		if (pthread_mutex_init(&p->mu, NULL) != 0) {
-			free(p);
-			return NULL;
-		}
-		if (pthread_cond_init(&p->wake, NULL) != 0) {
-			pthread_mutex_destroy(&p->mu);
-			free(p);
-			return NULL;
-		}
-		if (pthread_cond_init(&p->done, NULL) != 0) {
-			pthread_cond_destroy(&p->wake);
-			pthread_mutex_destroy(&p->mu);
-			free(p);
-			return NULL;
-		}
 		the_pool = p;
 	}
 	if (p->nworkers >= want)
@@ -512,7 +393,7 @@ static struct pool *pool_get(int want)
 	while (p->nworkers < want) {
 		struct worker *w = &p->workers[p->nworkers];
 		w->pool = p;
-		w->start_gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_relaxed));
+		w->start_gen = atomic_load_explicit(&p->gen, memory_order_relaxed);
 		w->index = p->nworkers + 1;
 		if (pthread_create(&w->tid, NULL, worker_main, w) != 0)
 			break;
@@ -549,19 +430,28 @@ void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user)
 	pthread_mutex_unlock(&user_mu);
 }
 
+/* How many chunks a call of n elements (units of `align`) moving `bytes` gets with
+ * `threads` threads: a function of those alone.  Under 2: serial. */
+static size_t chunk_count(size_t n, size_t align, size_t bytes, int threads)
+{
+	size_t chunks = (size_t)threads * CHUNKS_PER_THREAD, units = (n + align - 1) / align;
+	if (bytes / PAR_CHUNK_BYTES < chunks)
+		chunks = bytes / PAR_CHUNK_BYTES;
+	if (units < chunks)
+		chunks = units;
+	return chunks > 0xFFFF ? 0xFFFF : chunks;
+}
+
 /* The threaded path, out of line so that the small-call path stays a compare and a
  * tail call (no stack frame, no division). */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void parallel_for_big(size_t n, size_t align, size_t bytes, unsigned kind,
-                             lrelu_range_fn fn, void *arg)
+static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_fn fn, void *arg)
 {
-	size_t units, chunks;
+	size_t chunks;
 	int threads;
 	struct pool *p;
-	uint64_t t_start;
-	int how;
 	lrelu_parallel_for_fn upfor;
 	void *uarg;
 
@@ -579,13 +469,8 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, unsigned kind
 		upfor(uarg, n, align, user_task_run, &t);
 		return;
 	}
-	how = lrelu_par_choose(bytes, kind);
-	if (how == TUNE_SERIAL) {
-		t_start = mono_ns();
-		fn(arg, 0, n);
-		lrelu_par_record(bytes, kind, 0, mono_ns() - t_start);
-		return;
-	}
+	if (chunk_count(n, align, bytes, threads) <= 1)
+		goto serial;
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
 		goto serial; /* another caller's job runs: see the design note */
 	p = pool_get(threads - 1);
@@ -597,71 +482,51 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, unsigned kind
 		threads = p->nworkers + 1;
 	/* (Non-temporal stores are chosen for the call as a whole, lrelu_kparams.nt, so
 	 * cutting a large call into chunks does not turn them off.) */
-	chunks = (size_t)threads * CHUNKS_PER_THREAD;
-	if (bytes / PAR_CHUNK_BYTES < chunks)
-		chunks = bytes / PAR_CHUNK_BYTES;
-	units = (n + align - 1) / align;
-	if (units < chunks)
-		chunks = units;
-	if (chunks > 0xFFFF)
-		chunks = 0xFFFF;
-	if (chunks <= 1) {
-		atomic_store_explicit(&busy, 0, memory_order_release);
-		goto serial;
-	}
+	chunks = chunk_count(n, align, bytes, threads);
 
-	t_start = mono_ns();
 	p->fn = fn;
 	p->arg = arg;
 	p->n = n;
 	p->align = align;
 	atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->threads, threads, memory_order_relaxed);
-	uint32_t gen = GEN_OF(atomic_load_explicit(&p->claim, memory_order_relaxed)) + 1;
-	pthread_mutex_lock(&p->mu);
+#ifdef LRELU_TEST_SUPPORT
+	atomic_fetch_add(&lrelu_par_pooled, 1);
+#endif
+	uint32_t gen = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1;
 	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks << 16,
 	                      memory_order_release);
-	if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) > 0)
-		pthread_cond_broadcast(&p->wake);
-	pthread_mutex_unlock(&p->mu);
+	/* sequentially consistent, against the worker's announcement of its sleep */
+	atomic_store(&p->gen, gen);
+	if (atomic_load(&p->sleepers) != 0)
+		word_wake(&p->gen);
 
 	run_chunks(p, gen);
 
-	for (int i = 0; i < SPIN_ITERS; i++) {
-		if (atomic_load_explicit(&p->finished, memory_order_acquire) == chunks)
-			break;
-		cpu_relax();
-	}
-	if (atomic_load_explicit(&p->finished, memory_order_acquire) != chunks) {
-		pthread_mutex_lock(&p->mu);
-		p->caller_waiting = 1;
-		while (atomic_load_explicit(&p->finished, memory_order_acquire) != chunks)
-			pthread_cond_wait(&p->done, &p->mu);
-		p->caller_waiting = 0;
-		pthread_mutex_unlock(&p->mu);
-	}
-	if (how == TUNE_WARM) {
-		/* A warm-up call is there to wake the workers, but waking a sleeping one can take
-		 * as long as a whole call in the caches (docs/performance.md): the caller may have done the work alone by then, and the measured call
-		 * after it would meet workers still waking (and lose).  So it waits, a bounded
-		 * time, until none sleeps. */
-		for (int i = 0; i < WARM_WAIT_ITERS; i++) {
-			if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) == 0)
-				break;
-			cpu_relax();
+	/* The caller is out of chunks: wait for those the workers hold, spinning first
+	 * (a chunk takes microseconds), then asleep (a worker preempted holding one). */
+	for (unsigned f = atomic_load_explicit(&p->finished, memory_order_acquire); f != chunks;) {
+		unsigned g = spin_while_eq(&p->finished, f, NULL);
+		if (g == f) {
+			/* sequentially consistent, against the worker's count and its load */
+			atomic_store(&p->caller_waiting, 1);
+			g = atomic_load(&p->finished);
+			if (g != chunks)
+				word_wait(&p->finished, g);
+			atomic_store(&p->caller_waiting, 0);
+			g = atomic_load_explicit(&p->finished, memory_order_acquire);
 		}
+		f = g;
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);
-	if (how == TUNE_POOL)
-		lrelu_par_record(bytes, kind, 1, mono_ns() - t_start);
 	return;
 
 serial:
 	fn(arg, 0, n);
 }
 
-void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, unsigned kind,
-                        lrelu_range_fn fn, void *arg)
+void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_range_fn fn,
+                        void *arg)
 {
 	size_t bytes;
 #if defined(__GNUC__)
@@ -675,8 +540,26 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, unsigned 
 			fn(arg, 0, n);
 		return;
 	}
-	parallel_for_big(n, align, bytes, kind, fn, arg);
+	parallel_for_big(n, align, bytes, fn, arg);
 }
+
+#ifdef LRELU_TEST_SUPPORT
+/* Workers asleep (or about to sleep) on the pool and, in *workers, all of them; -1 when there is no pool or a job
+ * holds it: the tests check that workers stop spinning without measuring CPU time. */
+int lrelu_par_sleeping_workers(int *workers)
+{
+	int n = -1;
+	*workers = 0;
+	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
+		return -1;
+	if (the_pool != NULL) {
+		n = (int)atomic_load(&the_pool->sleepers);
+		*workers = the_pool->nworkers;
+	}
+	atomic_store_explicit(&busy, 0, memory_order_release);
+	return n;
+}
+#endif
 
 #if defined(__GNUC__)
 /* Join the workers before exit or dlclose.  If a job is running in another thread at

@@ -1,11 +1,12 @@
 /* test_threads.c - the thread pool: same bits for every thread count, many callers, FP environment */
 
-/* The test knobs (lrelu_par_min_bytes, lrelu_par_adapt, lrelu_nt_bytes): the library
+/* The test knobs (lrelu_par_min_bytes, lrelu_spin_ns, lrelu_nt_bytes): the library
  * this links must be built with -DLRELU_TEST_SUPPORT too (internal.h). */
 #ifndef LRELU_TEST_SUPPORT
 #define LRELU_TEST_SUPPORT 1
 #endif
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -190,7 +191,7 @@ static int check_chunks(size_t n, size_t align, size_t bpe, struct rec *r, const
 	r->env_dirty = 0;
 	r->distinct = 0;
 	r->caller = pthread_self();
-	lrelu_parallel_for(n, align, bpe, 0, rec_range, r);
+	lrelu_parallel_for(n, align, bpe, rec_range, r);
 	size_t cnt = r->count < 1024 ? r->count : 1024;
 	CHECK(r->count >= 1 && r->count <= 1024, "%s: %zu chunks", what, r->count);
 	/* sort by begin (few entries) */
@@ -296,147 +297,263 @@ static void test_chunking(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
-/* How the next `calls` calls of a class of `bytes` would run: measured pooled calls and
- * warm-up calls (the rest are serial). */
-static void choices(size_t bytes, int calls, int *pooled, int *warm)
-{
-	*pooled = *warm = 0;
-	for (int i = 0; i < calls; i++) {
-		int how = lrelu_par_choose(bytes, 0);
-		*pooled += how == TUNE_POOL;
-		*warm += how == TUNE_WARM;
-	}
-}
-
-/* A class's start (threads.c, TUNE_START): three turns of warm-up, measured pool and
- * serial call, recording the given times (ns) of the measured ones in turn. */
-static void start(size_t bytes, unsigned kind, const uint64_t pool[3], const uint64_t ser[3])
-{
-	for (int t = 0; t < 3; t++) {
-		int w = lrelu_par_choose(bytes, kind), p = lrelu_par_choose(bytes, kind);
-		lrelu_par_record(bytes, kind, 1, pool[t]);
-		int sc = lrelu_par_choose(bytes, kind);
-		lrelu_par_record(bytes, kind, 0, ser[t]);
-		CHECK(w == TUNE_WARM && p == TUNE_POOL && sc == TUNE_SERIAL,
-		      "start, turn %d: %d %d %d, not warm-up, pool, serial", t, w, p, sc);
-	}
-}
-
-/* The tuning above the threshold (threads.c): the rule on given timings, then jobs
- * whose worker holds the caller up, which must make the next calls of that size
- * serial until the probe. */
-static void test_tune(void)
+/* The pool's policy (threads.c): a call uses it exactly when it moves more than the
+ * threshold, and the same call always takes the same path, whatever the calls before
+ * it cost; workers asleep after their spin still take part; idle workers sleep. */
+static void test_policy(void)
 {
 	struct rec r;
-	const size_t n = (size_t)1 << 20, bytes = n * 8; /* 8 MiB, above the test threshold */
-	int pooled, warm;
-	lrelu_par_adapt = 1;
-	lrelu_par_tune_reset();
-	/* a class starts with three turns of warm-up, measured pool, serial, and keeps the
-	 * least of each: one slow pooled call (3 ms) among them does not decide, and the
-	 * pool (1 ms) is 2x faster than serial (2 ms, least of 2.5, 2 and 2.2) */
-	{
-		const uint64_t pool[3] = { 3000000, 1000000, 1200000 };
-		const uint64_t ser[3] = { 2500000, 2000000, 2200000 };
-		start(bytes, 0, pool, ser);
-	}
-	/* pooled, except one call in 64 that refreshes the serial figure; the pooled call
-	 * after that one wakes the workers and is not recorded */
-	choices(bytes, 64, &pooled, &warm);
-	CHECK(pooled == 62 && warm == 1, "pool measured faster: %d measured, %d warm-up of 64",
-	      pooled, warm);
-	/* the same class for any size with the same power of two, another class apart */
-	CHECK(lrelu_par_choose(bytes + bytes / 2, 0) == TUNE_POOL, "1.5x the size: another class?");
-	CHECK(lrelu_par_choose(2 * bytes, 0) == TUNE_WARM, "2x the size: no fresh class");
-	/* and apart for another kind of call of the same size: every dtype, direction and
-	 * in-place-ness has its own (distinct kinds, all below LRELU_PAR_KINDS) */
-	CHECK(lrelu_par_choose(bytes, 1) == TUNE_WARM, "another kind: no fresh class");
-	{
-		unsigned seen = 0, count = 0;
-		for (int dt = LRELU_FLOAT32; dt <= LRELU_QUINT8; dt++)
-			for (int bwd = 0; bwd < 2; bwd++)
-				for (int inp = 0; inp < 2; inp++) {
-					unsigned kind = lrelu_par_kind((lrelu_dtype)dt, bwd, inp);
-					CHECK(kind < LRELU_PAR_KINDS && !(seen >> kind & 1u),
-					      "kind %u for dtype %d backward %d in place %d", kind, dt, bwd, inp);
-					seen |= 1u << (kind % 32u);
-					count++;
-				}
-		CHECK(count == 24 && seen == 0xFFFFFFu, "%u kinds, mask %#x", count, seen);
-	}
-	/* a pooled call held up 20x counts as 2x the average: one or two such calls leave
-	 * the class on the pool (1.25 and 1.56 ms against 2 ms serial), the third puts it
-	 * on one thread (1.95 ms: not 3 % faster), and a fourth, losing on average, doubles
-	 * the probe interval: a probe pair (warm-up, measured) every 128 calls */
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes, 0) == TUNE_POOL, "one held-up call put the class on one thread");
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes, 0) == TUNE_POOL, "two held-up calls put the class on one thread");
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	CHECK(lrelu_par_choose(bytes, 0) == TUNE_SERIAL, "three held-up calls: still pooled");
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	choices(bytes, 256, &pooled, &warm);
-	CHECK(pooled == 2 && warm == 2, "pool slower (backoff 1): %d measured, %d warm-up of 256",
-	      pooled, warm);
-	/* a second lost probe: every 256 */
-	lrelu_par_record(bytes, 0, 1, 20000000);
-	pooled = 0;
-	for (int i = 0; i < 512; i++)
-		pooled += lrelu_par_choose(bytes, 0) == TUNE_POOL;
-	CHECK(pooled == 2, "pool slower (backoff 2): %d of 512 calls measured pooled", pooled);
-	/* less than 3 % faster is not enough */
-	lrelu_par_tune_reset();
-	{
-		const uint64_t pool[3] = { 1000000, 1000000, 1000000 };
-		const uint64_t ser[3] = { 1020000, 1030000, 1020000 };
-		start(bytes, 0, pool, ser);
-	}
-	pooled = 0;
-	for (int i = 0; i < 64; i++)
-		pooled += lrelu_par_choose(bytes, 0) == TUNE_POOL;
-	CHECK(pooled == 1, "pool 2 %% faster: %d of 64 calls pooled (only the probe)", pooled);
-	/* pooled runs that beat serial again reset the backoff and, averaged, win */
-	for (int i = 0; i < 8; i++)
-		lrelu_par_record(bytes, 0, 1, 500000);
-	choices(bytes, 64, &pooled, &warm);
-	CHECK(pooled == 62 && warm == 1, "pool faster again: %d measured, %d warm-up of 64", pooled,
-	      warm);
-
-	/* Real held-up jobs: in each pooled call of the start the worker sleeps 50 ms in
-	 * its chunk, and the caller waits for it. */
+	const size_t min = lrelu_par_min_bytes;
+	uint64_t spin_saved = lrelu_spin_ns;
 	memset(&r, 0, sizeof r);
 	pthread_mutex_init(&r.mu, NULL);
 	r.barrier_s = 20;
 	lrelu_set_num_threads(2);
-	lrelu_par_tune_reset();
-	for (int t = 0; t < 3; t++) {
-		check_chunks(n, 64, 8, &r, "warm-up");
-		CHECK(r.count > 1, "turn %d: the warm-up call ran as %zu chunk(s)", t, r.count);
-		r.barrier = 2;
-		r.worker_sleep_ms = 50;
-		int d = check_chunks(n, 64, 8, &r, "held-up job");
-		r.barrier = 0;
-		r.worker_sleep_ms = 0;
-		CHECK(d == 2, "turn %d: held-up job: %d threads", t, d);
-		check_chunks(n, 64, 8, &r, "serial sample");
-		CHECK(r.count == 1 && pthread_equal(r.tid[0], r.caller),
-		      "turn %d: the serial sample ran as %zu chunk(s)", t, r.count);
+
+	/* the threshold, both sides: min bytes (8 per element) on one thread in one piece,
+	 * one element more on both threads (each holds its first chunk until the other has
+	 * one: a pool that stays serial fails here after 20 s) */
+	check_chunks(min / 8, 64, 8, &r, "at the threshold");
+	CHECK(r.count == 1 && pthread_equal(r.tid[0], r.caller),
+	      "a call of exactly the threshold ran as %zu chunk(s)", r.count);
+	r.barrier = 2;
+	int d = check_chunks(min / 8 + 1, 64, 8, &r, "one element above");
+	CHECK(d == 2, "one element above the threshold: %d thread(s)", d);
+
+	/* A worker held up 50 ms in every chunk it runs, then the same call again: it
+	 * still uses both threads and cuts the same chunks (no timing history). */
+	size_t n = min / 2, b0[1024], e0[1024], c0;
+	d = check_chunks(n, 64, 8, &r, "first");
+	c0 = r.count < 1024 ? r.count : 1024;
+	memcpy(b0, r.b, c0 * sizeof b0[0]);
+	memcpy(e0, r.e, c0 * sizeof e0[0]);
+	CHECK(d == 2 && c0 > 2, "first call: %zu chunks on %d thread(s)", c0, d);
+	r.worker_sleep_ms = 50;
+	for (int i = 0; i < 3; i++)
+		check_chunks(n, 64, 8, &r, "held-up worker");
+	r.worker_sleep_ms = 0;
+	for (int i = 0; i < 3; i++) {
+		d = check_chunks(n, 64, 8, &r, "after held-up calls");
+		CHECK(d == 2 && r.count == c0 && memcmp(r.b, b0, c0 * sizeof b0[0]) == 0 &&
+		      memcmp(r.e, e0, c0 * sizeof e0[0]) == 0,
+		      "after held-up calls: %zu chunks on %d thread(s), not the first call's %zu",
+		      r.count, d, c0);
 	}
-	/* calls 9..61 of the class run serially (the pool was slower in every turn); 62
-	 * and 63 are the probe pair */
-	int serial = 0;
-	for (int i = 9; i < 62; i++) {
-		check_chunks(n, 64, 8, &r, "after held-up jobs");
-		serial += r.count == 1 && pthread_equal(r.tid[0], r.caller);
+
+	/* Workers that sleep at once (no spin) and a caller that sleeps waiting for them
+	 * (the futex paths): still both threads, every time, and nothing lost. */
+	lrelu_spin_ns = 0;
+	for (int i = 0; i < 20; i++) {
+		r.worker_sleep_ms = i % 4 == 0 ? 2 : 0;
+		d = check_chunks(n + (size_t)i, 64, 8, &r, "no spin");
+		CHECK(d == 2, "no spin, call %d: %d thread(s)", i, d);
+		if (d != 2)
+			break; /* a lost wake-up: each call would wait out the barrier */
 	}
-	CHECK(serial == 53, "%d of 53 calls after held-up jobs ran serially", serial);
-	check_chunks(n, 64, 8, &r, "probe warm-up");
-	CHECK(r.count > 1, "the probe's warm-up ran as %zu chunk(s)", r.count);
-	check_chunks(n, 64, 8, &r, "probe");
-	CHECK(r.count > 1, "the probe ran as %zu chunk(s)", r.count);
-	lrelu_par_tune_reset();
-	lrelu_par_adapt = 0;
+	r.worker_sleep_ms = 0;
+	lrelu_spin_ns = spin_saved;
+
+	/* Idle: after their spin every worker sleeps, seen through the pool's own count of
+	 * sleepers rather than CPU time.  All 8 threads run a chunk of the last call (the
+	 * barrier), so every worker spins after it: with a 3 s spin none sleeps right
+	 * after the call; then each must fall asleep (a worker that spins on for ever
+	 * fails after 30 s). */
+	lrelu_set_num_threads(MAXT);
+	r.barrier = MAXT;
+	lrelu_spin_ns = 3000000000u;
+	d = check_chunks((size_t)1 << 22, 64, 8, &r, "last call");
+	int workers, asleep = lrelu_par_sleeping_workers(&workers);
+	CHECK(d == MAXT && workers == MAXT - 1 && asleep == 0,
+	      "right after a call on %d threads with a 3 s spin: %d of %d workers asleep", d, asleep,
+	      workers);
+	lrelu_spin_ns = spin_saved;
+	for (int i = 0; i < 3000 && asleep != workers; i++) {
+		usleep(10000);
+		asleep = lrelu_par_sleeping_workers(&workers);
+	}
+	CHECK(asleep == workers, "30 s after the last call: %d of %d workers asleep", asleep, workers);
+	r.barrier = 0;
+	lrelu_set_num_threads(2);
 	pthread_mutex_destroy(&r.mu);
+}
+
+/* ---- the library's own callers, seen through the pool's test hooks ------------------ */
+
+#define HOOK_MAX 4096
+static pthread_mutex_t hook_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t hook_count, hook_align, hook_b[HOOK_MAX], hook_e[HOOK_MAX];
+
+static void hook_rec(size_t begin, size_t end, size_t align)
+{
+	pthread_mutex_lock(&hook_mu);
+	if (hook_count < HOOK_MAX) {
+		hook_b[hook_count] = begin;
+		hook_e[hook_count] = end;
+	}
+	hook_count++;
+	hook_align = align;
+	pthread_mutex_unlock(&hook_mu);
+}
+
+/* Records the chunks of the calls until hook_stop; returns the pooled-job count. */
+static uint64_t hook_start(void)
+{
+	hook_count = 0;
+	hook_align = 0;
+	atomic_store(&lrelu_par_chunk_hook, hook_rec);
+	return atomic_load(&lrelu_par_pooled);
+}
+
+/* Stops recording, sorts the chunks by begin and returns the jobs pooled since `since`
+ * (every chunk has run when the call returns: the caller waits for them). */
+static uint64_t hook_stop(uint64_t since)
+{
+	atomic_store(&lrelu_par_chunk_hook, NULL);
+	size_t cnt = hook_count < HOOK_MAX ? hook_count : HOOK_MAX;
+	for (size_t i = 1; i < cnt; i++)
+		for (size_t j = i; j > 0 && hook_b[j - 1] > hook_b[j]; j--) {
+			size_t tb = hook_b[j], te = hook_e[j];
+			hook_b[j] = hook_b[j - 1];
+			hook_e[j] = hook_e[j - 1];
+			hook_b[j - 1] = tb;
+			hook_e[j - 1] = te;
+		}
+	return atomic_load(&lrelu_par_pooled) - since;
+}
+
+/* The recorded chunks tile [0, n) units, and every inner edge is `unit_bytes` times a
+ * unit index that falls on a 4 KiB page of a page-aligned operand. */
+static int edges_on_pages(size_t n, size_t unit_bytes)
+{
+	size_t pos = 0;
+	if (hook_count < 2 || hook_count > HOOK_MAX)
+		return 0;
+	for (size_t i = 0; i < hook_count; i++) {
+		if (hook_b[i] != pos || hook_e[i] <= pos)
+			return 0;
+		if (hook_e[i] != n && hook_e[i] * unit_bytes % 4096 != 0)
+			return 0;
+		pos = hook_e[i];
+	}
+	return pos == n;
+}
+
+static void *page_alloc(size_t bytes)
+{
+	void *p = aligned_alloc(4096, (bytes + 4095) & ~(size_t)4095);
+	CHECK(p != NULL, "aligned_alloc(%zu)", bytes);
+	if (p != NULL)
+		fill(p, bytes);
+	return p;
+}
+
+/* Every chunk the dense runner and PReLU hand the pool starts and ends on a 4 KiB page
+ * of every operand (so on whole cache lines too): no page or line is written by two
+ * threads.  Forward out of place and in place, backward, every float dtype. */
+static void test_page_edges(void)
+{
+	const size_t n = BIG;
+	lrelu_set_num_threads(3);
+	for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++) {
+		lrelu_dtype dt = dtypes[k];
+		size_t es = lrelu_dtype_size(dt);
+		unsigned char *x = page_alloc(n * es), *g = page_alloc(n * es), *y = page_alloc(n * es);
+		for (int how = 0; x && g && y && how < 3; how++) {
+			static const char *const hows[] = { "forward", "in place", "backward" };
+			uint64_t since = hook_start();
+			lrelu_status st = how == 0 ? flat_fwd(dt, x, y, n)
+			                  : how == 1 ? flat_fwd(dt, y, y, n)
+			                             : flat_bwd(dt, g, x, y, n);
+			uint64_t pooled = hook_stop(since);
+			CHECK(st == LRELU_OK && pooled == 1 && hook_align * es == 4096 &&
+			              edges_on_pages(n, es),
+			      "%s %s: %zu chunks of a %zu-element align, pooled %llu time(s), not all on "
+			      "4 KiB pages", lrelu_dtype_name(dt), hows[how], hook_count, hook_align,
+			      (unsigned long long)pooled);
+		}
+		free(x);
+		free(g);
+		free(y);
+	}
+	/* PReLU channels-first cuts rows of H * W elements: 9 x 9 float32 rows of 324 bytes
+	 * need 1024 of them to end on a page (324 = 4 * 81); 256 x 16 rows move 2.5 MiB,
+	 * above the tests' 2 MiB threshold under sanitizers too */
+	{
+		int64_t shape[4] = { 256, 16, 9, 9 }, wshape[1] = { 16 };
+		size_t rows = (size_t)shape[0] * 16, cnt = rows * 81;
+		float *x = page_alloc(cnt * 4), *y = page_alloc(cnt * 4), w[16];
+		for (int c = 0; c < 16; c++)
+			w[c] = 0.01f * (float)(c + 1);
+		if (x != NULL && y != NULL) {
+			lrelu_tensor xt = lrelu_tensor_make(x, LRELU_FLOAT32, 4, shape, NULL);
+			lrelu_tensor yt = lrelu_tensor_make(y, LRELU_FLOAT32, 4, shape, NULL);
+			lrelu_tensor wt = lrelu_tensor_make(w, LRELU_FLOAT32, 1, wshape, NULL);
+			uint64_t since = hook_start();
+			lrelu_status st = lrelu_prelu_forward(LRELU_TORCH, &xt, &wt, &yt);
+			uint64_t pooled = hook_stop(since);
+			CHECK(st == LRELU_OK && pooled == 1 && hook_align == 1024 &&
+			              edges_on_pages(rows, 324),
+			      "PReLU 9x9 rows: %zu chunks of a %zu-row align, pooled %llu time(s), not all "
+			      "on 4 KiB pages", hook_count, hook_align, (unsigned long long)pooled);
+		}
+		free(x);
+		free(y);
+	}
+}
+
+/* The size threshold through the library's own calls, counted by the pool (no
+ * timing): one element below it and exactly at it the call runs on the caller's
+ * thread, one element above it goes to the pool; and the same call made twice takes
+ * the same path and the same chunks.  Bytes per element as the callers count them:
+ * read + written, 16-bit floats double (lrelu_par_weight). */
+static void test_threshold(void)
+{
+	static const struct {
+		lrelu_dtype dt;
+		int how; /* 0 forward, 1 in place, 2 backward */
+		size_t bpe;
+	} cases[] = {
+		{ LRELU_FLOAT32, 0, 8 },  { LRELU_FLOAT32, 1, 8 },  { LRELU_FLOAT32, 2, 12 },
+		{ LRELU_FLOAT64, 0, 16 }, { LRELU_BFLOAT16, 0, 8 }, { LRELU_BFLOAT16, 2, 12 },
+		{ LRELU_FLOAT16, 1, 8 },
+	};
+	const size_t nmax = lrelu_par_min_bytes / 8 + 1;
+	unsigned char *x = page_alloc(nmax * 8), *g = page_alloc(nmax * 8), *y = page_alloc(nmax * 8);
+	static size_t b0[HOOK_MAX], e0[HOOK_MAX];
+	lrelu_set_num_threads(2);
+	for (size_t k = 0; x && g && y && k < sizeof cases / sizeof cases[0]; k++) {
+		lrelu_dtype dt = cases[k].dt;
+		size_t at = lrelu_par_min_bytes / cases[k].bpe, c0 = 0;
+		for (size_t n = at - 1; n <= at + 1; n++)
+			for (int twice = 0; twice < 2; twice++) {
+				uint64_t since = hook_start();
+				lrelu_status st = cases[k].how == 0 ? flat_fwd(dt, x, y, n)
+				                  : cases[k].how == 1 ? flat_fwd(dt, y, y, n)
+				                                      : flat_bwd(dt, g, x, y, n);
+				uint64_t pooled = hook_stop(since);
+				uint64_t want = n > at;
+				CHECK(st == LRELU_OK && pooled == want,
+				      "%s kind %d, %zu elements (threshold at %zu), call %d: pooled %llu time(s)",
+				      lrelu_dtype_name(dt), cases[k].how, n, at, twice + 1,
+				      (unsigned long long)pooled);
+				if (!want)
+					continue;
+				size_t cnt = hook_count < HOOK_MAX ? hook_count : HOOK_MAX;
+				if (twice == 0) {
+					c0 = cnt;
+					memcpy(b0, hook_b, cnt * sizeof b0[0]);
+					memcpy(e0, hook_e, cnt * sizeof e0[0]);
+				} else {
+					CHECK(cnt == c0 && cnt > 1 && memcmp(b0, hook_b, cnt * sizeof b0[0]) == 0 &&
+					              memcmp(e0, hook_e, cnt * sizeof e0[0]) == 0,
+					      "%s kind %d, %zu elements: the second call cut %zu chunks, the first %zu "
+					      "(or other edges)", lrelu_dtype_name(dt), cases[k].how, n, cnt, c0);
+				}
+			}
+	}
+	free(x);
+	free(g);
+	free(y);
 }
 
 /* The buffers of one case: x (xbytes), g, ref, bref and y (bytes each), x and g
@@ -680,6 +797,7 @@ struct upart {
 };
 
 static int upfor_calls, upfor_bad_grain;
+static size_t upfor_grain;
 
 static void *upart_main(void *arg)
 {
@@ -698,6 +816,7 @@ static void user_pfor(void *user, size_t n, size_t grain, lrelu_range_task task,
 	struct upart u[K];
 	size_t units = (n + grain - 1) / grain;
 	(*(int *)user)++;
+	upfor_grain = grain;
 	if (grain == 0)
 		upfor_bad_grain++;
 	for (int k = 0; k < K; k++) {
@@ -738,6 +857,9 @@ static void test_user_parallel_for(void)
 		flat_fwd(dt, x, y, n);
 		CHECK(upfor_calls == 1, "%s: callback called %d times", lrelu_dtype_name(dt), upfor_calls);
 		CHECK(memcmp(y, ref, bytes) == 0, "%s forward through the callback", lrelu_dtype_name(dt));
+		/* the pieces are whole 4 KiB pages of every contiguous operand */
+		CHECK(upfor_grain * es == 4096, "%s: grain of %zu elements", lrelu_dtype_name(dt),
+		      upfor_grain);
 		memset(y, 0, bytes);
 		flat_bwd(dt, g, x, y, n);
 		CHECK(memcmp(y, bref, bytes) == 0, "%s backward through the callback", lrelu_dtype_name(dt));
@@ -866,13 +988,12 @@ int main(void)
 	alarm(light ? 600 : 300); /* a deadlock fails the test instead of hanging it */
 	CHECK(lrelu_par_min_bytes == LRELU_PAR_MIN_BYTES, "default threshold %zu", lrelu_par_min_bytes);
 	lrelu_par_min_bytes = (size_t)2 << 20; /* see BIG */
-	/* Tests that hold workers on purpose (barriers) would teach the tuning that the
-	 * pool is slow and make later calls serial; test_tune checks the tuning alone. */
-	lrelu_par_adapt = 0;
 	test_env();
 	test_api();
 	test_chunking();
-	test_tune();
+	test_policy();
+	test_page_edges();
+	test_threshold();
 	test_identity_flat();
 	test_identity_tensor();
 	test_ftz_caller();

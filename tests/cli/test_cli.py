@@ -645,6 +645,14 @@ def test_errors():
     ]
     for args, needles, what in U:
         expect_error(args, 2, needles, what, protect=G)
+    # LRELU_NUM_THREADS: the command refuses what the library would silently replace by
+    # the CPU count; 1 and 1024 are the bounds, both accepted
+    for v in ("abc", "0", "-2", "7x", "", " 3", "1025", "99999999999999999999"):
+        expect_error("LRELU_NUM_THREADS='%s' %s --threads 0 %s" % (v, LRELU, good), 2,
+                     ["LRELU_NUM_THREADS"], "LRELU_NUM_THREADS=%r" % v, shell=True, protect=G)
+    for v in ("1", "1024"):
+        rc, out, err = run("LRELU_NUM_THREADS=%s %s --threads 0 %s" % (v, LRELU, good), shell=True)
+        check(rc == 0, "LRELU_NUM_THREADS=%s: rc %d %s" % (v, rc, err))
     # Library refusals are data errors (exit 1), e.g. a slope float32 cannot hold.
     expect_error(["--negative-slope", "1e300", good, out], 1, ["good.npy"], "slope overflow",
                  protect=G)
@@ -772,6 +780,45 @@ def test_jax_ort():
     check(rc == 0 and b"torch|mindspore|onnx|tensorflow|jax|onnxruntime" in out, "--help lists jax, onnxruntime")
 
 
+def test_threads():
+    """--threads N reaches the library's pool: after the first 4 MiB chunk is computed
+    (its result read back while the rest of the input is still held back) the process
+    has N threads, the caller and N - 1 workers; with --threads 1 (the default) only
+    its own.  Seen in /proc (Linux), not timed."""
+    if not os.path.isdir("/proc/self/task"):
+        print("cli: threads: no /proc/self/task here; skipped")
+        return
+    import threading
+    x = np.linspace(-1, 1, 3 << 20, dtype=np.float32)  # three 4 MiB chunks
+    buf = io.BytesIO()
+    np.save(buf, x)
+    data = buf.getvalue()
+    hdr = len(data) - x.nbytes
+    first = hdr + (4 << 20)
+    want = data[:hdr] + np.where(x > 0, x, x * np.float32(0.01)).astype(np.float32).tobytes()
+    for t, args in ((1, []), (1, ["--threads", "1"]), (2, ["--threads", "2"]),
+                    (3, ["--threads", "3"])):
+        p = subprocess.Popen([LRELU] + args + ["-", "-"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, bufsize=0)
+        feeder = threading.Thread(target=p.stdin.write, args=(data[:first],))
+        feeder.start()
+        out = b""
+        while len(out) < first:
+            b = p.stdout.read(1 << 16)
+            if not b:
+                break
+            out += b
+        tasks = len(os.listdir("/proc/%d/task" % p.pid))
+        feeder.join()
+        rest, _ = p.communicate(data[first:], timeout=120)
+        out += rest
+        rc = p.returncode
+        check(rc == 0 and tasks == t and out == want,
+              "%s: rc %d, %d thread(s) after the first chunk (want %d), output %s" %
+              (" ".join(args) or "no --threads", rc, tasks, t,
+               "right" if out == want else "wrong"))
+
+
 def main():
     try:
         test_printing()
@@ -781,6 +828,7 @@ def main():
         test_inplace()
         test_signal()
         test_errors()
+        test_threads()
         test_demo_diff_help()
         test_jax_ort()
         test_corpus()
