@@ -202,6 +202,23 @@ static void prelu_run(struct prelu_job *j, lrelu_dtype dt, size_t units, int in_
 	                   j);
 }
 
+/* The operands' geometry and pointers into j: 0 if they are in neither dense layout. */
+static int prelu_job_init(struct prelu_job *j, const lrelu_tensor *const *ops, int nops,
+                          const void *w, int64_t nw, size_t *units)
+{
+	if (!prelu_layout(ops, nops, nw, j, units))
+		return 0;
+	j->a = ops[0]->data;
+	j->g = nops == 3 ? ops[1]->data : NULL;
+	j->y = ops[nops - 1]->data;
+	j->w = w;
+	j->es = lrelu_esize(ops[0]->dtype);
+	lrelu_torch_flat_params(0.0f, 0.0, &j->p);
+	j->fwd = NULL;
+	j->bwd = NULL;
+	return 1;
+}
+
 int lrelu_prelu_dense_forward(enum lrelu_rule rule, const lrelu_tensor *x, const void *w,
                               int64_t nw, const lrelu_tensor *y)
 {
@@ -209,19 +226,12 @@ int lrelu_prelu_dense_forward(enum lrelu_rule rule, const lrelu_tensor *x, const
 	struct prelu_job j;
 	size_t units;
 	int kt = kt_of(x->dtype);
-	if (!prelu_layout(ops, 2, nw, &j, &units))
+	if (!prelu_job_init(&j, ops, 2, w, nw, &units))
 		return 0;
-	j.a = x->data;
-	j.g = NULL;
-	j.y = y->data;
-	j.w = w;
-	j.es = lrelu_esize(x->dtype);
-	lrelu_torch_flat_params(0.0f, 0.0, &j.p);
 	j.p.nt = x->data != y->data && units * j.unit * j.inner * j.es >= lrelu_nt_bytes;
 	j.fwd = lrelu_active_kernels()->pfwd[kt][rule];
 	if (j.fwd == NULL)
 		j.fwd = lrelu_kernels_scalar.pfwd[kt][rule];
-	j.bwd = NULL;
 	prelu_run(&j, x->dtype, units, x->data == y->data);
 	return 1;
 }
@@ -234,15 +244,8 @@ int lrelu_prelu_dense_backward(enum lrelu_brule brule, const lrelu_tensor *g,
 	struct prelu_job j;
 	size_t units;
 	int kt = kt_of(x->dtype);
-	if (!prelu_layout(ops, 3, nw, &j, &units))
+	if (!prelu_job_init(&j, ops, 3, w, nw, &units))
 		return 0;
-	j.a = x->data;
-	j.g = g->data;
-	j.y = dx->data;
-	j.w = w;
-	j.es = lrelu_esize(x->dtype);
-	lrelu_torch_flat_params(0.0f, 0.0, &j.p);
-	j.fwd = NULL;
 	j.bwd = lrelu_active_kernels()->pbwd[kt][brule];
 	if (j.bwd == NULL)
 		j.bwd = lrelu_kernels_scalar.pbwd[kt][brule];
