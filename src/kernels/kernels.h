@@ -130,6 +130,9 @@ static inline int lk_stream(const void *x, const void *y, int nt)
 #define hf_widen1 lrelu_h2f
 typedef float lk_scalar_f;
 typedef double lk_scalar_d;
+/* Lane numbers, for PReLU's slope vectors that straddle two rows. */
+static const float lk_iota_f[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static const double lk_iota_d[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 /* Their bits, the pattern of infinity and the sign bit, for PReLU's slope check. */
 static inline uint64_t lk_bits_f(float v) { return lrelu_f32_bits(v); }
 static inline uint64_t lk_bits_d(double v) { return lrelu_f64_bits(v); }

@@ -534,6 +534,15 @@ static LK_INLINE LK_V LK_ID(pgen_next)(struct LK_ID(pgen) *g, size_t m)
 		g->rem -= m;
 		return g->cur;
 	}
+	if (g->inner >= LK_WL) { /* two rows: the first rem lanes, then the next row's */
+		LK_V a = g->cur;
+		LK_M lo = LK_OP(lt)(LK_OP(load)(LK_CAT2(lk_iota_, LK_C)), LK_OP(set1)((LK_SC)g->rem));
+		g->rem = g->inner - (m - g->rem);
+		if (++g->ch == g->C)
+			g->ch = 0;
+		g->cur = LK_OP(set1)(LK_W1(g->w[g->ch]));
+		return LK_OP(sel)(lo, a, g->cur);
+	}
 	for (size_t l = 0; l < LK_WL; l++) {
 		if (l < m && g->rem == 0) {
 			if (++g->ch == g->C)
