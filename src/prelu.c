@@ -6,15 +6,14 @@
 #include "fp16.h"
 #include "fpenv.h"
 
-
 /*
  * PyTorch's forward is x > 0 ? x : w[c] * x with w in the tensor's dtype, and its input
  * gradient x > 0 ? g : w[c] * g: LeakyReLU's rule and rounding (bfloat16: a float
  * product of two bfloat16 values is exact, so the rounding to bfloat16 is the only
- * one) with the slope w[c].  So each channel is one lrelu_forward / lrelu_backward
- * call on the channel's elements, and gets the dense kernels, the threads and the
- * layout handling of the LeakyReLU path.  The channel is dimension 1; a tensor of
- * rank below 2 is one channel.
+ * one) with the slope w[c].  Dense operands in either layout go to the ISA's PReLU
+ * kernels (below); any other strides make each channel one lrelu_forward /
+ * lrelu_backward call on the channel's elements, with the LeakyReLU path's layout
+ * handling.  The channel is dimension 1; a tensor of rank below 2 is one channel.
  */
 
 static const char *torch_name(lrelu_dtype dt)
