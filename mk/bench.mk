@@ -41,6 +41,14 @@ $(BUILD)/bench/bench: bench/bench.c bench/benchutil.h bench/baseline.h $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) $(BENCH_FLAGS) $< $(BUILD)/bench/baseline.o -o $@ $(STATIC) $(BENCH_LIBS) $(LDLIBS)
 
+# PReLU (NCHW, NHWC) and RReLU eval next to LeakyReLU, oneDNN's PReLU primitive and
+# XNNPACK's xnn_create_prelu_nc_f32, alternated per repetition (bench/prelu.c).
+BENCH_CMDS += $(BUILD)/bench/prelu
+bench: $(BUILD)/bench/prelu
+$(BUILD)/bench/prelu: bench/prelu.c bench/benchutil.h $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) $(BENCH_FLAGS) $< -o $@ $(STATIC) $(BENCH_LIBS) $(LDLIBS)
+
 bench-deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BENCH_PKGS)

@@ -9,11 +9,9 @@ TEST_CMDS += "$(MAKE) --no-print-directory test-family"
 
 TEST_PROGS += $(BUILD)/tests/test_family
 
-# RReLU eval and PReLU (NCHW, NHWC, one weight) next to LeakyReLU, float32, median ns
-# per call, alternated within each repetition: `make bench-family` (not part of make bench).
+# RReLU eval and PReLU (NCHW, NHWC) next to LeakyReLU and the peers' PReLU, float32,
+# median ns per call, alternated within each repetition: bench/prelu.c, which `make
+# bench` runs too (mk/bench.mk); `make bench-family` runs it alone.
 .PHONY: bench-family
-bench-family: $(BUILD)/bench/family
-	$(BUILD)/bench/family
-$(BUILD)/bench/family: bench/family.c bench/benchutil.h $(STATIC)
-	@mkdir -p $(@D)
-	$(CC) $(TOOLFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+bench-family: $(BUILD)/bench/prelu
+	$(BUILD)/bench/prelu

@@ -46,4 +46,20 @@ static inline void lrelu_fam_iter_next(struct lrelu_fam_iter *it)
 	}
 }
 
+/*
+ * PReLU through the ISA's per-channel kernels (prelu.c; internal.h, lrelu_pfwd_fn), for
+ * any framework's checks in front: the operands (x and y; x, g and dx) all dense in
+ * channels-first or all in channels-last order, channel dimension 1, rank 2 or more,
+ * else 0 is returned and nothing is done (the caller walks them itself).  w: nw
+ * contiguous slopes in x's dtype, nw == 1 (one for every channel) or x's channel
+ * count; rule: the LeakyReLU rule the framework's PReLU applies per element.  Threads
+ * and the floating-point environment as lrelu_forward.  1: done.  The caller has
+ * checked dtypes, shapes and overlaps.
+ */
+LRELU_HIDDEN int lrelu_prelu_dense_forward(enum lrelu_rule rule, const lrelu_tensor *x,
+                                           const void *w, int64_t nw, const lrelu_tensor *y);
+LRELU_HIDDEN int lrelu_prelu_dense_backward(enum lrelu_brule brule, const lrelu_tensor *g,
+                                            const lrelu_tensor *x, const void *w, int64_t nw,
+                                            const lrelu_tensor *dx);
+
 #endif /* LRELU_FAMILY_H */

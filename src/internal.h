@@ -89,6 +89,22 @@ typedef void (*lrelu_fwd_fn)(size_t n, const void *x, void *y, const struct lrel
 typedef void (*lrelu_bwd_fn)(size_t n, const void *a, const void *g, void *dx,
                              const struct lrelu_kparams *p);
 
+/*
+ * PReLU (src/prelu.c): a slope per channel.  The operand is rows of `inner` contiguous
+ * elements, row r being channel (c0 + r) % C, whose slope is w[that channel]; w holds
+ * C values in the operand's dtype.  Channels-first is inner = H * W; channels-last is
+ * inner = 1 (one element per row, the channel cycling along the row of C).  The rule
+ * and its rounding are those of the LeakyReLU kernels with that slope (p's slope
+ * fields are unused; p->nt as for them).  x == y (dx == g, dx == a) is legal.  The
+ * SIMD tables have the compare rules (RULE_GT, RULE_LT, RULE_GE; BRULE_GT, BRULE_GE)
+ * and NULL for the others; the scalar table has every rule.
+ */
+typedef void (*lrelu_pfwd_fn)(size_t rows, size_t inner, size_t C, size_t c0, const void *x,
+                              void *y, const void *w, const struct lrelu_kparams *p);
+typedef void (*lrelu_pbwd_fn)(size_t rows, size_t inner, size_t C, size_t c0, const void *a,
+                              const void *g, void *dx, const void *w,
+                              const struct lrelu_kparams *p);
+
 /* The forward for small calls made without the floating-point environment guard
  * (fpenv.h): exact whatever the caller's MXCSR holds, for the inputs it accepts; it
  * returns how many leading elements it wrote (n, or where it met a value it cannot
@@ -123,6 +139,8 @@ struct lrelu_kernels {
 	lrelu_fwdx_fn fwdx[2][RULE_COUNT]; /* all NULL where the ISA has none */
 	struct lrelu_q8kernel q8[2];
 	struct lrelu_q8builder q8build[2];
+	lrelu_pfwd_fn pfwd[KT_COUNT][RULE_COUNT];
+	lrelu_pbwd_fn pbwd[KT_COUNT][BRULE_COUNT];
 };
 
 /* ref.c: the scalar reference, the specification every other kernel must match. */

@@ -6,18 +6,14 @@
 #include "fp16.h"
 #include "fpenv.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 /*
  * PyTorch's forward is x > 0 ? x : w[c] * x with w in the tensor's dtype, and its input
  * gradient x > 0 ? g : w[c] * g: LeakyReLU's rule and rounding (bfloat16: a float
  * product of two bfloat16 values is exact, so the rounding to bfloat16 is the only
- * one) with the slope w[c].  So each channel is one lrelu_forward / lrelu_backward
- * call on the channel's elements, and gets the dense kernels, the threads and the
- * layout handling of the LeakyReLU path.  The channel is dimension 1; a tensor of
- * rank below 2 is one channel.
+ * one) with the slope w[c].  Dense operands in either layout go to the ISA's PReLU
+ * kernels (below); any other strides make each channel one lrelu_forward /
+ * lrelu_backward call on the channel's elements, with the LeakyReLU path's layout
+ * handling.  The channel is dimension 1; a tensor of rank below 2 is one channel.
  */
 
 static const char *torch_name(lrelu_dtype dt)
@@ -241,100 +237,35 @@ static const lrelu_tensor *chan_at(struct chan_view *v, const lrelu_tensor *t, i
 }
 
 /*
- * The fast paths: dense operands in channels-first order (a run of `inner` elements per
- * (n, c), handed to the ISA's LeakyReLU kernel with that channel's slope) or in
- * channels-last order (runs of C elements, one slope each), split over the thread pool
- * by rows.  Per-channel lrelu_forward calls would pay a call's checks per run (a run is
- * H * W elements, often a few hundred) and, channels-last, walk every run with stride C.
+ * The fast paths: dense operands in channels-first order (rows of H * W elements, one
+ * slope each) or channels-last order (rows of C elements, a slope per element), run by
+ * the ISA's PReLU kernels (internal.h, lrelu_pfwd_fn) and split over the thread pool in
+ * whole rows.  Per-channel lrelu_forward calls would pay a call's checks per run (often
+ * a few hundred elements) and, channels-last, walk every run with stride C.
  */
 struct prelu_job {
-	const char *x;
-	char *y;
-	const void *w;        /* contiguous weight, x's dtype */
-	int64_t nw, C, inner; /* channels-first: rows = outer * C, each `inner` long */
-	int last;             /* channels-last: rows are positions, each C long */
-	lrelu_dtype dt;
-	int nt; /* stream the stores, as the LeakyReLU runner decides it (internal.h) */
-	lrelu_fwd_fn fwd;
+	const char *a, *g; /* forward: x; backward: x and grad_output */
+	char *y;           /* y or grad_input */
+	const void *w;     /* nw contiguous slopes in the operands' dtype */
+	size_t C, inner;   /* the kernels' geometry: row r is channel r % C, inner elements */
+	size_t unit;       /* rows per unit of the split: 1 (channels-first) or C */
+	size_t es;
+	struct lrelu_kparams p;
+	lrelu_pfwd_fn fwd;
+	lrelu_pbwd_fn bwd;
 };
-
-/* Channels-last rows, float32: one select over C slopes per row.  SSE2 (the x86-64
- * baseline) with the blend on the comparison's mask, so NaN and -0.0 come out as the
- * scalar rule gives them; GCC leaves the plain loop scalar at -O2 (the compare could
- * trap, so it is not if-converted). */
-static void rows_last_f32(size_t rows, size_t C, const float *restrict x, float *restrict y,
-                          const float *restrict w)
-{
-	for (size_t r = 0; r < rows; r++, x += C, y += C) {
-		size_t c = 0;
-#if defined(__SSE2__)
-		const __m128 zero = _mm_setzero_ps();
-		for (; c + 4 <= C; c += 4) {
-			__m128 v = _mm_loadu_ps(x + c), p = _mm_mul_ps(_mm_loadu_ps(w + c), v);
-			__m128 m = _mm_cmpgt_ps(v, zero);
-			_mm_storeu_ps(y + c, _mm_or_ps(_mm_and_ps(m, v), _mm_andnot_ps(m, p)));
-		}
-#endif
-		for (; c < C; c++) {
-			float v = x[c];
-			y[c] = v > 0 ? v : w[c] * v;
-		}
-	}
-}
-
-static float wf_at(const struct prelu_job *j, int64_t c)
-{
-	int64_t k = j->nw == 1 ? 0 : c;
-	return j->dt == LRELU_FLOAT32 ? ((const float *)j->w)[k] : lrelu_bf2f(((const uint16_t *)j->w)[k]);
-}
 
 static void prelu_rows(void *arg, size_t begin, size_t end)
 {
 	const struct prelu_job *j = arg;
-	size_t es = lrelu_esize(j->dt);
+	size_t r0 = begin * j->unit, rows = (end - begin) * j->unit;
+	size_t off = r0 * j->inner * j->es;
 	lrelu_fpenv env;
 	lrelu_fpenv_enter(&env);
-	if (!j->last) {
-		for (size_t r = begin; r < end; r++) {
-			struct lrelu_kparams p;
-			int64_t c = (int64_t)r % j->C;
-			if (j->dt == LRELU_FLOAT64)
-				lrelu_torch_flat_params(0.0f, ((const double *)j->w)[j->nw == 1 ? 0 : c], &p);
-			else
-				lrelu_torch_flat_params(wf_at(j, c), 0.0, &p);
-			size_t off = r * (size_t)j->inner * es;
-			p.nt = j->nt;
-			j->fwd((size_t)j->inner, j->x + off, j->y + off, &p);
-		}
-	} else {
-		size_t C = (size_t)j->C;
-		if (j->dt == LRELU_FLOAT32 && j->x != j->y) {
-			rows_last_f32(end - begin, C, (const float *)j->x + begin * C,
-			              (float *)j->y + begin * C, j->w);
-			begin = end;
-		}
-		for (size_t r = begin; r < end; r++) {
-			size_t off = r * C;
-			if (j->dt == LRELU_FLOAT32) {
-				const float *x = (const float *)j->x + off, *w = j->w;
-				float *y = (float *)j->y + off;
-				for (size_t c = 0; c < C; c++)
-					y[c] = x[c] > 0 ? x[c] : w[c] * x[c];
-			} else if (j->dt == LRELU_FLOAT64) {
-				const double *x = (const double *)j->x + off, *w = j->w;
-				double *y = (double *)j->y + off;
-				for (size_t c = 0; c < C; c++)
-					y[c] = x[c] > 0 ? x[c] : w[c] * x[c];
-			} else {
-				const uint16_t *x = (const uint16_t *)j->x + off, *w = j->w;
-				uint16_t *y = (uint16_t *)j->y + off;
-				for (size_t c = 0; c < C; c++) {
-					float v = lrelu_bf2f(x[c]);
-					y[c] = v > 0 ? x[c] : lrelu_f2bf(lrelu_bf2f(w[c]) * v);
-				}
-			}
-		}
-	}
+	if (j->fwd != NULL)
+		j->fwd(rows, j->inner, j->C, r0 % j->C, j->a + off, j->y + off, j->w, &j->p);
+	else
+		j->bwd(rows, j->inner, j->C, r0 % j->C, j->a + off, j->g + off, j->y + off, j->w, &j->p);
 	lrelu_fpenv_leave(&env);
 }
 
@@ -351,47 +282,117 @@ static int dense_in(const lrelu_tensor *t, const int *perm)
 	return 1;
 }
 
-/* Runs the forward through a fast path if the operands allow one: 1 if it did. */
-static int prelu_fast(const lrelu_tensor *x, const lrelu_tensor *w, const lrelu_tensor *y,
-                      int64_t n, int64_t nc)
+static int kt_of(lrelu_dtype dt)
 {
-	int perm[LRELU_MAX_DIMS], k = 0;
-	struct prelu_job j;
-	if (x->ndim < 2 || n == 0 || (w->ndim == 1 && nc > 1 && lrelu_fam_stride(w, 0) != 1))
+	return dt == LRELU_FLOAT32 ? KT_F32
+	       : dt == LRELU_FLOAT64 ? KT_F64
+	       : dt == LRELU_BFLOAT16 ? KT_BF16 : KT_F16;
+}
+
+/* The geometry of ops[0..nops) if all are dense in one of the two layouts (the same
+ * one): 1 and j's C, inner and unit set, and *units the count of units; else 0. */
+static int prelu_layout(const lrelu_tensor *const *ops, int nops, int64_t nw,
+                        struct prelu_job *j, size_t *units)
+{
+	const lrelu_tensor *x = ops[0];
+	int perm[LRELU_MAX_DIMS], k = 0, ok = 1;
+	int64_t n = 1;
+	for (int d = 0; d < x->ndim; d++)
+		n *= x->shape[d];
+	if (x->ndim < 2 || n == 0)
 		return 0;
-	j.C = x->shape[1];
-	j.nw = nc;
-	j.inner = n / (x->shape[0] * j.C);
-	j.x = x->data;
-	j.y = y->data;
-	j.w = w->data;
-	j.dt = x->dtype;
-	j.nt = x->data != y->data && (size_t)n * lrelu_esize(j.dt) >= lrelu_nt_bytes;
-	j.fwd = lrelu_active_kernels()->fwd[x->dtype == LRELU_FLOAT32 ? KT_F32
-	                                    : x->dtype == LRELU_FLOAT64 ? KT_F64 : KT_BF16][RULE_GT];
 	for (int d = 0; d < x->ndim; d++)
 		perm[d] = d;
-	if (dense_in(x, perm) && dense_in(y, perm)) {
-		j.last = 0;
-		lrelu_parallel_for((size_t)(n / j.inner),
-		                   lrelu_par_rows_align((size_t)j.inner * lrelu_esize(j.dt)),
-		                   (size_t)j.inner * lrelu_esize(j.dt) * 2 * lrelu_par_weight(j.dt),
-		                   prelu_rows, &j);
-		return 1;
+	for (int i = 0; i < nops; i++)
+		ok = ok && dense_in(ops[i], perm);
+	if (ok) {
+		j->C = (size_t)x->shape[1];
+		j->inner = (size_t)(n / (x->shape[0] * x->shape[1]));
+		j->unit = 1;
+		*units = (size_t)n / j->inner;
+	} else {
+		perm[k++] = 0;
+		for (int d = 2; d < x->ndim; d++)
+			perm[k++] = d;
+		perm[k] = 1;
+		ok = 1;
+		for (int i = 0; i < nops; i++)
+			ok = ok && dense_in(ops[i], perm);
+		if (!ok)
+			return 0;
+		j->C = (size_t)x->shape[1];
+		j->inner = 1;
+		j->unit = j->C;
+		*units = (size_t)n / j->C;
 	}
-	perm[k++] = 0;
-	for (int d = 2; d < x->ndim; d++)
-		perm[k++] = d;
-	perm[k] = 1;
-	if (nc > 1 && dense_in(x, perm) && dense_in(y, perm)) {
-		j.last = 1;
-		lrelu_parallel_for((size_t)(n / j.C),
-		                   lrelu_par_rows_align((size_t)j.C * lrelu_esize(j.dt)),
-		                   (size_t)j.C * lrelu_esize(j.dt) * 2 * lrelu_par_weight(j.dt),
-		                   prelu_rows, &j);
-		return 1;
-	}
-	return 0;
+	if (nw == 1) /* one slope: every row is channel 0 of 1 */
+		j->C = 1;
+	return 1;
+}
+
+static void prelu_run(struct prelu_job *j, lrelu_dtype dt, size_t units)
+{
+	size_t bytes = j->unit * j->inner * j->es * (j->fwd != NULL ? 2 : 3) * lrelu_par_weight(dt);
+	lrelu_parallel_for(units, lrelu_par_rows_align(j->unit * j->inner * j->es), bytes, prelu_rows,
+	                   j);
+}
+
+/* The operands' geometry and pointers into j: 0 if they are in neither dense layout. */
+static int prelu_job_init(struct prelu_job *j, const lrelu_tensor *const *ops, int nops,
+                          const void *w, int64_t nw, size_t *units)
+{
+	if (!prelu_layout(ops, nops, nw, j, units))
+		return 0;
+	j->a = ops[0]->data;
+	j->g = nops == 3 ? ops[1]->data : NULL;
+	j->y = ops[nops - 1]->data;
+	j->w = w;
+	j->es = lrelu_esize(ops[0]->dtype);
+	lrelu_torch_flat_params(0.0f, 0.0, &j->p);
+	j->fwd = NULL;
+	j->bwd = NULL;
+	return 1;
+}
+
+int lrelu_prelu_dense_forward(enum lrelu_rule rule, const lrelu_tensor *x, const void *w,
+                              int64_t nw, const lrelu_tensor *y)
+{
+	const lrelu_tensor *ops[2] = { x, y };
+	struct prelu_job j;
+	size_t units;
+	int kt = kt_of(x->dtype);
+	if (!prelu_job_init(&j, ops, 2, w, nw, &units))
+		return 0;
+	j.p.nt = x->data != y->data && units * j.unit * j.inner * j.es >= lrelu_nt_bytes;
+	j.fwd = lrelu_active_kernels()->pfwd[kt][rule];
+	if (j.fwd == NULL)
+		j.fwd = lrelu_kernels_scalar.pfwd[kt][rule];
+	prelu_run(&j, x->dtype, units);
+	return 1;
+}
+
+int lrelu_prelu_dense_backward(enum lrelu_brule brule, const lrelu_tensor *g,
+                               const lrelu_tensor *x, const void *w, int64_t nw,
+                               const lrelu_tensor *dx)
+{
+	const lrelu_tensor *ops[3] = { x, g, dx };
+	struct prelu_job j;
+	size_t units;
+	int kt = kt_of(x->dtype);
+	if (!prelu_job_init(&j, ops, 3, w, nw, &units))
+		return 0;
+	j.bwd = lrelu_active_kernels()->pbwd[kt][brule];
+	if (j.bwd == NULL)
+		j.bwd = lrelu_kernels_scalar.pbwd[kt][brule];
+	prelu_run(&j, x->dtype, units);
+	return 1;
+}
+
+/* PyTorch's weight as the kernels take it: contiguous (a 1-D weight of stride 1, or one
+ * value); NULL where it is strided, which the per-channel calls handle. */
+static const void *dense_weight(const lrelu_tensor *w, int64_t nw)
+{
+	return nw > 1 && w->ndim == 1 && lrelu_fam_stride(w, 0) != 1 ? NULL : w->data;
 }
 
 /*
@@ -533,7 +534,8 @@ lrelu_status lrelu_prelu_forward(lrelu_framework fw, const lrelu_tensor *x,
 		return ms_forward(x, weight, y, nc);
 	if (nc == 1)
 		return lrelu_forward(LRELU_TORCH, weight_at(x, weight, 0), x, y);
-	if (weight->dtype == x->dtype && prelu_fast(x, weight, y, n, nc))
+	if (weight->dtype == x->dtype && dense_weight(weight, nc) != NULL &&
+	    lrelu_prelu_dense_forward(RULE_GT, x, dense_weight(weight, nc), nc, y))
 		return LRELU_OK;
 	chan_init(&vx, x);
 	chan_init(&vy, y);
@@ -693,6 +695,10 @@ lrelu_status lrelu_prelu_backward(lrelu_framework fw, const lrelu_tensor *grad_o
 		return LRELU_OK;
 	if (nc == 1)
 		return lrelu_backward(LRELU_TORCH, weight_at(x, weight, 0), grad_output, x, false, grad_input);
+	if (weight->dtype == x->dtype && dense_weight(weight, nc) != NULL &&
+	    lrelu_prelu_dense_backward(BRULE_GT, grad_output, x, dense_weight(weight, nc), nc,
+	                               grad_input))
+		return LRELU_OK;
 	chan_init(&vg, grad_output);
 	chan_init(&vx, x);
 	chan_init(&vd, grad_input);

@@ -262,6 +262,88 @@ DEFINE_BWD_LOOPS(BRULE_MAX, max)
 DEFINE_BWD_LOOPS(BRULE_MIN, min)
 DEFINE_BWD_LOOPS(BRULE_GE, ge)
 
+/*
+ * PReLU: the rules above with a slope per channel (internal.h, lrelu_pfwd_fn): element
+ * i of row r takes w[(c0 + r) % C], widened exactly to the arithmetic type.  `ch`
+ * walks the channel without a division per row.
+ */
+#define DEFINE_PRELU_LOOPS(t, rule, name, ST, E, ld, st, one, sw)                         \
+	static void lrelu_##t##_pfwd_##name##__scalar(size_t rows, size_t inner, size_t C,   \
+	                                              size_t c0, const void *x, void *y,     \
+	                                              const void *w,                         \
+	                                              const struct lrelu_kparams *p)         \
+	{                                                                                    \
+		size_t ch = c0, k = 0;                                                           \
+		(void)p;                                                                         \
+		for (size_t r = 0; r < rows; r++) {                                              \
+			ST s = sw(ld(w, ch));                                                        \
+			for (size_t i = 0; i < inner; i++, k++)                                      \
+				st(y, k, one##_fwd_x(rule, ld(x, k), s));                                \
+			if (++ch == C)                                                               \
+				ch = 0;                                                                  \
+		}                                                                                \
+	}
+#define DEFINE_PRELU_BLOOPS(t, brule, name, ST, E, ld, st, one, sw)                       \
+	static void lrelu_##t##_pbwd_##name##__scalar(size_t rows, size_t inner, size_t C,   \
+	                                              size_t c0, const void *a, const void *g, \
+	                                              void *dx, const void *w,               \
+	                                              const struct lrelu_kparams *p)         \
+	{                                                                                    \
+		size_t ch = c0, k = 0;                                                           \
+		(void)p;                                                                         \
+		for (size_t r = 0; r < rows; r++) {                                              \
+			ST s = sw(ld(w, ch));                                                        \
+			for (size_t i = 0; i < inner; i++, k++)                                      \
+				st(dx, k, one##_bwd_x(brule, ld(a, k), ld(g, k), s));                    \
+			if (++ch == C)                                                               \
+				ch = 0;                                                                  \
+		}                                                                                \
+	}
+static inline float f32_fwd_x(int rule, float x, float s) { return f32_fwd(rule, x, s); }
+static inline double f64_fwd_x(int rule, double x, double s) { return f64_fwd(rule, x, s); }
+static inline uint16_t bf_fwd_x(int rule, uint16_t x, float s)
+{
+	return h_fwd(rule, x, s, lrelu_bf2f, lrelu_f2bf);
+}
+static inline uint16_t hf_fwd_x(int rule, uint16_t x, float s)
+{
+	return h_fwd(rule, x, s, lrelu_h2f, lrelu_f2h);
+}
+static inline float f32_bwd_x(int b, float a, float g, float s) { return f32_bwd(b, a, g, s); }
+static inline double f64_bwd_x(int b, double a, double g, double s)
+{
+	return f64_bwd(b, a, g, s);
+}
+static inline uint16_t bf_bwd_x(int b, uint16_t a, uint16_t g, float s)
+{
+	return h_bwd(b, a, g, s, lrelu_bf2f, lrelu_f2bf);
+}
+static inline uint16_t hf_bwd_x(int b, uint16_t a, uint16_t g, float s)
+{
+	return h_bwd(b, a, g, s, lrelu_h2f, lrelu_f2h);
+}
+static inline float same_f(float v) { return v; }
+static inline double same_d(double v) { return v; }
+#define DEFINE_PRELU_ALL(rule, name)                                                      \
+	DEFINE_PRELU_LOOPS(f32, rule, name, float, float, ld_f32, st_f32, f32, same_f)       \
+	DEFINE_PRELU_LOOPS(f64, rule, name, double, double, ld_f64, st_f64, f64, same_d)     \
+	DEFINE_PRELU_LOOPS(bf16, rule, name, float, uint16_t, ld_u16, st_u16, bf, lrelu_bf2f) \
+	DEFINE_PRELU_LOOPS(f16, rule, name, float, uint16_t, ld_u16, st_u16, hf, lrelu_h2f)
+#define DEFINE_PRELU_BALL(brule, name)                                                    \
+	DEFINE_PRELU_BLOOPS(f32, brule, name, float, float, ld_f32, st_f32, f32, same_f)     \
+	DEFINE_PRELU_BLOOPS(f64, brule, name, double, double, ld_f64, st_f64, f64, same_d)   \
+	DEFINE_PRELU_BLOOPS(bf16, brule, name, float, uint16_t, ld_u16, st_u16, bf, lrelu_bf2f) \
+	DEFINE_PRELU_BLOOPS(f16, brule, name, float, uint16_t, ld_u16, st_u16, hf, lrelu_h2f)
+DEFINE_PRELU_ALL(RULE_GT, gt)
+DEFINE_PRELU_ALL(RULE_LT, lt)
+DEFINE_PRELU_ALL(RULE_MAX, max)
+DEFINE_PRELU_ALL(RULE_MIN, min)
+DEFINE_PRELU_ALL(RULE_GE, ge)
+DEFINE_PRELU_BALL(BRULE_GT, gt)
+DEFINE_PRELU_BALL(BRULE_MAX, max)
+DEFINE_PRELU_BALL(BRULE_MIN, min)
+DEFINE_PRELU_BALL(BRULE_GE, ge)
+
 /* ---- quantized: the code tables ------------------------------------------------ */
 
 /*
@@ -349,6 +431,12 @@ void lrelu_q8build__scalar(const struct lrelu_q8params *q, uint8_t *body, uint8_
 #define BWD_ROW(t) { lrelu_##t##_bwd_gt__scalar, lrelu_##t##_bwd_max__scalar, \
                      lrelu_##t##_bwd_min__scalar, lrelu_##t##_bwd_ge__scalar }
 
+#define PFWD_ROW(t) { lrelu_##t##_pfwd_gt__scalar, lrelu_##t##_pfwd_lt__scalar, \
+                      lrelu_##t##_pfwd_max__scalar, lrelu_##t##_pfwd_min__scalar, \
+                      lrelu_##t##_pfwd_ge__scalar }
+#define PBWD_ROW(t) { lrelu_##t##_pbwd_gt__scalar, lrelu_##t##_pbwd_max__scalar, \
+                      lrelu_##t##_pbwd_min__scalar, lrelu_##t##_pbwd_ge__scalar }
+
 const struct lrelu_kernels lrelu_kernels_scalar = {
 	LRELU_ISA_SCALAR,
 	{ FWD_ROW(f32), FWD_ROW(f64), FWD_ROW(bf16), FWD_ROW(f16) },
@@ -356,4 +444,6 @@ const struct lrelu_kernels lrelu_kernels_scalar = {
 	{ { NULL } }, /* no fwdx: the C arithmetic obeys MXCSR */
 	{ LRELU_Q8_KERNEL(scalar, 0, 0) },
 	{ { lrelu_q8build__scalar, 0 } },
+	{ PFWD_ROW(f32), PFWD_ROW(f64), PFWD_ROW(bf16), PFWD_ROW(f16) },
+	{ PBWD_ROW(f32), PBWD_ROW(f64), PBWD_ROW(bf16), PBWD_ROW(f16) },
 };

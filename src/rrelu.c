@@ -158,6 +158,95 @@ static double draw(lrelu_generator *g, double lo, double hi)
 	return (double)bits * 0x1p-53 * (hi - lo) + lo;
 }
 
+/*
+ * Dense operands (x, y and noise all C-contiguous), the usual case: the same draws in
+ * the same order, with the generator's bookkeeping in locals (through g, every store
+ * to the tensors could alias it and force reloads) and a plain index for the walk.
+ */
+struct mt_local {
+	lrelu_generator *g;
+	int32_t left;
+	uint32_t next;
+};
+
+static inline uint32_t mt_local_next(struct mt_local *m)
+{
+	uint32_t y;
+	if (--m->left == 0) {
+		next_state(m->g);
+		m->left = LRELU_MT19937_N;
+		m->next = 0;
+	}
+	y = m->g->state[m->next++];
+	y ^= y >> 11;
+	y ^= (y << 7) & 0x9d2c5680u;
+	y ^= (y << 15) & 0xefc60000u;
+	y ^= y >> 18;
+	return y;
+}
+
+static inline double local_draw(struct mt_local *m, double lo, double hi)
+{
+	uint64_t a = mt_local_next(m), b = mt_local_next(m);
+	uint64_t bits = ((a << 32) | b) & ((1ull << 53) - 1);
+	return (double)bits * 0x1p-53 * (hi - lo) + lo;
+}
+
+static void train_dense(lrelu_generator *g, double lo, double hi, lrelu_dtype dt, int64_t n,
+                        const void *xv, void *yv, void *rv)
+{
+	struct mt_local m = { g, g->left, g->next };
+	if (dt == LRELU_FLOAT32) {
+		const float *x = xv;
+		float *y = yv, *r = rv;
+		for (int64_t i = 0; i < n; i++) {
+			float v = x[i], s = 1.0f;
+			if (v <= 0)
+				s = (float)local_draw(&m, lo, hi), v *= s;
+			y[i] = v;
+			r[i] = s;
+		}
+	} else if (dt == LRELU_FLOAT64) {
+		const double *x = xv;
+		double *y = yv, *r = rv;
+		for (int64_t i = 0; i < n; i++) {
+			double v = x[i], s = 1.0;
+			if (v <= 0)
+				s = local_draw(&m, lo, hi), v *= s;
+			y[i] = v;
+			r[i] = s;
+		}
+	} else {
+		const uint16_t *x = xv;
+		uint16_t *y = yv, *r = rv;
+		for (int64_t i = 0; i < n; i++) {
+			uint16_t xb = x[i];
+			float v = lrelu_bf2f(xb);
+			if (v <= 0) {
+				uint16_t sb = lrelu_f2bf((float)local_draw(&m, lo, hi));
+				y[i] = lrelu_f2bf(v * lrelu_bf2f(sb));
+				r[i] = sb;
+			} else {
+				y[i] = xb;
+				r[i] = 0x3F80u;
+			}
+		}
+	}
+	g->left = m.left;
+	g->next = m.next;
+}
+
+static int c_dense(const lrelu_tensor *t)
+{
+	int64_t want = 1;
+	for (int d = t->ndim - 1; d >= 0; d--) {
+		if (t->shape[d] != 1 && lrelu_fam_stride(t, d) != want)
+			return 0;
+		want *= t->shape[d];
+	}
+	return 1;
+}
+
 static void train_f32(lrelu_generator *g, double lo, double hi, struct lrelu_fam_iter *it,
                       int64_t n, const float *x, float *y, float *r)
 {
@@ -274,6 +363,11 @@ lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
 	ops[2] = noise;
 	lrelu_fam_iter_init(&it, 3, ops);
 	lrelu_fpenv_enter(&env);
+	if (c_dense(x) && c_dense(y) && c_dense(noise)) {
+		train_dense(g, lo, hi, x->dtype, n, x->data, y->data, noise->data);
+		lrelu_fpenv_leave(&env);
+		return LRELU_OK;
+	}
 	switch (x->dtype) {
 	case LRELU_FLOAT32:
 		train_f32(g, lo, hi, &it, n, x->data, y->data, noise->data);

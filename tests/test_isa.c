@@ -812,6 +812,137 @@ static void fwdx(void)
 	printf("fwdx: exercised on %d table(s)\n", ran);
 }
 
+/* ---- PReLU: a slope per channel ------------------------------------------------------ */
+
+#define PMAXN 20000
+static struct guarded gpx, gpy, gpg, gpw;
+static unsigned char p_want[PMAXN * 8], p_x[PMAXN * 8], p_g[PMAXN * 8];
+
+/* Slopes of kind wk: 0 finite with the sign clear (the 16-bit types' RULE_GTS), 1 any
+ * sign with -0.0, subnormal and huge ones, 2 one NaN among them, 3 one infinity. */
+static void fill_slopes(int kt, void *w, size_t C, int wk)
+{
+	for (size_t c = 0; c < C; c++) {
+		double v = (double)(next64() % 1000) / 997.0;
+		if (wk >= 1) {
+			switch (next64() % 6) {
+			case 0: v = -v; break;
+			case 1: v = -0.0; break;
+			case 2: v = 1e-39; break; /* subnormal float (bfloat16: rounds to one) */
+			case 3: v = -3e5; break;
+			default: break;
+			}
+		}
+		if (wk >= 2 && c == C / 2)
+			v = wk == 2 ? NAN : -INFINITY;
+		switch (kt) {
+		case KT_F32: ((float *)w)[c] = (float)v; break;
+		case KT_F64: ((double *)w)[c] = v; break;
+		case KT_BF16: ((uint16_t *)w)[c] = lrelu_f2bf((float)v); break;
+		default: ((uint16_t *)w)[c] = lrelu_f2h((float)v); break;
+		}
+	}
+}
+
+/* One geometry on every ISA, every dtype, every rule the SIMD tables have; the
+ * operands end at a guard page, the slope row too.  how: 0 out of place, 1 streaming
+ * stores asked for, 2 in place (forward y == x; backward dx == g). */
+static void prelu_case(size_t rows, size_t inner, size_t C, size_t c0, int wk, int how)
+{
+	static const char *const hows[3] = { "out of place", "streaming", "in place" };
+	size_t n = rows * inner;
+	struct lrelu_kparams p;
+	char what[96];
+	params(&p, 0.0);
+	for (int kt = 0; kt < KT_COUNT; kt++) {
+		size_t es = esize[kt];
+		unsigned char *x = gpx.hi - n * es, *y = gpy.hi - n * es, *g = gpg.hi - n * es;
+		unsigned char *w = gpw.hi - C * es;
+		fill(kt, p_x, n);
+		fill(kt, p_g, n);
+		fill_slopes(kt, w, C, wk);
+		for (int r = 0; r < RULE_COUNT; r++) {
+			if (isas[1 % nisas].k->pfwd[kt][r] == NULL && nisas > 1)
+				continue;
+			memcpy(x, p_x, n * es);
+			lrelu_kernels_scalar.pfwd[kt][r](rows, inner, C, c0, x, p_want, w, &p);
+			for (int ii = 1; ii < nisas; ii++) {
+				unsigned char *out = how == 2 ? x : y;
+				memcpy(x, p_x, n * es);
+				memset(y, 0xA5, n * es);
+				p.nt = how == 1;
+				isas[ii].k->pfwd[kt][r](rows, inner, C, c0, x, out, w, &p);
+				p.nt = 0;
+				snprintf(what, sizeof what, "pfwd_%s rows=%zu inner=%zu C=%zu c0=%zu w%d", rname[r],
+				         rows, inner, C, c0, wk);
+				compare(isas[ii].name, kt, what, n, out, p_want, hows[how]);
+			}
+		}
+		for (int b = 0; b < BRULE_COUNT; b++) {
+			if (isas[1 % nisas].k->pbwd[kt][b] == NULL && nisas > 1)
+				continue;
+			memcpy(x, p_x, n * es);
+			memcpy(g, p_g, n * es);
+			lrelu_kernels_scalar.pbwd[kt][b](rows, inner, C, c0, x, g, p_want, w, &p);
+			for (int ii = 1; ii < nisas; ii++) {
+				unsigned char *out = how == 2 ? g : y;
+				memcpy(g, p_g, n * es);
+				memset(y, 0xA5, n * es);
+				isas[ii].k->pbwd[kt][b](rows, inner, C, c0, x, g, out, w, &p);
+				snprintf(what, sizeof what, "pbwd_%s rows=%zu inner=%zu C=%zu c0=%zu w%d", bname[b],
+				         rows, inner, C, c0, wk);
+				compare(isas[ii].name, kt, what, n, out, p_want, hows[how]);
+			}
+		}
+	}
+}
+
+/*
+ * The kernels take one of three ways by shape (template.h): a slope pattern when a
+ * period P (a multiple of C * inner, at least a block of 4 vectors, B = 8..64
+ * elements by ISA and dtype) fits the pattern buffer and n >= 4P; channels-last rows
+ * (inner = 1) and channels-first rows otherwise.  Each boundary is taken from both
+ * sides for every block size: n = 4P - one row and n = 4P, C = 1, rows a vector long
+ * and one element short, the pattern buffer's limit (C * inner just fitting and one
+ * channel over for float32 on AVX-512).
+ */
+static void prelu_kernels(void)
+{
+	static const size_t Cs[] = { 1, 2, 3, 15, 16, 17, 64, 65, 100 };
+	static const size_t inners[] = { 1, 2, 7, 15, 16, 17, 49 };
+	static const size_t Bs[] = { 8, 16, 32, 64 };
+	size_t k = 0;
+	for (size_t ci = 0; ci < TU_COUNT(Cs); ci++) {
+		for (size_t ii = 0; ii < TU_COUNT(inners); ii++) {
+			size_t C = Cs[ci], inner = inners[ii], ci0 = C > 1 ? C / 2 + 1 : 0;
+			size_t rows_list[12], nr = 0;
+			rows_list[nr++] = 1;
+			rows_list[nr++] = C + 1;
+			for (size_t bi = 0; bi < TU_COUNT(Bs); bi++) {
+				size_t P = C * inner;
+				if (P < Bs[bi])
+					P *= (Bs[bi] + P - 1) / P;
+				if (4 * P / inner * inner <= PMAXN) {
+					rows_list[nr++] = 4 * P / inner - 1;
+					rows_list[nr++] = 4 * P / inner;
+				}
+			}
+			for (size_t ri = 0; ri < nr; ri++, k++)
+				prelu_case(rows_list[ri], inner, C, k % 3 == 0 ? 0 : ci0 % C, (int)(k % 4),
+				           (int)(k % 3));
+		}
+	}
+	/* the pattern buffer's limit (16 KiB: 4096 floats, one block 64 of them): 252 and
+	 * 253 channels of 16 (both sides for float32 / AVX-512); long rows (256) */
+	prelu_case(1000, 16, 252, 0, 0, 1);
+	prelu_case(1000, 16, 253, 7, 1, 0);
+	prelu_case(64, 256, 64, 0, 0, 1);
+	prelu_case(70, 256, 64, 63, 1, 2);
+	/* channels-last rows too long for a pattern */
+	prelu_case(15000, 1, 5000, 4999, 0, 0);
+	prelu_case(15000, 1, 5000, 0, 3, 1);
+}
+
 int main(void)
 {
 	page = (size_t)sysconf(_SC_PAGESIZE);
@@ -841,5 +972,10 @@ int main(void)
 	fwdx();
 	subnormal_slope();
 	conversions64();
+	if (guarded_init(&gpx, PMAXN * 8) != 0 || guarded_init(&gpy, PMAXN * 8) != 0 ||
+	    guarded_init(&gpg, PMAXN * 8) != 0 || guarded_init(&gpw, 8192 * 8) != 0)
+		CHECK(0, "mmap failed");
+	else
+		prelu_kernels();
 	return tu_finish("test_isa");
 }

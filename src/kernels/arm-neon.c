@@ -84,6 +84,10 @@ const struct lrelu_kernels lrelu_kernels_neon = {
 	{ { NULL } }, /* no fwdx: FPCR's rounding mode acts on every product */
 	{ LRELU_Q8_KERNEL(neon, 0, 0) },
 	LK_Q8BUILD_SCALAR,
+	{ LK_PFWD_ROW(f32, neon, u16), LK_PFWD_ROW(f64, neon, u8), LK_PFWD_ROW(bf16, neon, u16),
+	  LK_PFWD_ROW(f16, neon, u16) },
+	{ LK_PBWD_ROW(f32, neon, u16), LK_PBWD_ROW(f64, neon, u8), LK_PBWD_ROW(bf16, neon, u16),
+	  LK_PBWD_ROW(f16, neon, u16) },
 };
 
 const struct lrelu_narrow_fns lrelu_narrow_neon = {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "fp16.h"
 #include "internal.h"
 #include "q8lut.h"
 
@@ -100,6 +101,49 @@ static inline int lk_stream(const void *x, const void *y, int nt)
 #define LK_BWD_ROW(t, isa, u)                                                              \
 	{ lrelu_##t##_bwd_gt__##isa##_##u, lrelu_##t##_bwd_max__##isa##_##u,                   \
 	  lrelu_##t##_bwd_min__##isa##_##u, lrelu_##t##_bwd_ge__##isa##_##u }
+
+#define LK_PFWD_ROW(t, isa, u)                                                             \
+	{ lrelu_##t##_pfwd_gt__##isa##_##u, lrelu_##t##_pfwd_lt__##isa##_##u, NULL, NULL,      \
+	  lrelu_##t##_pfwd_ge__##isa##_##u }
+#define LK_PBWD_ROW(t, isa, u)                                                             \
+	{ lrelu_##t##_pbwd_gt__##isa##_##u, NULL, NULL, lrelu_##t##_pbwd_ge__##isa##_##u }
+#define LK_DECLARE_PFWD1(t, name, isa, u)                                                  \
+	LRELU_HIDDEN void lrelu_##t##_pfwd_##name##__##isa##_##u(                              \
+		size_t, size_t, size_t, size_t, const void *, void *, const void *,                \
+		const struct lrelu_kparams *)
+#define LK_DECLARE_PBWD1(t, name, isa, u)                                                  \
+	LRELU_HIDDEN void lrelu_##t##_pbwd_##name##__##isa##_##u(                              \
+		size_t, size_t, size_t, size_t, const void *, const void *, void *, const void *,  \
+		const struct lrelu_kparams *)
+/* PReLU kernels of one ISA for one dtype (shared between two tables). */
+#define LK_DECLARE_PRELU(t, isa, u)                                                        \
+	LK_DECLARE_PFWD1(t, gt, isa, u);                                                       \
+	LK_DECLARE_PFWD1(t, lt, isa, u);                                                       \
+	LK_DECLARE_PFWD1(t, ge, isa, u);                                                       \
+	LK_DECLARE_PBWD1(t, gt, isa, u);                                                       \
+	LK_DECLARE_PBWD1(t, ge, isa, u)
+
+/* A PReLU slope in the arithmetic type: the scalar widening of each conversion family
+ * (template.h, LK_CV), and the scalar type of each compute family (LK_C). */
+#define bf_widen1 lrelu_bf2f
+#define bfne_widen1 lrelu_bf2f
+#define hf_widen1 lrelu_h2f
+typedef float lk_scalar_f;
+typedef double lk_scalar_d;
+/* Lane numbers, for PReLU's slope vectors that straddle two rows. */
+static const float lk_iota_f[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static const double lk_iota_d[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+/* Their bits, the pattern of infinity and the sign bit, for PReLU's slope check. */
+static inline uint64_t lk_bits_f(float v) { return lrelu_f32_bits(v); }
+static inline uint64_t lk_bits_d(double v) { return lrelu_f64_bits(v); }
+#define lk_inf_f 0x7F800000ull
+#define lk_inf_d 0x7FF0000000000000ull
+#define lk_sign_f 0x80000000ull
+#define lk_sign_d 0x8000000000000000ull
+
+/* PReLU's slope pattern (template.h, pfwd): at most this many bytes of slopes, one per
+ * element of a period of the operand, are laid out on the stack. */
+#define LK_PERIOD_BYTES 16384
 
 #define LK_FWDX_ROW(t, isa, u)                                                             \
 	{ lrelu_##t##_fwdx_gt__##isa##_##u, lrelu_##t##_fwdx_lt__##isa##_##u,                  \

@@ -135,17 +135,19 @@ static LK_INLINE LK_W LK_ID(bwd1)(int brule, LK_W wa, LK_W wg, LK_V s)
 	return LK_NARROW(LK_OP(add)(gr, LK_WIDEN(LK_NARROW(LK_OP(mul)(gl, s)))));
 }
 
-/* Four vectors: all loads before any store, so in place stays element-wise. */
-static LK_INLINE void LK_ID(block4)(int rule, int fast, int nt, const LK_E *x, LK_E *y, LK_V s)
+/* Four vectors, each with its slopes (PReLU's differ by lane): all loads before any
+ * store, so in place stays element-wise. */
+static LK_INLINE void LK_ID(block4s)(int rule, int fast, int nt, const LK_E *x, LK_E *y,
+                                     LK_V s0, LK_V s1, LK_V s2, LK_V s3)
 {
 	LK_W x0 = LK_SOP(load)(x);
 	LK_W x1 = LK_SOP(load)(x + LK_WL);
 	LK_W x2 = LK_SOP(load)(x + 2 * LK_WL);
 	LK_W x3 = LK_SOP(load)(x + 3 * LK_WL);
-	x0 = LK_ID(fwd1)(rule, fast, x0, s);
-	x1 = LK_ID(fwd1)(rule, fast, x1, s);
-	x2 = LK_ID(fwd1)(rule, fast, x2, s);
-	x3 = LK_ID(fwd1)(rule, fast, x3, s);
+	x0 = LK_ID(fwd1)(rule, fast, x0, s0);
+	x1 = LK_ID(fwd1)(rule, fast, x1, s1);
+	x2 = LK_ID(fwd1)(rule, fast, x2, s2);
+	x3 = LK_ID(fwd1)(rule, fast, x3, s3);
 #ifdef LK_NT
 	if (nt) {
 		LK_SOP(stream)(y, x0);
@@ -160,6 +162,11 @@ static LK_INLINE void LK_ID(block4)(int rule, int fast, int nt, const LK_E *x, L
 	LK_SOP(store)(y + LK_WL, x1);
 	LK_SOP(store)(y + 2 * LK_WL, x2);
 	LK_SOP(store)(y + 3 * LK_WL, x3);
+}
+
+static LK_INLINE void LK_ID(block4)(int rule, int fast, int nt, const LK_E *x, LK_E *y, LK_V s)
+{
+	LK_ID(block4s)(rule, fast, nt, x, y, s, s, s, s);
 }
 
 /* One block of 4 vectors at i, with the fast 16-bit rounding where it is safe. */
@@ -217,8 +224,8 @@ static LK_INLINE void LK_ID(fwd_run)(int rule, size_t n, const LK_E *x, LK_E *y,
  * for ownership of y's lines (see docs/kernels.md for when this wins).  They need y
  * aligned to the vector; a y that is not even element-aligned keeps ordinary stores.
  */
-static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
-                                    uint32_t thr)
+static LK_INLINE void LK_ID(fwd_nt_run)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
+                                        uint32_t thr)
 {
 	const size_t vb = sizeof(LK_E) * LK_WL;
 	size_t head, i;
@@ -231,8 +238,15 @@ static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, 
 		head = n;
 	LK_ID(fwd_run)(rule, head, x, y, s, thr);
 	i = LK_ID(blocks)(rule, 1, head, n, x, y, s, thr);
-	lk_sfence();
 	LK_ID(fwd_run)(rule, n - i, x + i, y + i, s, thr);
+}
+
+/* The fence once per kernel call: PReLU runs many rows before its one fence. */
+static LK_INLINE void LK_ID(fwd_nt)(int rule, size_t n, const LK_E *x, LK_E *y, LK_V s,
+                                    uint32_t thr)
+{
+	LK_ID(fwd_nt_run)(rule, n, x, y, s, thr);
+	lk_sfence();
 }
 #endif
 
@@ -322,20 +336,11 @@ static LK_INLINE size_t LK_ID(fwdx)(int rule, size_t n, const void *xv, void *yv
 }
 #endif
 
-static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void *gv,
-                                 void *dv, const struct lrelu_kparams *p)
+/* The backward over n elements with one slope vector s. */
+static LK_INLINE void LK_ID(bwd_run)(int brule, size_t n, const LK_E *a, const LK_E *g, LK_E *d,
+                                     LK_V s)
 {
-	const LK_E *a = av, *g = gv;
-	LK_E *d = dv;
-	LK_V s;
 	size_t i = 0;
-	/* Infinite or NaN slope: 0 * inf meets a NaN gradient in one addition, where again
-	 * only operand order picks the payload; the reference decides. */
-	if (!isfinite(p->LK_SLOPE)) {
-		lrelu_kernels_scalar.bwd[LK_KT][brule](n, av, gv, dv, p);
-		return;
-	}
-	s = LK_OP(set1)(p->LK_SLOPE);
 	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
 		LK_W a0 = LK_SOP(load)(a + i), g0 = LK_SOP(load)(g + i);
 		LK_W a1 = LK_SOP(load)(a + i + LK_WL), g1 = LK_SOP(load)(g + i + LK_WL);
@@ -353,6 +358,352 @@ static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void
 		                LK_ID(bwd1)(brule, LK_SOP(load_n)(a + i, n - i),
 		                            LK_SOP(load_n)(g + i, n - i), s),
 		                n - i);
+}
+
+static LK_INLINE void LK_ID(bwd)(int brule, size_t n, const void *av, const void *gv,
+                                 void *dv, const struct lrelu_kparams *p)
+{
+	const LK_E *a = av, *g = gv;
+	LK_E *d = dv;
+	LK_V s;
+	/* Infinite or NaN slope: 0 * inf meets a NaN gradient in one addition, where again
+	 * only operand order picks the payload; the reference decides. */
+	if (!isfinite(p->LK_SLOPE)) {
+		lrelu_kernels_scalar.bwd[LK_KT][brule](n, av, gv, dv, p);
+		return;
+	}
+	s = LK_OP(set1)(p->LK_SLOPE);
+	LK_ID(bwd_run)(brule, n, a, g, d, s);
+}
+
+
+/*
+ * PReLU (internal.h, lrelu_pfwd_fn): rows of `inner` elements, a slope per row's
+ * channel.  Three ways through, by shape:
+ *   - a pattern: when a period of the operand (P elements, a multiple of C * inner and
+ *     of no less than a block) fits LK_PERIOD_BYTES, each element's slope is laid out
+ *     once and the whole operand runs as one stream of blocks, the slope vectors read
+ *     from the pattern as x is read from memory: full vectors whatever C and inner are
+ *     (channels-last with C = 3, channels-first with 7 x 7 rows), and streaming stores
+ *     for a large call as LeakyReLU's;
+ *   - channels-last rows too long for a pattern: each row against the slope row w;
+ *   - channels-first rows too long for a pattern: each row with its slope broadcast,
+ *     LeakyReLU's loop, streaming without a fence per row.
+ * Per call, the slopes in use are checked once: a NaN (forward) or a non-finite slope
+ * (backward) sends the call to the reference, as LeakyReLU's kernels do; for the
+ * 16-bit types, slopes all finite with the sign clear allow RULE_GTS.
+ */
+#define LK_SC LK_CAT2(lk_scalar_, LK_C)
+#ifdef LK_CV
+#  define LK_W1(e) LK_CAT2(LK_CV, _widen1)(e)
+#else
+#  define LK_W1(e) (e)
+#endif
+#define LK_PB (4 * LK_WL)
+
+/* What the slopes of the channels in use allow: bit 0 a NaN, bit 1 a non-finite one,
+ * bit 2 one that is not finite with its sign clear. */
+static LK_INLINE void LK_ID(pscan1)(size_t b, size_t e, const LK_E *w, uint64_t *mabs,
+                                    uint64_t *mraw)
+{
+	const uint64_t sign = LK_CAT2(lk_sign_, LK_C);
+	for (size_t k = b; k < e; k++) { /* branch-free: it runs once per call over C slopes */
+		uint64_t u = LK_CAT2(lk_bits_, LK_C)(LK_W1(w[k]));
+		*mabs = *mabs > (u & ~sign) ? *mabs : (u & ~sign);
+		*mraw = *mraw > u ? *mraw : u;
+	}
+}
+static LK_INLINE unsigned LK_ID(pscan)(size_t rows, size_t C, size_t c0, const LK_E *w)
+{
+	const uint64_t inf = LK_CAT2(lk_inf_, LK_C);
+	uint64_t mabs = 0, mraw = 0;
+	if (rows >= C) {
+		LK_ID(pscan1)(0, C, w, &mabs, &mraw);
+	} else if (c0 + rows <= C) {
+		LK_ID(pscan1)(c0, c0 + rows, w, &mabs, &mraw);
+	} else {
+		LK_ID(pscan1)(c0, C, w, &mabs, &mraw);
+		LK_ID(pscan1)(0, c0 + rows - C, w, &mabs, &mraw);
+	}
+	/* a NaN; a NaN or an infinity; any of them or a sign bit (unsigned: at least inf) */
+	return (mabs > inf ? 1u : 0u) | (mabs >= inf ? 2u : 0u) | (mraw >= inf ? 4u : 0u);
+}
+
+/* The period P (a multiple of C * inner, at least one block), or 0 when its pattern
+ * (P + one block of slopes) does not fit or does not pay for itself in an n-element
+ * call. */
+static LK_INLINE size_t LK_ID(pperiod)(size_t n, size_t inner, size_t C)
+{
+	size_t P;
+	if (C > LK_PERIOD_BYTES || inner > LK_PERIOD_BYTES)
+		return 0;
+	P = C * inner;
+	if (P < LK_PB)
+		P *= (LK_PB + P - 1) / P;
+	if ((P + LK_PB) * sizeof(LK_SC) > LK_PERIOD_BYTES || n < 4 * P)
+		return 0;
+	return P;
+}
+
+/* Element k of the pattern: the slope of row k / inner, channel (c0 + k / inner) % C;
+ * P + LK_PB of them, so that the vectors of a block starting at any k < P are inside. */
+static LK_INLINE void LK_ID(ppattern)(LK_SC *sb, size_t P, size_t inner, size_t C, size_t c0,
+                                      const LK_E *w)
+{
+	size_t k = 0, ch = c0;
+	while (k < P + LK_PB) {
+		LK_SC s = LK_W1(w[ch]);
+		for (size_t i = 0; i < inner && k < P + LK_PB; i++)
+			sb[k++] = s;
+		if (++ch == C)
+			ch = 0;
+	}
+}
+
+static LK_INLINE void LK_ID(pfwd_flat)(int rule, int nt, size_t n, const LK_E *x, LK_E *y,
+                                       const LK_SC *sb, size_t P)
+{
+	size_t i = 0, k = 0;
+#ifdef LK_NT
+	if (nt) { /* the first < LK_WL elements up to y's vector alignment, then streamed blocks */
+		const size_t vb = sizeof(LK_E) * LK_WL;
+		size_t head = ((vb - (uintptr_t)y % vb) % vb) / sizeof(LK_E);
+		if (head > 0)
+			LK_SOP(store_n)(y, LK_ID(fwd1)(rule, 0, LK_SOP(load_n)(x, head), LK_OP(load)(sb)),
+			                head);
+		i = k = head;
+	}
+#endif
+	for (; i + LK_PB <= n; i += LK_PB) {
+		const LK_SC *s = sb + k;
+		LK_ID(block4s)(rule, 0, nt, x + i, y + i, LK_OP(load)(s), LK_OP(load)(s + LK_WL),
+		               LK_OP(load)(s + 2 * LK_WL), LK_OP(load)(s + 3 * LK_WL));
+		k += LK_PB;
+		if (k >= P)
+			k -= P;
+	}
+#ifdef LK_NT
+	if (nt)
+		lk_sfence();
+#endif
+	for (; i + LK_WL <= n; i += LK_WL, k += LK_WL)
+		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load)(x + i), LK_OP(load)(sb + k)));
+	if (i < n)
+		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load_n)(x + i, n - i),
+		                                   LK_OP(load)(sb + k)),
+		                n - i);
+}
+
+/* n elements against the slopes w[0..n). */
+static LK_INLINE void LK_ID(pfwd_seg)(int rule, size_t n, const LK_E *x, LK_E *y, const LK_E *w)
+{
+	size_t i = 0;
+	for (; i + LK_WL <= n; i += LK_WL)
+		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load)(x + i),
+		                                 LK_WIDEN(LK_SOP(load)(w + i))));
+	if (i < n)
+		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load_n)(x + i, n - i),
+		                                   LK_WIDEN(LK_SOP(load_n)(w + i, n - i))),
+		                n - i);
+}
+
+/*
+ * Long channels-first rows: the operand is still one contiguous stream, run as
+ * LeakyReLU's (one alignment head, then blocks, streamed where asked, one fence), the
+ * slope vector broadcast within a row and assembled lane by lane where a vector
+ * straddles two rows.  Running row by row instead would, with streaming stores, mix
+ * them with ordinary ones in the lines that two rows share.
+ */
+struct LK_ID(pgen) {
+	size_t rem, ch, inner, C; /* elements left in row ch */
+	const LK_E *w;
+	LK_V cur; /* row ch's slope, broadcast */
+};
+
+/* The slopes of the next m <= LK_WL elements (lanes past m: any value). */
+static LK_INLINE LK_V LK_ID(pgen_next)(struct LK_ID(pgen) *g, size_t m)
+{
+	LK_SC t[LK_WL];
+	if (g->rem == 0) { /* the next row begins with this vector */
+		if (++g->ch == g->C)
+			g->ch = 0;
+		g->rem = g->inner;
+		g->cur = LK_OP(set1)(LK_W1(g->w[g->ch]));
+	}
+	if (g->rem >= m) {
+		g->rem -= m;
+		return g->cur;
+	}
+	if (g->inner >= LK_WL) { /* two rows: the first rem lanes, then the next row's */
+		LK_V a = g->cur;
+		LK_M lo = LK_OP(lt)(LK_OP(load)(LK_CAT2(lk_iota_, LK_C)), LK_OP(set1)((LK_SC)g->rem));
+		g->rem = g->inner - (m - g->rem);
+		if (++g->ch == g->C)
+			g->ch = 0;
+		g->cur = LK_OP(set1)(LK_W1(g->w[g->ch]));
+		return LK_OP(sel)(lo, a, g->cur);
+	}
+	for (size_t l = 0; l < LK_WL; l++) {
+		if (l < m && g->rem == 0) {
+			if (++g->ch == g->C)
+				g->ch = 0;
+			g->rem = g->inner;
+		}
+		t[l] = LK_W1(g->w[g->ch]);
+		g->rem -= l < m;
+	}
+	g->cur = LK_OP(set1)(LK_W1(g->w[g->ch]));
+	return LK_OP(load)(t);
+}
+
+static LK_INLINE void LK_ID(pfwd_rows)(int rule, int nt, size_t rows, size_t inner, size_t C,
+                                       size_t c0, const LK_E *x, LK_E *y, const LK_E *w)
+{
+	const size_t n = rows * inner;
+	struct LK_ID(pgen) g;
+	size_t i = 0;
+	g.rem = inner;
+	g.ch = c0;
+	g.inner = inner;
+	g.C = C;
+	g.w = w;
+	g.cur = LK_OP(set1)(LK_W1(w[c0]));
+	if (nt) {
+		const size_t vb = sizeof(LK_E) * LK_WL;
+		i = ((vb - (uintptr_t)y % vb) % vb) / sizeof(LK_E);
+		i = i < n ? i : n;
+		if (i > 0)
+			LK_SOP(store_n)(y, LK_ID(fwd1)(rule, 0, LK_SOP(load_n)(x, i), LK_ID(pgen_next)(&g, i)),
+			                i);
+	}
+	for (; i + 4 * LK_WL <= n; i += 4 * LK_WL) {
+		LK_V s0 = LK_ID(pgen_next)(&g, LK_WL), s1 = LK_ID(pgen_next)(&g, LK_WL);
+		LK_V s2 = LK_ID(pgen_next)(&g, LK_WL), s3 = LK_ID(pgen_next)(&g, LK_WL);
+		LK_ID(block4s)(rule, 0, nt, x + i, y + i, s0, s1, s2, s3);
+	}
+#ifdef LK_NT
+	if (nt)
+		lk_sfence();
+#endif
+	for (; i + LK_WL <= n; i += LK_WL)
+		LK_SOP(store)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load)(x + i), LK_ID(pgen_next)(&g, LK_WL)));
+	if (i < n)
+		LK_SOP(store_n)(y + i, LK_ID(fwd1)(rule, 0, LK_SOP(load_n)(x + i, n - i),
+		                                   LK_ID(pgen_next)(&g, n - i)),
+		                n - i);
+}
+
+static LK_INLINE void LK_ID(pfwd_go)(int rule, int nt, size_t rows, size_t inner, size_t C,
+                                     size_t c0, const LK_E *x, LK_E *y, const LK_E *w)
+{
+	const size_t n = rows * inner;
+	size_t P = LK_ID(pperiod)(n, inner, C), ch = c0;
+	if (P != 0) {
+		LK_SC sb[LK_PERIOD_BYTES / sizeof(LK_SC)];
+		LK_ID(ppattern)(sb, P, inner, C, c0, w);
+		LK_ID(pfwd_flat)(rule, nt, n, x, y, sb, P);
+		return;
+	}
+	if (inner == 1) {
+		for (size_t i = 0, m; i < n; i += m, ch = 0) {
+			m = C - ch < n - i ? C - ch : n - i;
+			LK_ID(pfwd_seg)(rule, m, x + i, y + i, w + ch);
+		}
+		return;
+	}
+	LK_ID(pfwd_rows)(rule, nt, rows, inner, C, c0, x, y, w);
+}
+
+static LK_INLINE void LK_ID(pfwd)(int rule, size_t rows, size_t inner, size_t C, size_t c0,
+                                  const void *xv, void *yv, const void *wv,
+                                  const struct lrelu_kparams *p)
+{
+	const LK_E *w = wv;
+	unsigned f;
+	int nt;
+	if (rows == 0 || inner == 0)
+		return;
+	f = LK_ID(pscan)(rows, C, c0, w);
+	if (f & 1u) { /* a NaN slope: as LK_ID(fwd), the reference decides */
+		lrelu_kernels_scalar.pfwd[LK_KT][rule](rows, inner, C, c0, xv, yv, wv, p);
+		return;
+	}
+	nt = lk_stream(xv, yv, p->nt) && (uintptr_t)yv % sizeof(LK_E) == 0;
+#ifdef LK_CV
+	if (rule == RULE_GT && !(f & 4u)) {
+		LK_ID(pfwd_go)(RULE_GTS, nt, rows, inner, C, c0, xv, yv, w);
+		return;
+	}
+#endif
+	LK_ID(pfwd_go)(rule, nt, rows, inner, C, c0, xv, yv, w);
+}
+
+static LK_INLINE void LK_ID(pbwd)(int brule, size_t rows, size_t inner, size_t C, size_t c0,
+                                  const void *av, const void *gv, void *dv, const void *wv,
+                                  const struct lrelu_kparams *p)
+{
+	const LK_E *a = av, *g = gv, *w = wv;
+	LK_E *d = dv;
+	const size_t n = rows * inner;
+	size_t P, ch = c0, i = 0, k = 0;
+	if (n == 0)
+		return;
+	if (LK_ID(pscan)(rows, C, c0, w) & 2u) { /* as LK_ID(bwd): the reference decides */
+		lrelu_kernels_scalar.pbwd[LK_KT][brule](rows, inner, C, c0, av, gv, dv, wv, p);
+		return;
+	}
+	P = LK_ID(pperiod)(n, inner, C);
+	if (P != 0) {
+		LK_SC sb[LK_PERIOD_BYTES / sizeof(LK_SC)];
+		LK_ID(ppattern)(sb, P, inner, C, c0, w);
+		for (; i + LK_PB <= n; i += LK_PB) {
+			const LK_SC *s = sb + k;
+			LK_W a0 = LK_SOP(load)(a + i), g0 = LK_SOP(load)(g + i);
+			LK_W a1 = LK_SOP(load)(a + i + LK_WL), g1 = LK_SOP(load)(g + i + LK_WL);
+			LK_W a2 = LK_SOP(load)(a + i + 2 * LK_WL), g2 = LK_SOP(load)(g + i + 2 * LK_WL);
+			LK_W a3 = LK_SOP(load)(a + i + 3 * LK_WL), g3 = LK_SOP(load)(g + i + 3 * LK_WL);
+			LK_SOP(store)(d + i, LK_ID(bwd1)(brule, a0, g0, LK_OP(load)(s)));
+			LK_SOP(store)(d + i + LK_WL, LK_ID(bwd1)(brule, a1, g1, LK_OP(load)(s + LK_WL)));
+			LK_SOP(store)(d + i + 2 * LK_WL,
+			              LK_ID(bwd1)(brule, a2, g2, LK_OP(load)(s + 2 * LK_WL)));
+			LK_SOP(store)(d + i + 3 * LK_WL,
+			              LK_ID(bwd1)(brule, a3, g3, LK_OP(load)(s + 3 * LK_WL)));
+			k += LK_PB;
+			if (k >= P)
+				k -= P;
+		}
+		for (; i + LK_WL <= n; i += LK_WL, k += LK_WL)
+			LK_SOP(store)(d + i, LK_ID(bwd1)(brule, LK_SOP(load)(a + i), LK_SOP(load)(g + i),
+			                                 LK_OP(load)(sb + k)));
+		if (i < n)
+			LK_SOP(store_n)(d + i,
+			                LK_ID(bwd1)(brule, LK_SOP(load_n)(a + i, n - i),
+			                            LK_SOP(load_n)(g + i, n - i), LK_OP(load)(sb + k)),
+			                n - i);
+		return;
+	}
+	if (inner == 1) {
+		for (size_t m; i < n; i += m, ch = 0) {
+			size_t j = 0;
+			m = C - ch < n - i ? C - ch : n - i;
+			for (; j + LK_WL <= m; j += LK_WL)
+				LK_SOP(store)(d + i + j,
+				              LK_ID(bwd1)(brule, LK_SOP(load)(a + i + j), LK_SOP(load)(g + i + j),
+				                          LK_WIDEN(LK_SOP(load)(w + ch + j))));
+			if (j < m)
+				LK_SOP(store_n)(d + i + j,
+				                LK_ID(bwd1)(brule, LK_SOP(load_n)(a + i + j, m - j),
+				                            LK_SOP(load_n)(g + i + j, m - j),
+				                            LK_WIDEN(LK_SOP(load_n)(w + ch + j, m - j))),
+				                m - j);
+		}
+		return;
+	}
+	for (size_t r = 0; r < rows; r++, a += inner, g += inner, d += inner) {
+		LK_ID(bwd_run)(brule, inner, a, g, d, LK_OP(set1)(LK_W1(w[ch])));
+		if (++ch == C)
+			ch = 0;
+	}
 }
 
 #ifndef LK_LINKAGE
@@ -405,6 +756,39 @@ LK_DEF_BWD(gt, BRULE_GT)
 LK_DEF_BWD(max, BRULE_MAX)
 LK_DEF_BWD(min, BRULE_MIN)
 LK_DEF_BWD(ge, BRULE_GE)
+
+#define LK_DEF_PFWD(name, rule)                                                           \
+	LK_LINKAGE void LK_FN(LK_T, pfwd_##name, LK_ISA, LK_U)(                              \
+		size_t rows, size_t inner, size_t C, size_t c0, const void *x, void *y,          \
+		const void *w, const struct lrelu_kparams *p);                                   \
+	LK_LINKAGE void LK_FN(LK_T, pfwd_##name, LK_ISA, LK_U)(                              \
+		size_t rows, size_t inner, size_t C, size_t c0, const void *x, void *y,          \
+		const void *w, const struct lrelu_kparams *p)                                    \
+	{                                                                                    \
+		LK_ID(pfwd)(rule, rows, inner, C, c0, x, y, w, p);                               \
+	}
+#define LK_DEF_PBWD(name, brule)                                                          \
+	LK_LINKAGE void LK_FN(LK_T, pbwd_##name, LK_ISA, LK_U)(                              \
+		size_t rows, size_t inner, size_t C, size_t c0, const void *a, const void *g,    \
+		void *dx, const void *w, const struct lrelu_kparams *p);                         \
+	LK_LINKAGE void LK_FN(LK_T, pbwd_##name, LK_ISA, LK_U)(                              \
+		size_t rows, size_t inner, size_t C, size_t c0, const void *a, const void *g,    \
+		void *dx, const void *w, const struct lrelu_kparams *p)                          \
+	{                                                                                    \
+		LK_ID(pbwd)(brule, rows, inner, C, c0, a, g, dx, w, p);                          \
+	}
+/* The compare rules only: MindSpore's max / min forms are its LeakyReLU's, no PReLU's
+ * (internal.h: their entries are NULL, and callers use the reference's). */
+LK_DEF_PFWD(gt, RULE_GT)
+LK_DEF_PFWD(lt, RULE_LT)
+LK_DEF_PFWD(ge, RULE_GE)
+LK_DEF_PBWD(gt, BRULE_GT)
+LK_DEF_PBWD(ge, BRULE_GE)
+#undef LK_DEF_PFWD
+#undef LK_DEF_PBWD
+#undef LK_SC
+#undef LK_W1
+#undef LK_PB
 
 #ifdef LK_CV
 /* The 16-bit rounding alone, n floats to n patterns: for the exhaustive checks of

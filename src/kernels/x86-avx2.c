@@ -116,6 +116,10 @@ const struct lrelu_kernels lrelu_kernels_avx2 = {
 	{ { NULL } }, /* no fwdx: without embedded rounding, MXCSR.RC acts */
 	{ LRELU_Q8_KERNEL(avx2, 1, 0) },
 	LK_Q8BUILD_AVX2,
+	{ LK_PFWD_ROW(f32, avx2, u32), LK_PFWD_ROW(f64, avx2, u16), LK_PFWD_ROW(bf16, avx2, u32),
+	  LK_PFWD_ROW(f16, avx2, u32) },
+	{ LK_PBWD_ROW(f32, avx2, u32), LK_PBWD_ROW(f64, avx2, u16), LK_PBWD_ROW(bf16, avx2, u32),
+	  LK_PBWD_ROW(f16, avx2, u32) },
 };
 const struct lrelu_narrow_fns lrelu_narrow_avx2 = {
 	"avx2", lrelu_bf16_narrow__avx2_u32, lrelu_f16_narrow__avx2_u32

@@ -14,6 +14,9 @@ LK_DECLARE_ROWS(f64, avx512, u32);
 LK_DECLARE_ROWS(f16, avx512, u64);
 LK_DECLARE_FWDX(f32, avx512, u64);
 LK_DECLARE_FWDX(f64, avx512, u32);
+LK_DECLARE_PRELU(f32, avx512, u64);
+LK_DECLARE_PRELU(f64, avx512, u32);
+LK_DECLARE_PRELU(f16, avx512, u64);
 LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t, const void *, void *,
                                               const struct lrelu_kparams *);
 

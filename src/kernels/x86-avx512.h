@@ -217,6 +217,10 @@ static LK_INLINE int d_fwdx_ok4(vd a, vd b, vd c, vd d, uint64_t min)
 		{ LRELU_Q8_KERNEL(avx512vbmi, 0, LRELU_CPU_AVX512VBMI),                          \
 		  LRELU_Q8_KERNEL(avx512bw, 1, 0) },                                             \
 		LK_Q8BUILD_AVX2,                                                                 \
+		{ LK_PFWD_ROW(f32, avx512, u64), LK_PFWD_ROW(f64, avx512, u32),                  \
+		  LK_PFWD_ROW(bf16, bf, u64), LK_PFWD_ROW(f16, avx512, u64) },                   \
+		{ LK_PBWD_ROW(f32, avx512, u64), LK_PBWD_ROW(f64, avx512, u32),                  \
+		  LK_PBWD_ROW(bf16, bf, u64), LK_PBWD_ROW(f16, avx512, u64) },                   \
 	}
 
 #endif /* LRELU_X86_AVX512_H */

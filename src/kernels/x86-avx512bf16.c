@@ -180,6 +180,9 @@ LK_DECLARE_ROWS(f64, avx512, u32);
 LK_DECLARE_ROWS(f16, avx512, u64);
 LK_DECLARE_FWDX(f32, avx512, u64);
 LK_DECLARE_FWDX(f64, avx512, u32);
+LK_DECLARE_PRELU(f32, avx512, u64);
+LK_DECLARE_PRELU(f64, avx512, u32);
+LK_DECLARE_PRELU(f16, avx512, u64);
 
 const struct lrelu_kernels lrelu_kernels_avx512bf16 = LK_AVX512_TABLE(avx512bf16);
 

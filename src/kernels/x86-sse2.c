@@ -159,6 +159,10 @@ const struct lrelu_kernels lrelu_kernels_sse2 = {
 	 * so this level keeps the scalar lookup; the kernel stays for tests and benches */
 	{ LRELU_Q8_KERNEL(scalar, 0, 0) },
 	LK_Q8BUILD_SCALAR,
+	{ LK_PFWD_ROW(f32, sse2, u16), LK_PFWD_ROW(f64, sse2, u8), LK_PFWD_ROW(bf16, sse2, u16),
+	  LK_PFWD_ROW(f16, sse2, u16) },
+	{ LK_PBWD_ROW(f32, sse2, u16), LK_PBWD_ROW(f64, sse2, u8), LK_PBWD_ROW(bf16, sse2, u16),
+	  LK_PBWD_ROW(f16, sse2, u16) },
 };
 const struct lrelu_narrow_fns lrelu_narrow_sse2 = {
 	"sse2", lrelu_bf16_narrow__sse2_u16, lrelu_f16_narrow__sse2_u16
