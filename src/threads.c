@@ -26,13 +26,17 @@
  *
  * The pool holds up to (threads - 1) workers and the calling thread works too.  A job
  * is cut into more chunks than threads, each a whole number of 4 KiB pages of every
- * operand (the caller's `align`), and every thread claims chunks one at a time from a
- * shared counter until none is left: a worker that wakes late (or not at all, on a
- * loaded machine) finds the work done by the caller, so a pooled call never waits for a
- * worker that has not started; it waits only for a chunk a worker holds.  The counter
- * lives in one 64-bit word with the job's generation and chunk count,
- * (generation << 32) | (chunks << 16) | next, so a claim is one compare-and-swap that
- * fails for a job that is no longer current.  A thread reads the job's other fields
+ * operand (the caller's `align`), and the threads claim chunks one at a time until none
+ * is left: a worker that wakes late (or not at all, on a loaded machine) finds the work
+ * done by the caller, so a pooled call never waits for a worker that has not started;
+ * it waits only for a chunk a worker holds.  The caller claims from the front, the
+ * workers from the back: with two threads each call gives each core the same part of
+ * the operands as the call before (what fits in its L2 stays there, as with the static
+ * split of oneDNN's and XNNPACK's pools; a first-come split hands the halves out at
+ * random and moves them between the cores' caches).  The claims live in one 64-bit
+ * word with the job's generation, (generation << 32) | (front << 16) | back, chunks
+ * [front, back) unclaimed, so a claim is one compare-and-swap that fails for a job that
+ * is no longer current.  A thread reads the job's other fields
  * only while it holds a claimed, unfinished chunk, and the caller returns only when
  * every chunk is finished, so those plain fields are never read while the next job
  * writes them.
@@ -168,7 +172,7 @@ struct worker {
 };
 
 struct pool {
-	_Atomic uint64_t claim; /* (generation << 32) | (chunks << 16) | next chunk */
+	_Atomic uint64_t claim; /* (generation << 32) | (front << 16) | back: [front, back) left */
 	atomic_uint gen;        /* the generation alone: the word sleeping workers wait on */
 	atomic_uint sleepers;   /* workers asleep or about to sleep on `gen` */
 	atomic_int stop;
@@ -182,6 +186,7 @@ struct pool {
 	lrelu_range_fn fn;
 	void *arg;
 	size_t n, align;
+	unsigned chunks;
 };
 
 #define GEN_OF(w) ((uint32_t)((w) >> 32))
@@ -265,21 +270,25 @@ static void chunk_bounds(size_t n, size_t align, int chunks, int c, size_t *b, s
 	*e = ue * align < n ? ue * align : n;
 }
 
-/* Claims and runs chunks of generation `gen` until none is left.  Returns whether
- * this thread finished the job's last chunk. */
-static int run_chunks(struct pool *p, uint32_t gen)
+/* Claims and runs chunks of generation `gen` until none is left, from the front (the
+ * caller) or the back (the workers).  Returns whether this thread finished the job's
+ * last chunk. */
+static int run_chunks(struct pool *p, uint32_t gen, int from_front)
 {
 	uint64_t w = atomic_load_explicit(&p->claim, memory_order_acquire);
 	int last = 0;
 	for (;;) {
-		unsigned next = (unsigned)(w & 0xFFFF), chunks = (unsigned)(w >> 16 & 0xFFFF);
-		if (GEN_OF(w) != gen || next >= chunks)
+		unsigned front = (unsigned)(w >> 16 & 0xFFFF), back = (unsigned)(w & 0xFFFF), next;
+		if (GEN_OF(w) != gen || front >= back)
 			return last;
-		if (!atomic_compare_exchange_weak_explicit(&p->claim, &w, w + 1, memory_order_acquire,
-		                                           memory_order_acquire))
+		next = from_front ? front : back - 1;
+		if (!atomic_compare_exchange_weak_explicit(&p->claim, &w,
+		                                           from_front ? w + (1u << 16) : w - 1,
+		                                           memory_order_acquire, memory_order_acquire))
 			continue;
 		/* chunk `next` is ours: the job's fields stay valid until we finish it */
 		size_t b, e;
+		unsigned chunks = p->chunks;
 		chunk_bounds(p->n, p->align, (int)chunks, (int)next, &b, &e);
 #ifdef LRELU_TEST_SUPPORT
 		void (*hook)(size_t, size_t, size_t) = atomic_load(&lrelu_par_chunk_hook);
@@ -322,7 +331,7 @@ static void *worker_main(void *arg)
 			continue;
 		lrelu_fpenv env;
 		lrelu_fpenv_enter(&env);
-		int last = run_chunks(p, gen);
+		int last = run_chunks(p, gen, 0);
 		lrelu_fpenv_leave(&env);
 		if (last && atomic_load(&p->caller_waiting))
 			word_wake(&p->finished);
@@ -488,20 +497,20 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	p->arg = arg;
 	p->n = n;
 	p->align = align;
+	p->chunks = (unsigned)chunks;
 	atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->threads, threads, memory_order_relaxed);
 #ifdef LRELU_TEST_SUPPORT
 	atomic_fetch_add(&lrelu_par_pooled, 1);
 #endif
 	uint32_t gen = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1;
-	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks << 16,
-	                      memory_order_release);
+	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks, memory_order_release);
 	/* sequentially consistent, against the worker's announcement of its sleep */
 	atomic_store(&p->gen, gen);
 	if (atomic_load(&p->sleepers) != 0)
 		word_wake(&p->gen);
 
-	run_chunks(p, gen);
+	run_chunks(p, gen, 1);
 
 	/* The caller is out of chunks: wait for those the workers hold, spinning first
 	 * (a chunk takes microseconds), then asleep (a worker preempted holding one). */

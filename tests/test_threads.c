@@ -982,6 +982,74 @@ static void test_fork(void)
 	free(ref);
 }
 
+/* Which thread runs which chunk: the caller claims from the front, the workers from the
+ * back, so with two threads each core gets the same part of the operands call after
+ * call.  Whoever wins a race, the caller's chunks are the first ones in order and a lone
+ * worker's the last ones in reverse order. */
+#define ENDS_MAX 256
+static pthread_t ends_caller;
+static pthread_mutex_t ends_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ends_cv = PTHREAD_COND_INITIALIZER;
+static size_t ends_n[2], ends_b[2][ENDS_MAX], ends_e[2][ENDS_MAX];
+
+static void ends_rec(size_t begin, size_t end, size_t align)
+{
+	(void)align;
+	int w = !pthread_equal(pthread_self(), ends_caller);
+	pthread_mutex_lock(&ends_mu);
+	if (ends_n[w] < ENDS_MAX) {
+		ends_b[w][ends_n[w]] = begin;
+		ends_e[w][ends_n[w]] = end;
+	}
+	ends_n[w]++;
+	if (w) {
+		pthread_cond_signal(&ends_cv);
+	} else if (ends_n[0] == 1 && ends_n[1] == 0) {
+		/* Hold the caller's first chunk until the worker has claimed one (at most 10 s,
+		 * which only a stalled machine reaches: then the call simply runs alone), so that
+		 * every call has both ends to check however loaded the machine is. */
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 10;
+		while (ends_n[1] == 0 && pthread_cond_timedwait(&ends_cv, &ends_mu, &t) == 0)
+			;
+	}
+	pthread_mutex_unlock(&ends_mu);
+}
+
+static void test_claim_ends(void)
+{
+	const size_t n = (size_t)1 << 20;
+	float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	int worker_ran = 0;
+	fill(x, n * sizeof *x);
+	lrelu_set_num_threads(2);
+	ends_caller = pthread_self();
+	for (int rep = 0; rep < 20; rep++) {
+		ends_n[0] = ends_n[1] = 0;
+		atomic_store(&lrelu_par_chunk_hook, ends_rec);
+		lrelu_f32(x, y, n, 0.01f);
+		atomic_store(&lrelu_par_chunk_hook, NULL);
+		int ok = ends_n[0] <= ENDS_MAX && ends_n[1] <= ENDS_MAX && ends_n[0] + ends_n[1] >= 2;
+		size_t pos = 0;
+		for (size_t i = 0; ok && i < ends_n[0]; i++) { /* the caller: front, ascending */
+			ok = ends_b[0][i] == pos;
+			pos = ends_e[0][i];
+		}
+		size_t top = n;
+		for (size_t i = 0; ok && i < ends_n[1]; i++) { /* the worker: back, descending */
+			ok = ends_e[1][i] == top;
+			top = ends_b[1][i];
+		}
+		CHECK(ok && pos == top, "call %d: caller's chunks a prefix in order (%zu), worker's a "
+		      "suffix in reverse (%zu), meeting at %zu / %zu", rep, ends_n[0], ends_n[1], pos, top);
+		worker_ran += ends_n[1] > 0;
+	}
+	CHECK(worker_ran > 0, "the worker took part in none of 20 calls");
+	free(x);
+	free(y);
+}
+
 int main(void)
 {
 	light = UNDER_TSAN || getenv("LRELU_TEST_QEMU") != NULL;
@@ -993,6 +1061,7 @@ int main(void)
 	test_chunking();
 	test_policy();
 	test_page_edges();
+	test_claim_ends();
 	test_threshold();
 	test_identity_flat();
 	test_identity_tensor();
