@@ -36,16 +36,38 @@ static void next_state(lrelu_generator *g)
 	*p = p[MT_M - LRELU_MT19937_N] ^ twist(p[0], g->state[0]);
 }
 
-static uint32_t mt_next(lrelu_generator *g)
+/*
+ * The generator's bookkeeping in locals while a loop draws (through g, every store to
+ * the tensors could alias it and force reloads); written back when the loop ends.
+ */
+struct mt_local {
+	lrelu_generator *g;
+	int32_t left;
+	uint32_t next;
+};
+
+static inline uint32_t mt_local_next(struct mt_local *m)
 {
 	uint32_t y;
-	if (--g->left == 0)
-		next_state(g);
-	y = g->state[g->next++];
+	if (--m->left == 0) {
+		next_state(m->g);
+		m->left = LRELU_MT19937_N;
+		m->next = 0;
+	}
+	y = m->g->state[m->next++];
 	y ^= y >> 11;
 	y ^= (y << 7) & 0x9d2c5680u;
 	y ^= (y << 15) & 0xefc60000u;
 	y ^= y >> 18;
+	return y;
+}
+
+static uint32_t mt_next(lrelu_generator *g)
+{
+	struct mt_local m = { g, g->left, g->next };
+	uint32_t y = mt_local_next(&m);
+	g->left = m.left;
+	g->next = m.next;
 	return y;
 }
 
@@ -151,89 +173,78 @@ static lrelu_status round_bound(double v, lrelu_dtype dt, double *out)
 
 /* The draw of at::uniform_real_distribution<double>(lo, hi): random64() is the first
  * output in the high half, the second in the low half; its low 53 bits make u. */
-static double draw(lrelu_generator *g, double lo, double hi)
-{
-	uint64_t a = mt_next(g), b = mt_next(g);
-	uint64_t bits = ((a << 32) | b) & ((1ull << 53) - 1);
-	return (double)bits * 0x1p-53 * (hi - lo) + lo;
-}
-
-/*
- * Dense operands (x, y and noise all C-contiguous), the usual case: the same draws in
- * the same order, with the generator's bookkeeping in locals (through g, every store
- * to the tensors could alias it and force reloads) and a plain index for the walk.
- */
-struct mt_local {
-	lrelu_generator *g;
-	int32_t left;
-	uint32_t next;
-};
-
-static inline uint32_t mt_local_next(struct mt_local *m)
-{
-	uint32_t y;
-	if (--m->left == 0) {
-		next_state(m->g);
-		m->left = LRELU_MT19937_N;
-		m->next = 0;
-	}
-	y = m->g->state[m->next++];
-	y ^= y >> 11;
-	y ^= (y << 7) & 0x9d2c5680u;
-	y ^= (y << 15) & 0xefc60000u;
-	y ^= y >> 18;
-	return y;
-}
-
-static inline double local_draw(struct mt_local *m, double lo, double hi)
+static inline double draw(struct mt_local *m, double lo, double hi)
 {
 	uint64_t a = mt_local_next(m), b = mt_local_next(m);
 	uint64_t bits = ((a << 32) | b) & ((1ull << 53) - 1);
 	return (double)bits * 0x1p-53 * (hi - lo) + lo;
 }
 
-static void train_dense(lrelu_generator *g, double lo, double hi, lrelu_dtype dt, int64_t n,
-                        const void *xv, void *yv, void *rv)
+/* One element of each dtype: x <= 0 draws r and gets y = x * r, noise r; any other
+ * element (NaN included) y = x, noise 1. */
+static inline void elem_f32(struct mt_local *m, double lo, double hi, const float *x, float *y,
+                            float *r)
 {
-	struct mt_local m = { g, g->left, g->next };
-	if (dt == LRELU_FLOAT32) {
-		const float *x = xv;
-		float *y = yv, *r = rv;
-		for (int64_t i = 0; i < n; i++) {
-			float v = x[i], s = 1.0f;
-			if (v <= 0)
-				s = (float)local_draw(&m, lo, hi), v *= s;
-			y[i] = v;
-			r[i] = s;
-		}
-	} else if (dt == LRELU_FLOAT64) {
-		const double *x = xv;
-		double *y = yv, *r = rv;
-		for (int64_t i = 0; i < n; i++) {
-			double v = x[i], s = 1.0;
-			if (v <= 0)
-				s = local_draw(&m, lo, hi), v *= s;
-			y[i] = v;
-			r[i] = s;
-		}
-	} else {
-		const uint16_t *x = xv;
-		uint16_t *y = yv, *r = rv;
-		for (int64_t i = 0; i < n; i++) {
-			uint16_t xb = x[i];
-			float v = lrelu_bf2f(xb);
-			if (v <= 0) {
-				uint16_t sb = lrelu_f2bf((float)local_draw(&m, lo, hi));
-				y[i] = lrelu_f2bf(v * lrelu_bf2f(sb));
-				r[i] = sb;
-			} else {
-				y[i] = xb;
-				r[i] = 0x3F80u;
-			}
-		}
+	float v = *x, s = 1.0f;
+	if (v <= 0)
+		s = (float)draw(m, lo, hi), v *= s;
+	*y = v;
+	*r = s;
+}
+
+static inline void elem_f64(struct mt_local *m, double lo, double hi, const double *x, double *y,
+                            double *r)
+{
+	double v = *x, s = 1.0;
+	if (v <= 0)
+		s = draw(m, lo, hi), v *= s;
+	*y = v;
+	*r = s;
+}
+
+/* bfloat16: the double draw reaches at::BFloat16 through float (two roundings, as
+ * PyTorch's conversion does); the product is a float product rounded once. */
+static inline void elem_bf16(struct mt_local *m, double lo, double hi, const uint16_t *x,
+                             uint16_t *y, uint16_t *r)
+{
+	uint16_t xb = *x, sb = 0x3F80u;
+	float v = lrelu_bf2f(xb);
+	if (v <= 0) {
+		sb = lrelu_f2bf((float)draw(m, lo, hi));
+		xb = lrelu_f2bf(v * lrelu_bf2f(sb));
 	}
-	g->left = m.left;
-	g->next = m.next;
+	*y = xb;
+	*r = sb;
+}
+
+/*
+ * The walk in the logical order of x: a plain index when x, y and noise are all
+ * C-contiguous (the usual case), else the family's iterator (it: y, x, noise).
+ */
+#define TRAIN_WALK(ELEM, T)                                                                   \
+	do {                                                                                  \
+		const T *x_ = xv;                                                             \
+		T *y_ = yv, *r_ = rv;                                                         \
+		if (it == NULL) {                                                             \
+			for (int64_t i = 0; i < n; i++)                                       \
+				ELEM(m, lo, hi, &x_[i], &y_[i], &r_[i]);                      \
+		} else {                                                                      \
+			for (int64_t i = 0; i < n; i++) {                                     \
+				ELEM(m, lo, hi, &x_[it->off[1]], &y_[it->off[0]], &r_[it->off[2]]); \
+				lrelu_fam_iter_next(it);                                      \
+			}                                                                     \
+		}                                                                             \
+	} while (0)
+
+static void train(struct mt_local *m, double lo, double hi, lrelu_dtype dt,
+                  struct lrelu_fam_iter *it, int64_t n, const void *xv, void *yv, void *rv)
+{
+	if (dt == LRELU_FLOAT32)
+		TRAIN_WALK(elem_f32, float);
+	else if (dt == LRELU_FLOAT64)
+		TRAIN_WALK(elem_f64, double);
+	else
+		TRAIN_WALK(elem_bf16, uint16_t);
 }
 
 static int c_dense(const lrelu_tensor *t)
@@ -245,60 +256,6 @@ static int c_dense(const lrelu_tensor *t)
 		want *= t->shape[d];
 	}
 	return 1;
-}
-
-static void train_f32(lrelu_generator *g, double lo, double hi, struct lrelu_fam_iter *it,
-                      int64_t n, const float *x, float *y, float *r)
-{
-	for (int64_t i = 0; i < n; i++) {
-		float v = x[it->off[1]];
-		if (v <= 0) {
-			float s = (float)draw(g, lo, hi);
-			y[it->off[0]] = v * s;
-			r[it->off[2]] = s;
-		} else {
-			y[it->off[0]] = v;
-			r[it->off[2]] = 1.0f;
-		}
-		lrelu_fam_iter_next(it);
-	}
-}
-
-static void train_f64(lrelu_generator *g, double lo, double hi, struct lrelu_fam_iter *it,
-                      int64_t n, const double *x, double *y, double *r)
-{
-	for (int64_t i = 0; i < n; i++) {
-		double v = x[it->off[1]];
-		if (v <= 0) {
-			double s = draw(g, lo, hi);
-			y[it->off[0]] = v * s;
-			r[it->off[2]] = s;
-		} else {
-			y[it->off[0]] = v;
-			r[it->off[2]] = 1.0;
-		}
-		lrelu_fam_iter_next(it);
-	}
-}
-
-/* bfloat16: the double draw reaches c10::BFloat16 through float (two roundings, as
- * PyTorch's conversion does); the product is a float product rounded once. */
-static void train_bf16(lrelu_generator *g, double lo, double hi, struct lrelu_fam_iter *it,
-                       int64_t n, const uint16_t *x, uint16_t *y, uint16_t *r)
-{
-	for (int64_t i = 0; i < n; i++) {
-		uint16_t xb = x[it->off[1]];
-		float v = lrelu_bf2f(xb);
-		if (v <= 0) {
-			uint16_t sb = lrelu_f2bf((float)draw(g, lo, hi));
-			y[it->off[0]] = lrelu_f2bf(v * lrelu_bf2f(sb));
-			r[it->off[2]] = sb;
-		} else {
-			y[it->off[0]] = xb;
-			r[it->off[2]] = 0x3F80u;
-		}
-		lrelu_fam_iter_next(it);
-	}
 }
 
 /* PyTorch builds at::uniform_real_distribution<double>(lo, hi) for each element that
@@ -329,8 +286,9 @@ lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
 {
 	const char *op = "rrelu_with_noise_out_cpu";
 	const lrelu_tensor *ops[3];
-	struct lrelu_fam_iter it;
-	int64_t n, m;
+	struct lrelu_fam_iter it, *walk = NULL;
+	struct mt_local m;
+	int64_t n, k;
 	double lo, hi;
 	lrelu_fpenv env;
 	lrelu_status st;
@@ -340,8 +298,8 @@ lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
 	if (y == NULL)
 		y = x;
 	if ((st = lrelu_fam_check(x, "x", op, &n)) != LRELU_OK ||
-	    (st = lrelu_fam_check(y, "y", op, &m)) != LRELU_OK ||
-	    (st = lrelu_fam_check(noise, "noise", op, &m)) != LRELU_OK ||
+	    (st = lrelu_fam_check(y, "y", op, &k)) != LRELU_OK ||
+	    (st = lrelu_fam_check(noise, "noise", op, &k)) != LRELU_OK ||
 	    (st = lrelu_fam_same(x, "x", y, "y")) != LRELU_OK ||
 	    (st = lrelu_fam_same(x, "x", noise, "noise")) != LRELU_OK ||
 	    (st = lrelu_fam_overlap(y, "y", x, 1)) != LRELU_OK ||
@@ -358,28 +316,19 @@ lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
 		                  "Expected to - from <= std::numeric_limits<T>::max() to be true, but "
 		                  "got false.  (Could this error message be improved?  If so, please "
 		                  "report an enhancement request to PyTorch.)");
-	ops[0] = y;
-	ops[1] = x;
-	ops[2] = noise;
-	lrelu_fam_iter_init(&it, 3, ops);
+	m = (struct mt_local){ g, g->left, g->next };
+	if (!(c_dense(x) && c_dense(y) && c_dense(noise))) {
+		ops[0] = y;
+		ops[1] = x;
+		ops[2] = noise;
+		lrelu_fam_iter_init(&it, 3, ops);
+		walk = &it;
+	}
 	lrelu_fpenv_enter(&env);
-	if (c_dense(x) && c_dense(y) && c_dense(noise)) {
-		train_dense(g, lo, hi, x->dtype, n, x->data, y->data, noise->data);
-		lrelu_fpenv_leave(&env);
-		return LRELU_OK;
-	}
-	switch (x->dtype) {
-	case LRELU_FLOAT32:
-		train_f32(g, lo, hi, &it, n, x->data, y->data, noise->data);
-		break;
-	case LRELU_FLOAT64:
-		train_f64(g, lo, hi, &it, n, x->data, y->data, noise->data);
-		break;
-	default:
-		train_bf16(g, lo, hi, &it, n, x->data, y->data, noise->data);
-		break;
-	}
+	train(&m, lo, hi, x->dtype, walk, n, x->data, y->data, noise->data);
 	lrelu_fpenv_leave(&env);
+	g->left = m.left;
+	g->next = m.next;
 	return LRELU_OK;
 }
 
