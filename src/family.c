@@ -55,6 +55,18 @@ int64_t lrelu_fam_stride(const lrelu_tensor *t, int d)
 	return s;
 }
 
+int lrelu_fam_dense_in(const lrelu_tensor *t, const int *perm)
+{
+	int64_t want = 1;
+	for (int k = t->ndim - 1; k >= 0; k--) {
+		int d = perm != NULL ? perm[k] : k;
+		if (t->shape[d] != 1 && lrelu_fam_stride(t, d) != want)
+			return 0;
+		want *= t->shape[d];
+	}
+	return 1;
+}
+
 /* The bytes [lo, hi) the tensor's elements span; lo == hi when it has none. */
 static void span(const lrelu_tensor *t, uintptr_t *lo, uintptr_t *hi)
 {

@@ -20,6 +20,9 @@ LRELU_HIDDEN lrelu_status lrelu_fam_overlap(const lrelu_tensor *w, const char *w
 LRELU_HIDDEN int lrelu_fam_same_elements(const lrelu_tensor *a, const lrelu_tensor *b);
 /* The stride of dimension d in elements (C-contiguous ones where strides is NULL). */
 LRELU_HIDDEN int64_t lrelu_fam_stride(const lrelu_tensor *t, int d);
+/* Whether t's elements are contiguous when its dimensions are walked in the order
+ * perm[0], ..., perm[ndim - 1] (last fastest); perm NULL: C order. */
+LRELU_HIDDEN int lrelu_fam_dense_in(const lrelu_tensor *t, const int *perm);
 
 /* Logical (C) order over up to three operands of one shape: off[k] is the element
  * offset of operand k at the current index. */

@@ -269,19 +269,6 @@ static void prelu_rows(void *arg, size_t begin, size_t end)
 	lrelu_fpenv_leave(&env);
 }
 
-/* Whether t is dense with its dimensions in the order perm (outermost first). */
-static int dense_in(const lrelu_tensor *t, const int *perm)
-{
-	int64_t want = 1;
-	for (int k = t->ndim - 1; k >= 0; k--) {
-		int d = perm[k];
-		if (t->shape[d] != 1 && lrelu_fam_stride(t, d) != want)
-			return 0;
-		want *= t->shape[d];
-	}
-	return 1;
-}
-
 static int kt_of(lrelu_dtype dt)
 {
 	return dt == LRELU_FLOAT32 ? KT_F32
@@ -304,7 +291,7 @@ static int prelu_layout(const lrelu_tensor *const *ops, int nops, int64_t nw,
 	for (int d = 0; d < x->ndim; d++)
 		perm[d] = d;
 	for (int i = 0; i < nops; i++)
-		ok = ok && dense_in(ops[i], perm);
+		ok = ok && lrelu_fam_dense_in(ops[i], perm);
 	if (ok) {
 		j->C = (size_t)x->shape[1];
 		j->inner = (size_t)(n / (x->shape[0] * x->shape[1]));
@@ -317,7 +304,7 @@ static int prelu_layout(const lrelu_tensor *const *ops, int nops, int64_t nw,
 		perm[k] = 1;
 		ok = 1;
 		for (int i = 0; i < nops; i++)
-			ok = ok && dense_in(ops[i], perm);
+			ok = ok && lrelu_fam_dense_in(ops[i], perm);
 		if (!ok)
 			return 0;
 		j->C = (size_t)x->shape[1];

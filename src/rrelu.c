@@ -247,17 +247,6 @@ static void train(struct mt_local *m, double lo, double hi, lrelu_dtype dt,
 		TRAIN_WALK(elem_bf16, uint16_t);
 }
 
-static int c_dense(const lrelu_tensor *t)
-{
-	int64_t want = 1;
-	for (int d = t->ndim - 1; d >= 0; d--) {
-		if (t->shape[d] != 1 && lrelu_fam_stride(t, d) != want)
-			return 0;
-		want *= t->shape[d];
-	}
-	return 1;
-}
-
 /* PyTorch builds at::uniform_real_distribution<double>(lo, hi) for each element that
  * draws, and its constructor requires hi - lo <= DBL_MAX (false for an infinite bound
  * and for a range wider than a double holds).  So such a range is refused only if
@@ -317,7 +306,8 @@ lrelu_status lrelu_rrelu_train(lrelu_generator *g, double lower, double upper,
 		                  "got false.  (Could this error message be improved?  If so, please "
 		                  "report an enhancement request to PyTorch.)");
 	m = (struct mt_local){ g, g->left, g->next };
-	if (!(c_dense(x) && c_dense(y) && c_dense(noise))) {
+	if (!(lrelu_fam_dense_in(x, NULL) && lrelu_fam_dense_in(y, NULL) &&
+	      lrelu_fam_dense_in(noise, NULL))) {
 		ops[0] = y;
 		ops[1] = x;
 		ops[2] = noise;
