@@ -8,6 +8,8 @@
 #   make bench-deps       installs the benchmark's peers (Debian 12)
 #   make bench-copylimit  memcpy, rep movsb, copy loops next to lrelu_f32 (the copy limit)
 #   make bench-wakeup     the cost of waking a sleeping worker (futex)
+#   make bench-handoff    the pool's hand-off on its own, its cut against equal chunks, and
+#                         the first calls after idle (against XNNPACK where installed)
 
 TEST_PROGS += $(BUILD)/tests/test_threads
 VARIANT_tsan_TESTS += test_threads
@@ -82,3 +84,14 @@ bench-wakeup: $(BUILD)/bench/wakeup
 $(BUILD)/bench/wakeup: bench/wakeup.c bench/benchutil.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLFLAGS) $< -o $@ $(STATIC) $(LDLIBS)
+
+# The pool's hand-off (bench/handoff.c): built on the test-support library, whose hooks
+# watch the chunks and whose lrelu_par_equal_chunks switches to the cut before struct cut.
+TOOLS += $(BUILD)/bench/handoff
+.PHONY: bench-handoff
+bench-handoff: $(BUILD)/bench/handoff
+	$(BUILD)/bench/handoff
+$(BUILD)/bench/handoff: bench/handoff.c bench/benchutil.h $(TEST_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(if $(BENCH_XNN),-DHAVE_XNNPACK) $< -o $@ $(TEST_LIB) \
+	    $(if $(BENCH_XNN),-lXNNPACK -lpthreadpool) $(LDLIBS)

@@ -221,6 +221,10 @@ LRELU_HIDDEN lrelu_status lrelu_run_dense(const struct lrelu_walk *w, lrelu_dtyp
 #ifndef LRELU_PAR_MIN_BYTES
 #define LRELU_PAR_MIN_BYTES ((size_t)1 << 20)
 #endif
+/* The least a pooled call's chunk moves (bytes read + written; threads.c, struct cut). */
+#ifndef LRELU_PAR_CHUNK_BYTES
+#define LRELU_PAR_CHUNK_BYTES ((size_t)128 << 10)
+#endif
 /* How long the pool's workers spin after a job before they sleep (threads.c). */
 #ifndef LRELU_SPIN_NS
 #define LRELU_SPIN_NS 1000000
@@ -319,6 +323,9 @@ LRELU_HIDDEN extern _Atomic uint64_t lrelu_spin_ns; /* threads.c: read by spinni
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_par_pooled;
 LRELU_HIDDEN extern void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
 LRELU_HIDDEN int lrelu_par_sleeping_workers(int *workers);
+/* threads.c: k > 0 cuts every pooled call into k equal chunks per thread (the cut
+ * before struct cut), for bench/handoff.c's side-by-side measurement; 0: the real cut */
+LRELU_HIDDEN extern int lrelu_par_equal_chunks;
 #else
 #define lrelu_nt_bytes LRELU_NT_BYTES
 #define lrelu_par_min_bytes LRELU_PAR_MIN_BYTES

@@ -29,7 +29,8 @@
  * operand (the caller's `align`), and the threads claim chunks one at a time until none
  * is left: a worker that wakes late (or not at all, on a loaded machine) finds the work
  * done by the caller, so a pooled call never waits for a worker that has not started;
- * it waits only for a chunk a worker holds.  The caller claims from the front, the
+ * it waits only for a chunk a worker holds.  Each thread's first chunk is most of its
+ * share and the rest are small (struct cut): few claims, and an even finish.  The caller claims from the front, the
  * workers from the back: with two threads each call gives each core the same part of
  * the operands as the call before (what fits in its L2 stays there, as with the static
  * split of oneDNN's and XNNPACK's pools; a first-come split hands the halves out at
@@ -72,6 +73,8 @@ _Atomic uint64_t lrelu_spin_ns = LRELU_SPIN_NS;
  * as a thread claims it. */
 _Atomic uint64_t lrelu_par_pooled;
 void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
+/* k > 0: k equal chunks per thread instead of struct cut (bench/handoff.c) */
+int lrelu_par_equal_chunks;
 #else
 #define lrelu_spin_ns ((uint64_t)LRELU_SPIN_NS)
 #endif
@@ -83,13 +86,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Chunks: up to CHUNKS_PER_THREAD per thread, each at least PAR_CHUNK_BYTES (so a
- * medium call uses fewer threads than the pool has, and a claim's compare-and-swap is
- * a small part of each chunk). */
-#define CHUNKS_PER_THREAD 8
-#ifndef LRELU_PAR_CHUNK_BYTES
-#define LRELU_PAR_CHUNK_BYTES ((size_t)128 << 10)
-#endif
+/* Chunks move at least PAR_CHUNK_BYTES each (so a medium call uses fewer threads than
+ * the pool has, and a claim's compare-and-swap is a small part of each chunk); how a
+ * job is cut is described at struct cut. */
 #define PAR_CHUNK_BYTES ((size_t)(LRELU_PAR_CHUNK_BYTES))
 /* Upper bound on an explicit or environment thread count. */
 #define MAX_THREADS 1024
@@ -164,6 +163,27 @@ static unsigned spin_while_eq(atomic_uint *a, unsigned v, const atomic_int *stop
 	}
 }
 
+/*
+ * How a job is cut: a function of its size in units of `align`, the bytes it moves and
+ * the thread count alone.  Each thread's first claim is a big chunk of 7/8 of its
+ * share, the caller's at the front and the workers' at the back; the eighth left in
+ * the middle is cut into `small` chunks (one per thread at most, each at least
+ * PAR_CHUNK_BYTES) that whoever is free takes.  So in the usual case a thread makes
+ * two claims, and the threads still finish within a small chunk of each other.  Every
+ * claim and every finished chunk moves a cache line both threads write from one core
+ * to the other; with 8 equal chunks per thread those transfers cost 2-8% of a call of
+ * 256K-1M elements on two threads (docs/performance.md).  A call with less than two
+ * PAR_CHUNK_BYTES per thread, or fewer than 16 units per thread, gets equal chunks
+ * (big = 0).  Chunk numbers: [0] the caller's big chunk, then the small ones from the
+ * front, then the workers' big ones; with big = 0 only the small ones.
+ */
+struct cut {
+	size_t big;      /* units in each thread's big chunk, or 0 */
+	size_t mid;      /* units between the caller's big chunk and the workers' */
+	unsigned small;  /* chunks the middle is cut into */
+	unsigned chunks; /* all chunks: small, plus one per thread with big */
+};
+
 struct worker {
 	pthread_t tid;
 	struct pool *pool;
@@ -186,7 +206,7 @@ struct pool {
 	lrelu_range_fn fn;
 	void *arg;
 	size_t n, align;
-	unsigned chunks;
+	struct cut cut;
 };
 
 #define GEN_OF(w) ((uint32_t)((w) >> 32))
@@ -259,13 +279,58 @@ int lrelu_get_num_threads(void)
 	return n > 0 ? n : resolve_auto();
 }
 
-/* Chunk c of `chunks` over [0, n): boundaries rounded down to multiples of align. */
-static void chunk_bounds(size_t n, size_t align, int chunks, int c, size_t *b, size_t *e)
+/* The cut of a call of n elements (units of align) moving `bytes`, on `threads`
+ * threads; chunks < 2 means serial. */
+static struct cut cut_of(size_t n, size_t align, size_t bytes, int threads)
 {
-	size_t units = (n + align - 1) / align;
-	size_t ub = units / (size_t)chunks * (size_t)c + units % (size_t)chunks * (size_t)c / (size_t)chunks;
-	size_t ue = units / (size_t)chunks * (size_t)(c + 1) +
-	            units % (size_t)chunks * (size_t)(c + 1) / (size_t)chunks;
+	struct cut k = { 0, 0, 0, 0 };
+	size_t t = (size_t)threads, units = (n + align - 1) / align, pieces = bytes / PAR_CHUNK_BYTES;
+#ifdef LRELU_TEST_SUPPORT
+	if (lrelu_par_equal_chunks > 0) {
+		size_t c = t * (size_t)lrelu_par_equal_chunks;
+		c = c < pieces ? c : pieces;
+		c = c < units ? c : units;
+		k.mid = units;
+		k.small = k.chunks = (unsigned)(c < 0xFFFF ? c : 0xFFFF);
+		return k;
+	}
+#endif
+	if (pieces >= 2 * t && units >= 16 * t) {
+		size_t small = pieces / 8; /* the middle eighth, in PAR_CHUNK_BYTES */
+		k.big = units / t * 7 / 8;
+		k.mid = units - t * k.big;
+		k.small = (unsigned)(small < 1 ? 1 : small > t ? t : small);
+		k.chunks = (unsigned)t + k.small;
+	} else {
+		size_t c = pieces < units ? pieces : units; /* < 2t */
+		k.mid = units;
+		k.small = (unsigned)c;
+		k.chunks = (unsigned)c;
+	}
+	return k;
+}
+
+/* i/parts of `total`, rounded down, without overflow */
+static size_t part_of(size_t total, size_t parts, size_t i)
+{
+	return total / parts * i + total % parts * i / parts;
+}
+
+/* Chunk c's elements [*b, *e): unit edges times align, the last one n. */
+static void chunk_bounds(const struct cut *k, size_t n, size_t align, unsigned c, size_t *b,
+                         size_t *e)
+{
+	size_t f = k->big != 0, ub, ue; /* f: the caller's big chunk comes first */
+	if (c < f) {
+		ub = 0;
+		ue = k->big;
+	} else if (c < f + k->small) {
+		ub = f * k->big + part_of(k->mid, k->small, c - f);
+		ue = f * k->big + part_of(k->mid, k->small, c - f + 1);
+	} else {
+		ub = f * k->big + k->mid + (c - f - k->small) * k->big;
+		ue = ub + k->big;
+	}
 	*b = ub * align < n ? ub * align : n;
 	*e = ue * align < n ? ue * align : n;
 }
@@ -288,8 +353,8 @@ static int run_chunks(struct pool *p, uint32_t gen, int from_front)
 			continue;
 		/* chunk `next` is ours: the job's fields stay valid until we finish it */
 		size_t b, e;
-		unsigned chunks = p->chunks;
-		chunk_bounds(p->n, p->align, (int)chunks, (int)next, &b, &e);
+		unsigned chunks = p->cut.chunks;
+		chunk_bounds(&p->cut, p->n, p->align, next, &b, &e);
 #ifdef LRELU_TEST_SUPPORT
 		void (*hook)(size_t, size_t, size_t) = atomic_load(&lrelu_par_chunk_hook);
 		if (hook != NULL && b < e)
@@ -439,18 +504,6 @@ void lrelu_set_parallel_for(lrelu_parallel_for_fn fn, void *user)
 	pthread_mutex_unlock(&user_mu);
 }
 
-/* How many chunks a call of n elements (units of `align`) moving `bytes` gets with
- * `threads` threads: a function of those alone.  Under 2: serial. */
-static size_t chunk_count(size_t n, size_t align, size_t bytes, int threads)
-{
-	size_t chunks = (size_t)threads * CHUNKS_PER_THREAD, units = (n + align - 1) / align;
-	if (bytes / PAR_CHUNK_BYTES < chunks)
-		chunks = bytes / PAR_CHUNK_BYTES;
-	if (units < chunks)
-		chunks = units;
-	return chunks > 0xFFFF ? 0xFFFF : chunks;
-}
-
 /* The threaded path, out of line so that the small-call path stays a compare and a
  * tail call (no stack frame, no division). */
 #if defined(__GNUC__)
@@ -458,7 +511,7 @@ __attribute__((noinline))
 #endif
 static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_fn fn, void *arg)
 {
-	size_t chunks;
+	struct cut cut;
 	int threads;
 	struct pool *p;
 	lrelu_parallel_for_fn upfor;
@@ -478,7 +531,7 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		upfor(uarg, n, align, user_task_run, &t);
 		return;
 	}
-	if (chunk_count(n, align, bytes, threads) <= 1)
+	if (cut_of(n, align, bytes, threads).chunks <= 1)
 		goto serial;
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
 		goto serial; /* another caller's job runs: see the design note */
@@ -491,20 +544,20 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		threads = p->nworkers + 1;
 	/* (Non-temporal stores are chosen for the call as a whole, lrelu_kparams.nt, so
 	 * cutting a large call into chunks does not turn them off.) */
-	chunks = chunk_count(n, align, bytes, threads);
+	cut = cut_of(n, align, bytes, threads);
 
 	p->fn = fn;
 	p->arg = arg;
 	p->n = n;
 	p->align = align;
-	p->chunks = (unsigned)chunks;
+	p->cut = cut;
 	atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->threads, threads, memory_order_relaxed);
 #ifdef LRELU_TEST_SUPPORT
 	atomic_fetch_add(&lrelu_par_pooled, 1);
 #endif
 	uint32_t gen = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1;
-	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)chunks, memory_order_release);
+	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)cut.chunks, memory_order_release);
 	/* sequentially consistent, against the worker's announcement of its sleep */
 	atomic_store(&p->gen, gen);
 	if (atomic_load(&p->sleepers) != 0)
@@ -514,13 +567,13 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 
 	/* The caller is out of chunks: wait for those the workers hold, spinning first
 	 * (a chunk takes microseconds), then asleep (a worker preempted holding one). */
-	for (unsigned f = atomic_load_explicit(&p->finished, memory_order_acquire); f != chunks;) {
+	for (unsigned f = atomic_load_explicit(&p->finished, memory_order_acquire); f != cut.chunks;) {
 		unsigned g = spin_while_eq(&p->finished, f, NULL);
 		if (g == f) {
 			/* sequentially consistent, against the worker's count and its load */
 			atomic_store(&p->caller_waiting, 1);
 			g = atomic_load(&p->finished);
-			if (g != chunks)
+			if (g != cut.chunks)
 				word_wait(&p->finished, g);
 			atomic_store(&p->caller_waiting, 0);
 			g = atomic_load_explicit(&p->finished, memory_order_acquire);

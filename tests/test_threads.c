@@ -982,6 +982,57 @@ static void test_fork(void)
 	free(ref);
 }
 
+/* How a pooled call is cut (threads.c, struct cut), edge by edge: each thread's first
+ * chunk is 7/8 of its share (the caller's at the front, the workers' at the back), the
+ * middle eighth is cut into one small chunk per thread at most, each moving at least
+ * LRELU_PAR_CHUNK_BYTES; a call with fewer than 2 such pieces or 16 units per thread is
+ * cut into equal chunks.  Both sides of both limits.  Edges in units of `align`; the
+ * last chunk ends at n whatever its unit edge says. */
+static void expect_cut(int threads, size_t n, size_t align, size_t bpe, const size_t *units,
+                       size_t count, const char *what)
+{
+	struct rec r;
+	memset(&r, 0, sizeof r);
+	pthread_mutex_init(&r.mu, NULL);
+	lrelu_set_num_threads(threads);
+	check_chunks(n, align, bpe, &r, what);
+	int ok = r.count == count;
+	for (size_t i = 0; ok && i < count; i++) {
+		size_t e = i + 1 == count ? n : units[i + 1] * align;
+		ok = r.b[i] == units[i] * align && r.e[i] == e;
+	}
+	CHECK(ok, "%s: %zu chunks, want %zu (first [%zu, %zu), want [%zu, %zu))", what, r.count,
+	      count, r.b[0], r.e[0], units[0] * align, count > 1 ? units[1] * align : n);
+	pthread_mutex_destroy(&r.mu);
+}
+
+static void test_cut(void)
+{
+	const size_t min_saved = lrelu_par_min_bytes, piece = LRELU_PAR_CHUNK_BYTES;
+	CHECK(piece == (size_t)128 << 10, "LRELU_PAR_CHUNK_BYTES %zu: the edges below assume 128 KiB",
+	      piece);
+	lrelu_par_min_bytes = (size_t)256 << 10;
+	/* 2 threads, 65536 units of 64 (32 MiB moved): big chunks of 28672 units, the middle
+	 * 8192 in 2 */
+	static const size_t two[] = { 0, 28672, 32768, 36864 };
+	expect_cut(2, (size_t)1 << 22, 64, 8, two, 4, "2 threads, 4M elements");
+	/* 3 threads, 65537 units (the last one 5 elements): 19114 each, the middle 8195 in 3 */
+	static const size_t three[] = { 0, 19114, 21845, 24577, 27309, 46423 };
+	expect_cut(3, ((size_t)1 << 22) + 5, 64, 8, three, 6, "3 threads, 4M + 5 elements");
+	/* 2 threads, 4 pieces of 128 KiB moved: big chunks of 448 of 1024 units, one small
+	 * chunk; one element less (3 pieces): 3 equal chunks */
+	static const size_t at_pieces[] = { 0, 448, 576 }, below_pieces[] = { 0, 341, 682 };
+	expect_cut(2, 65536, 64, 8, at_pieces, 3, "2 threads, 4 pieces");
+	expect_cut(2, 65535, 64, 8, below_pieces, 3, "2 threads, 4 pieces less 8 bytes");
+	/* 2 threads, 32 units of 4096 (16 per thread): big chunks of 14, one small chunk of
+	 * 4; 31 units: 7 equal chunks (pieces of 128 KiB) */
+	static const size_t at_units[] = { 0, 14, 18 }, below_units[] = { 0, 4, 8, 13, 17, 22, 26 };
+	expect_cut(2, 32 * 4096, 4096, 8, at_units, 3, "2 threads, 32 units");
+	expect_cut(2, 31 * 4096, 4096, 8, below_units, 7, "2 threads, 31 units");
+	lrelu_par_min_bytes = min_saved;
+	lrelu_set_num_threads(2);
+}
+
 /* Which thread runs which chunk: the caller claims from the front, the workers from the
  * back, so with two threads each core gets the same part of the operands call after
  * call.  Whoever wins a race, the caller's chunks are the first ones in order and a lone
@@ -1061,6 +1112,7 @@ int main(void)
 	test_chunking();
 	test_policy();
 	test_page_edges();
+	test_cut();
 	test_claim_ends();
 	test_threshold();
 	test_identity_flat();
