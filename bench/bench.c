@@ -451,10 +451,16 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 	/* with threads every round waits for the pools to stop spinning (~50 ms) */
 	if (c->threads > 1 && samples > 15)
 		samples = 15;
+	/* Each round starts one implementation later, so each follows every other one
+	 * equally often: what the batch before leaves (its data in one core's cache when it
+	 * ran on one thread, or split between the cores as another pool split it) falls on
+	 * all alike.  In a fixed order lrelu with 2 threads always followed lrelu with 1. */
 	for (int s = 0; s < samples; s++)
-		for (int i = 0; i < I_COUNT; i++)
+		for (int j = 0; j < I_COUNT; j++) {
+			int i = (j + s) % I_COUNT;
 			if (reps[i] > 0)
 				v[i][s] = batch(c, (enum impl)i, reps[i]);
+		}
 	for (int i = 0; i < I_COUNT; i++)
 		if (reps[i] > 0) {
 			qsort(v[i], (size_t)samples, sizeof v[i][0], cmp_d);

@@ -34,6 +34,9 @@
  *    1 ms spin ends, it sleeps, and its vCPU may halt), then makes 12 calls of 1M float32
  *    out of place; medians over 30 repetitions of the 1st, 2nd and 3rd call and of the
  *    7th-12th.  With XNNPACK's pthreadpool the same, where it is installed.
+ * 5. Calls that each follow 5 ms of compute on the calling thread (the worker has slept
+ *    since its 1 ms spin, as in bench.c's BENCH_GAP_MS loops): the call alone, with the
+ *    cut, with equal chunks and on 1 thread, taking turns.
  * Usage: handoff [rounds]   (default 41)
  */
 
@@ -251,6 +254,40 @@ static void after_idle(float *x, float *y)
 	lrelu_set_num_threads(2);
 }
 
+/* ---- 5: calls that each follow 5 ms of other work: the cut against equal chunks ------ */
+static void cold_calls(float *x, float *y, int rounds)
+{
+	enum { PER = 20 };
+	static double v[3][201 * PER];
+	if (rounds > 201)
+		rounds = 201;
+	printf("\n5. one call after each 5 ms of compute (the worker asleep), us per call (median of "
+	       "%d): the cut, equal-8, 1 thread\n", rounds * PER);
+	printf("  elements  mode      cut      equal-8  1 thread\n");
+	for (int s = 0; s < 2; s++)
+		for (int inplace = 0; inplace < 2; inplace++) {
+			size_t n = sizes[s];
+			float *out = inplace ? x : y;
+			for (int r = 0; r < rounds; r++)
+				for (int j = 0; j < 3; j++) {
+					int k = (j + r) % 3;
+					lrelu_par_equal_chunks = k == 1 ? 8 : 0;
+					lrelu_set_num_threads(k == 2 ? 1 : 2);
+					for (int q = 0; q < PER; q++) {
+						busy_ms(5.0);
+						double t0 = now_ns();
+						lrelu_f32(x, out, n, inplace && (q & 1) ? 100.0f : 0.01f);
+						v[k][r * PER + q] = now_ns() - t0;
+					}
+				}
+			printf("%10zu  %-8s %7.1f  %7.1f  %7.1f\n", n, inplace ? "in place" : "out",
+			       median(v[0], rounds * PER) / 1e3, median(v[1], rounds * PER) / 1e3,
+			       median(v[2], rounds * PER) / 1e3);
+		}
+	lrelu_par_equal_chunks = 0;
+	lrelu_set_num_threads(2);
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 41;
@@ -273,6 +310,7 @@ int main(int argc, char **argv)
 	empty_calls();
 	reaction();
 	side_by_side(x, y, rounds);
+	cold_calls(x, y, rounds / 4 > 0 ? rounds / 4 : 1);
 	/* XNNPACK's pool only now: its threads must not run beside the sections above */
 #ifdef HAVE_XNNPACK
 	if (xnn_initialize(NULL) == xnn_status_success && (xn_pool = pthreadpool_create(2)) != NULL &&
