@@ -171,7 +171,7 @@ static unsigned spin_while_eq(atomic_uint *a, unsigned v, const atomic_int *stop
  * PAR_CHUNK_BYTES) that whoever is free takes.  So in the usual case a thread makes
  * two claims, and the threads still finish within a small chunk of each other.  Every
  * claim and every finished chunk moves a cache line both threads write from one core
- * to the other; with 8 equal chunks per thread those transfers cost 2-8% of a call of
+ * to the other; with 8 equal chunks per thread those transfers cost 2-10% of a call of
  * 256K-1M elements on two threads (docs/performance.md).  A call with less than two
  * PAR_CHUNK_BYTES per thread, or fewer than 16 units per thread, gets equal chunks
  * (big = 0).  Chunk numbers: [0] the caller's big chunk, then the small ones from the
