@@ -451,16 +451,33 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 	/* with threads every round waits for the pools to stop spinning (~50 ms) */
 	if (c->threads > 1 && samples > 15)
 		samples = 15;
-	/* Each round starts one implementation later, so each follows every other one
-	 * equally often: what the batch before leaves (its data in one core's cache when it
-	 * ran on one thread, or split between the cores as another pool split it) falls on
-	 * all alike.  In a fixed order lrelu with 2 threads always followed lrelu with 1. */
-	for (int s = 0; s < samples; s++)
+	/* Each round runs the implementations in a new order (a Fisher-Yates shuffle from a
+	 * fixed seed, so every run uses the same orders), so each follows the others about
+	 * equally often: what the batch before leaves falls on all alike.  It matters: its
+	 * data in one core's cache when it ran on one thread, or split between the cores as
+	 * another pool split it; y's lines dirty in the cache when it stored normally, which
+	 * a non-temporal store must first write back (4M float32 out of place, one thread:
+	 * lrelu took 1.45 ms after XNNPACK, its tensor-API row 0.91 ms after lrelu).  In a
+	 * fixed order, or one merely rotated, each had the same predecessor every round. */
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
+	for (int s = 0; s < samples; s++) {
+		int order[I_COUNT];
+		for (int j = 0; j < I_COUNT; j++)
+			order[j] = j;
+		for (int j = I_COUNT - 1; j > 0; j--) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			int k = (int)(seed % (uint64_t)(j + 1)), t = order[j];
+			order[j] = order[k];
+			order[k] = t;
+		}
 		for (int j = 0; j < I_COUNT; j++) {
-			int i = (j + s) % I_COUNT;
+			int i = order[j];
 			if (reps[i] > 0)
 				v[i][s] = batch(c, (enum impl)i, reps[i]);
 		}
+	}
 	for (int i = 0; i < I_COUNT; i++)
 		if (reps[i] > 0) {
 			qsort(v[i], (size_t)samples, sizeof v[i][0], cmp_d);
