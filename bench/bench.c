@@ -35,8 +35,9 @@ void omp_set_num_threads(int n); /* libgomp: oneDNN's thread count (Debian build
  * For each size, dtype, mode and thread count every implementation runs a warm-up,
  * then `samples` timed batches of `reps` calls (reps chosen so a batch lasts about
  * batch_ns); the figure is the median batch's time per call.  The implementations
- * take turns batch by batch on the same buffers in the same process, so ratios
- * compare like with like even though absolute figures drift on a shared machine.
+ * take turns batch by batch (in a new order each round) on the same buffers in the
+ * same process, so ratios compare like with like even though absolute figures drift
+ * on a shared machine.
  * Sizes up to 4096 elements are measured three times 150 ms apart, on each CPU in
  * turn, and the quietest pass (least total time of all implementations) is kept
  * (measure_small_or_large).
