@@ -30,17 +30,17 @@
  * is left: a worker that wakes late (or not at all, on a loaded machine) finds the work
  * done by the caller, so a pooled call never waits for a worker that has not started;
  * it waits only for a chunk a worker holds.  Each thread's first chunk is most of its
- * share and the rest are small (struct cut): few claims, and an even finish.  The caller claims from the front, the
- * workers from the back: with two threads each call gives each core the same part of
- * the operands as the call before (what fits in its L2 stays there, as with the static
- * split of oneDNN's and XNNPACK's pools; a first-come split hands the halves out at
- * random and moves them between the cores' caches).  The claims live in one 64-bit
- * word with the job's generation, (generation << 32) | (front << 16) | back, chunks
- * [front, back) unclaimed, so a claim is one compare-and-swap that fails for a job that
- * is no longer current.  A thread reads the job's other fields
- * only while it holds a claimed, unfinished chunk, and the caller returns only when
- * every chunk is finished, so those plain fields are never read while the next job
- * writes them.
+ * share and the rest are small (struct cut): few claims, and an even finish.  The
+ * caller claims from the front, the workers from the back: with two threads each call
+ * gives each core the same part of the operands as the call before (what fits in its
+ * L2 stays there, as with the static split of oneDNN's and XNNPACK's pools; a
+ * first-come split hands the halves out at random and moves them between the cores'
+ * caches).  The claims live in one 64-bit word with the job's generation,
+ * (generation << 32) | (front << 16) | back, chunks [front, back) unclaimed, so a claim
+ * is one compare-and-swap that fails for a job that is no longer current.  A thread
+ * reads the job's other fields only while it holds a claimed, unfinished chunk, and
+ * the caller returns only when every chunk is finished, so those plain fields are never
+ * read while the next job writes them.
  *
  * Between jobs a worker spins for LRELU_SPIN_NS (a deadline on the monotonic clock, not
  * a count of pause instructions, whose length varies tenfold between CPUs), so that
@@ -285,27 +285,24 @@ static struct cut cut_of(size_t n, size_t align, size_t bytes, int threads)
 {
 	struct cut k = { 0, 0, 0, 0 };
 	size_t t = (size_t)threads, units = (n + align - 1) / align, pieces = bytes / PAR_CHUNK_BYTES;
+	int big = pieces >= 2 * t && units >= 16 * t;
 #ifdef LRELU_TEST_SUPPORT
-	if (lrelu_par_equal_chunks > 0) {
-		size_t c = t * (size_t)lrelu_par_equal_chunks;
-		c = c < pieces ? c : pieces;
-		c = c < units ? c : units;
-		k.mid = units;
-		k.small = k.chunks = (unsigned)(c < 0xFFFF ? c : 0xFFFF);
-		return k;
+	if (lrelu_par_equal_chunks > 0) { /* the equal cut, at most this many per thread */
+		big = 0;
+		if (pieces > t * (size_t)lrelu_par_equal_chunks)
+			pieces = t * (size_t)lrelu_par_equal_chunks;
 	}
 #endif
-	if (pieces >= 2 * t && units >= 16 * t) {
+	if (big) {
 		size_t small = pieces / 8; /* the middle eighth, in PAR_CHUNK_BYTES */
 		k.big = units / t * 7 / 8;
 		k.mid = units - t * k.big;
 		k.small = (unsigned)(small < 1 ? 1 : small > t ? t : small);
 		k.chunks = (unsigned)t + k.small;
 	} else {
-		size_t c = pieces < units ? pieces : units; /* < 2t */
+		size_t c = pieces < units ? pieces : units; /* < 2t, but for the test knob */
 		k.mid = units;
-		k.small = (unsigned)c;
-		k.chunks = (unsigned)c;
+		k.small = k.chunks = (unsigned)(c < 0xFFFF ? c : 0xFFFF);
 	}
 	return k;
 }
@@ -531,7 +528,8 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		upfor(uarg, n, align, user_task_run, &t);
 		return;
 	}
-	if (cut_of(n, align, bytes, threads).chunks <= 1)
+	cut = cut_of(n, align, bytes, threads);
+	if (cut.chunks <= 1)
 		goto serial;
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
 		goto serial; /* another caller's job runs: see the design note */
@@ -540,11 +538,12 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 		atomic_store_explicit(&busy, 0, memory_order_release);
 		goto serial;
 	}
-	if (threads > p->nworkers + 1)
-		threads = p->nworkers + 1;
 	/* (Non-temporal stores are chosen for the call as a whole, lrelu_kparams.nt, so
 	 * cutting a large call into chunks does not turn them off.) */
-	cut = cut_of(n, align, bytes, threads);
+	if (threads > p->nworkers + 1) { /* fewer workers than asked could start */
+		threads = p->nworkers + 1;
+		cut = cut_of(n, align, bytes, threads);
+	}
 
 	p->fn = fn;
 	p->arg = arg;
