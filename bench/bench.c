@@ -34,7 +34,8 @@ void omp_set_num_threads(int n); /* libgomp: oneDNN's thread count (Debian build
  * alike.
  * For each size, dtype, mode and thread count every implementation runs a warm-up,
  * then `samples` timed batches of `reps` calls (reps chosen so a batch lasts about
- * batch_ns); the figure is the median batch's time per call.  The implementations
+ * batch_ns; with threads, the same reps for every implementation, see measure_all);
+ * the figure is the median batch's time per call.  The implementations
  * take turns batch by batch (in a new order each round) on the same buffers in the
  * same process, so ratios compare like with like even though absolute figures drift
  * on a shared machine.
@@ -406,19 +407,62 @@ static double batch(struct cfg *c, enum impl i, int reps)
 	return t0;
 }
 
+/* A new order of the k implementations in order[] (a Fisher-Yates shuffle driven by
+ * *seed, an xorshift state: every run of the bench uses the same orders). */
+static void shuffle_order(int *order, int k, uint64_t *seed)
+{
+	for (int j = 0; j < k; j++)
+		order[j] = j;
+	for (int j = k - 1; j > 0; j--) {
+		*seed ^= *seed << 13;
+		*seed ^= *seed >> 7;
+		*seed ^= *seed << 17;
+		int r = (int)(*seed % (uint64_t)(j + 1)), t = order[j];
+		order[j] = order[r];
+		order[r] = t;
+	}
+}
+
+/* The time of one warm call of implementation i: the median of 5 calls in a row. */
+static double warm_call_ns(struct cfg *c, enum impl i)
+{
+	double t[5];
+	if (i == I_LRELU1)
+		lrelu_set_num_threads(1);
+	for (int k = 0; k < 5; k++) {
+		double t0 = now_ns();
+		call(c, i);
+		t[k] = now_ns() - t0;
+	}
+	if (i == I_LRELU1)
+		lrelu_set_num_threads(c->threads);
+	if (c->threads > 1 && (i == I_DNNL || i == I_XNN || i == I_LRELU))
+		wait_other_threads_idle();
+	qsort(t, 5, sizeof t[0], cmp_d);
+	return t[2] < 1.0 ? 1.0 : t[2];
+}
+
 /*
  * Median ns per call of every implementation with avail[i] set (ns[i] < 0 if its
  * first call failed).  The implementations take turns batch by batch, so that a
  * drift of the machine (other processes, frequency) hits them all alike.
+ *
+ * With threads every batch starts after an idle wait, so it carries what a pool pays
+ * to start (waking a worker, the data where another pool's split left it) spread over
+ * its calls: every implementation then gets the same number of calls per batch, enough
+ * for ~2 ms of the fastest one.  Batches of ~2 ms each, as before, gave a slower
+ * implementation fewer calls to spread its start over, and set each one's count from
+ * a single timed call: at 1M float32 out of place a count of 3 against 13 (one slow
+ * call) made lrelu 0.86x XNNPACK in one process and 1.02x in the next; with equal
+ * counts three processes gave 0.97-1.01x.
  */
 static void measure_all(struct cfg *c, const int *avail, double *ns)
 {
 	static double v[I_COUNT][41];
 	int reps[I_COUNT], samples;
-	double round_ns = 0;
+	double round_ns = 0, one[I_COUNT], fastest = 0;
 
 	for (int i = 0; i < I_COUNT; i++) {
-		double one;
 		ns[i] = -1.0;
 		reps[i] = 0;
 		if (!avail[i])
@@ -431,18 +475,22 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 			lrelu_set_num_threads(c->threads);
 		if (bad)
 			continue;
-		one = batch(c, (enum impl)i, 1); /* its own time: not the idle wait after it */
-		one = one < 1.0 ? 1.0 : one;
-		/* threaded cases: batches of ~2 ms, so that the first call after another
-		 * implementation (cold workers, lines dirty in the other core's cache) is
-		 * a small part of each */
-		reps[i] = (int)((c->threads > 1 && !quick ? 2e6 : batch_ns) / one);
+		one[i] = warm_call_ns(c, (enum impl)i);
+		fastest = fastest == 0 || one[i] < fastest ? one[i] : fastest;
+		reps[i] = 1; /* set below */
+	}
+	for (int i = 0; i < I_COUNT; i++) {
+		if (reps[i] == 0)
+			continue;
+		if (c->threads > 1 && !quick)
+			reps[i] = (int)(2e6 / fastest);
+		else
+			reps[i] = (int)(batch_ns / one[i]);
 		reps[i] = reps[i] < 1 ? 1 : reps[i] > 1000000 ? 1000000 : reps[i];
 		if (reps[i] > 1 && (reps[i] & 1))
 			reps[i]++; /* in place: as many calls with each slope */
 		/* warm-up: about one batch (caches, branch predictors, the pools' threads) */
-		one = batch(c, (enum impl)i, reps[i]);
-		round_ns += one * reps[i];
+		round_ns += batch(c, (enum impl)i, reps[i]) * reps[i];
 	}
 	samples = (int)(impl_budget_ns / (round_ns > 1 ? round_ns : 1));
 	if (samples > (quick ? 11 : 41))
@@ -452,27 +500,18 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 	/* with threads every round waits for the pools to stop spinning (~50 ms) */
 	if (c->threads > 1 && samples > 15)
 		samples = 15;
-	/* Each round runs the implementations in a new order (a Fisher-Yates shuffle from a
-	 * fixed seed, so every run uses the same orders), so each follows the others about
-	 * equally often: what the batch before leaves falls on all alike.  It matters: its
-	 * data in one core's cache when it ran on one thread, or split between the cores as
-	 * another pool split it; y's lines dirty in the cache when it stored normally, which
-	 * a non-temporal store must first write back (4M float32 out of place, one thread:
-	 * lrelu took 1.45 ms after XNNPACK, its tensor-API row 0.91 ms after lrelu).  In a
-	 * fixed order, or one merely rotated, each had the same predecessor every round. */
+	/* Each round runs the implementations in a new order, so each follows the others
+	 * about equally often: what the batch before leaves falls on all alike.  It
+	 * matters: its data in one core's cache when it ran on one thread, or split between
+	 * the cores as another pool split it; y's lines dirty in the cache when it stored
+	 * normally, which a non-temporal store must first write back (4M float32 out of
+	 * place, one thread: lrelu took 1.45 ms after XNNPACK, its tensor-API row 0.91 ms
+	 * after lrelu).  In a fixed order, or one merely rotated, each had the same
+	 * predecessor every round. */
 	uint64_t seed = 0x9E3779B97F4A7C15ull;
 	for (int s = 0; s < samples; s++) {
 		int order[I_COUNT];
-		for (int j = 0; j < I_COUNT; j++)
-			order[j] = j;
-		for (int j = I_COUNT - 1; j > 0; j--) {
-			seed ^= seed << 13;
-			seed ^= seed >> 7;
-			seed ^= seed << 17;
-			int k = (int)(seed % (uint64_t)(j + 1)), t = order[j];
-			order[j] = order[k];
-			order[k] = t;
-		}
+		shuffle_order(order, I_COUNT, &seed);
 		for (int j = 0; j < I_COUNT; j++) {
 			int i = order[j];
 			if (reps[i] > 0)
@@ -649,8 +688,8 @@ static void case_close(struct cfg *c)
  * BENCH_GAP_MS=5: each size also runs as a loop in which every call follows ~5 ms of
  * single-threaded compute work on the calling thread (a model's other layers), timing
  * the whole loop and the process's CPU time, for lrelu on 1 and on N threads and the
- * peers on N.  The implementations take turns loop by loop; the figures are medians of
- * GAP_ROUNDS loops.  A pool that sleeps pays a wake-up per call; one that spins through
+ * peers on N.  The implementations take turns loop by loop, in a new order each round;
+ * the figures are medians of GAP_ROUNDS loops.  A pool that sleeps pays a wake-up per call; one that spins through
  * the gap burns the second CPU (the CPU time column).  The spin after a loop's last
  * call is not counted (1/GAP_CALLS of the loop).
  */
@@ -690,19 +729,23 @@ static void gap_setup(double ms)
 
 static void gap_case(struct cfg *c, const int *avail)
 {
-	static const enum impl order[] = { I_LRELU1, I_LRELU, I_DNNL, I_XNN };
+	static const enum impl impls[] = { I_LRELU1, I_LRELU, I_DNNL, I_XNN };
 	double wall[4][GAP_ROUNDS], cpu[4][GAP_ROUNDS];
 	int n = 0;
-	for (int r = 0; r < GAP_ROUNDS; r++)
-		for (int k = 0; k < 4; k++) {
-			enum impl i = order[k];
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
+	for (int r = 0; r < GAP_ROUNDS; r++) {
+		int order[4];
+		shuffle_order(order, 4, &seed); /* as in measure_all: no fixed predecessor */
+		for (int j = 0; j < 4; j++) {
+			int k = order[j];
+			enum impl i = impls[k];
 			if (!avail[i])
 				continue;
 			if (i == I_LRELU1)
 				lrelu_set_num_threads(1);
 			call(c, i); /* warm: its pool exists, its pages are mapped */
 			double w0 = now_ns(), c0 = cpu_ns();
-			for (int j = 0; j < GAP_CALLS; j++) {
+			for (int q = 0; q < GAP_CALLS; q++) {
 				compute_loop(gap_iters);
 				call(c, i);
 			}
@@ -713,11 +756,12 @@ static void gap_case(struct cfg *c, const int *avail)
 			wait_other_threads_idle();
 			n++;
 		}
+	}
 	if (n == 0)
 		return;
 	printf("%10zu", c->n);
 	for (int k = 0; k < 4; k++) {
-		enum impl i = order[k];
+		enum impl i = impls[k];
 		if (!avail[i]) {
 			printf(" %21s", "-");
 			continue;
