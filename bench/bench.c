@@ -449,8 +449,8 @@ static double warm_call_ns(struct cfg *c, enum impl i)
  *
  * With threads every batch starts after an idle wait, so it carries what a pool pays
  * to start (waking a worker, the data where another pool's split left it) spread over
- * its calls: every implementation then gets the same number of calls per batch, enough
- * for ~2 ms of the fastest one.  Batches of ~2 ms each, as before, gave a slower
+ * its calls: every implementation within 4x of the fastest then gets the same number
+ * of calls per batch, enough for ~2 ms of the fastest one.  Batches of ~2 ms each, as before, gave a slower
  * implementation fewer calls to spread its start over, and set each one's count from
  * a single timed call: at 1M float32 out of place a count of 3 against 13 (one slow
  * call) made lrelu 0.86x XNNPACK in one process and 1.02x in the next; with equal
@@ -483,7 +483,10 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 		if (reps[i] == 0)
 			continue;
 		if (c->threads > 1 && !quick)
-			reps[i] = (int)(2e6 / fastest);
+			/* one many times slower (a pool woken by each of 64 elements' calls)
+			 * keeps ~2 ms: at its own ratio the start matters not, and 45,000 of its
+			 * calls would take minutes */
+			reps[i] = (int)(2e6 / (one[i] <= 4 * fastest ? fastest : one[i]));
 		else
 			reps[i] = (int)(batch_ns / one[i]);
 		reps[i] = reps[i] < 1 ? 1 : reps[i] > 1000000 ? 1000000 : reps[i];
