@@ -423,6 +423,9 @@ static void shuffle_order(int *order, int k, uint64_t *seed)
 	}
 }
 
+/* How long a batch lasts with threads (the fastest implementation's; see measure_all). */
+#define THREAD_BATCH_NS 10e6
+
 /* The time of one warm call of implementation i: the median of 5 calls in a row. */
 static double warm_call_ns(struct cfg *c, enum impl i)
 {
@@ -447,14 +450,15 @@ static double warm_call_ns(struct cfg *c, enum impl i)
  * first call failed).  The implementations take turns batch by batch, so that a
  * drift of the machine (other processes, frequency) hits them all alike.
  *
- * With threads every batch starts after an idle wait, so it carries what a pool pays
- * to start (waking a worker, the data where another pool's split left it) spread over
- * its calls: every implementation within 4x of the fastest then gets the same number
- * of calls per batch, enough for ~2 ms of the fastest one.  Batches of ~2 ms each, as before, gave a slower
- * implementation fewer calls to spread its start over, and set each one's count from
- * a single timed call: at 1M float32 out of place a count of 3 against 13 (one slow
- * call) made lrelu 0.86x XNNPACK in one process and 1.02x in the next; with equal
- * counts three processes gave 0.97-1.01x.
+ * With threads every batch starts after an idle wait (the pools asleep), so it carries
+ * what a pool pays to start (waking a worker, the data where another pool's split left
+ * it) spread over its calls.  Every implementation within 4x of the fastest gets the
+ * same number of calls per batch, enough for THREAD_BATCH_NS of the fastest one, so
+ * each spreads its start over as many calls, and the rows measure calls back to back
+ * (the first calls after idle are what the gap loops measure).  Batches of ~2 ms each,
+ * as before, each count set by one timed call, spread one implementation's start over 3
+ * calls and another's over 13: at 1M float32 out of place lrelu measured 0.86x XNNPACK
+ * in one process and 1.02x in the next.
  */
 static void measure_all(struct cfg *c, const int *avail, double *ns)
 {
@@ -484,9 +488,9 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 			continue;
 		if (c->threads > 1 && !quick)
 			/* one many times slower (a pool woken by each of 64 elements' calls)
-			 * keeps ~2 ms: at its own ratio the start matters not, and 45,000 of its
-			 * calls would take minutes */
-			reps[i] = (int)(2e6 / (one[i] <= 4 * fastest ? fastest : one[i]));
+			 * gets its own count: at its ratio the start matters not, and 45,000 of
+			 * its calls would take minutes */
+			reps[i] = (int)(THREAD_BATCH_NS / (one[i] <= 4 * fastest ? fastest : one[i]));
 		else
 			reps[i] = (int)(batch_ns / one[i]);
 		reps[i] = reps[i] < 1 ? 1 : reps[i] > 1000000 ? 1000000 : reps[i];
@@ -500,8 +504,9 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 		samples = quick ? 11 : 41;
 	if (samples < (quick ? 3 : 5))
 		samples = quick ? 3 : 5;
-	/* with threads every round waits for the pools to stop spinning (~50 ms) */
-	if (c->threads > 1 && samples > 15)
+	/* with threads every round waits for the pools to stop spinning (~50 ms), and
+	 * its batches last THREAD_BATCH_NS: 15 rounds, whatever the budget says */
+	if (c->threads > 1 && !quick)
 		samples = 15;
 	/* Each round runs the implementations in a new order, so each follows the others
 	 * about equally often: what the batch before leaves falls on all alike.  It
