@@ -456,9 +456,9 @@ static double warm_call_ns(struct cfg *c, enum impl i)
  * same number of calls per batch, enough for THREAD_BATCH_NS of the fastest one, so
  * each spreads its start over as many calls, and the rows measure calls back to back
  * (the first calls after idle are what the gap loops measure).  Batches of ~2 ms each,
- * as before, each count set by one timed call, spread one implementation's start over 3
+ * their counts set by one timed call, spread one implementation's start over 3
  * calls and another's over 13: at 1M float32 out of place lrelu measured 0.86x XNNPACK
- * in one process and 1.02x in the next.
+ * in one process and 1.02x in another.
  */
 static void measure_all(struct cfg *c, const int *avail, double *ns)
 {
