@@ -1,4 +1,4 @@
-/* handoff.c - the thread pool's hand-off on its own: what a pooled call costs beyond its work, the cut against equal chunks side by side, and the first calls after idle */
+/* handoff.c - the thread pool's hand-off on its own: what a pooled call costs beyond its work, the cut against equal chunks side by side, and the first calls after idle, also chunk by chunk */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -37,6 +37,10 @@
  * 5. Calls that each follow 5 ms of compute on the calling thread (the worker has slept
  *    since its 1 ms spin, as in bench.c's BENCH_GAP_MS loops): the call alone, with the
  *    cut, with equal chunks and on 1 thread, taking turns.
+ * 6. The first calls after idle, chunk by chunk: 10 ms of compute on the calling thread
+ *    (the worker asleep), then 3 calls of 1M float32 out of place; for each call, when
+ *    the caller and the worker began their first chunk (the caller's start is what its
+ *    FUTEX_WAKE of the sleeping worker took) and when the call returned.
  * Usage: handoff [rounds]   (default 41)
  */
 
@@ -53,7 +57,7 @@ static void nothing(void *arg, size_t begin, size_t end)
 /* ---- 2: who runs which chunk, and when ---------------------------------------------- */
 static pthread_t caller;
 static double call_start;
-static _Atomic double worker_first;
+static _Atomic double caller_first, worker_first; /* 0: no chunk yet */
 static atomic_uint caller_chunks, worker_chunks;
 
 static void watch(size_t begin, size_t end, size_t align)
@@ -61,10 +65,11 @@ static void watch(size_t begin, size_t end, size_t align)
 	(void)begin;
 	(void)end;
 	(void)align;
+	double none = 0.0;
 	if (pthread_equal(pthread_self(), caller)) {
+		atomic_compare_exchange_strong(&caller_first, &none, now_ns() - call_start);
 		atomic_fetch_add(&caller_chunks, 1);
 	} else {
-		double none = 0.0;
 		atomic_compare_exchange_strong(&worker_first, &none, now_ns() - call_start);
 		atomic_fetch_add(&worker_chunks, 1);
 	}
@@ -288,6 +293,44 @@ static void cold_calls(float *x, float *y, int rounds)
 	lrelu_set_num_threads(2);
 }
 
+/* ---- 6: the first calls after idle, chunk by chunk ---------------------------------- */
+static void first_calls_watched(float *x, float *y)
+{
+	enum { REPS = 31, CALLS = 3 };
+	static double total[CALLS][REPS], cf[CALLS][REPS], wf[CALLS][REPS];
+	int nw[CALLS] = { 0 };
+	const size_t n = sizes[1];
+	lrelu_set_num_threads(2);
+	caller = pthread_self();
+	atomic_store(&lrelu_par_chunk_hook, watch);
+	for (int r = 0; r < REPS; r++) {
+		busy_ms(10.0);
+		for (int c = 0; c < CALLS; c++) {
+			atomic_store(&caller_first, 0.0);
+			atomic_store(&worker_first, 0.0);
+			call_start = now_ns();
+			lrelu_f32(x, y, n, 0.01f);
+			total[c][r] = now_ns() - call_start;
+			cf[c][r] = atomic_load(&caller_first);
+			double w = atomic_load(&worker_first);
+			if (w > 0)
+				wf[c][nw[c]++] = w;
+		}
+	}
+	atomic_store(&lrelu_par_chunk_hook, NULL);
+	printf("\n6. the first calls after 10 ms of compute, chunk by chunk: 1M float32 out of place, "
+	       "us after the call began (median of %d, [min-max])\n", REPS);
+	printf("  call  caller's 1st chunk   worker's 1st chunk (calls)   call returned\n");
+	for (int c = 0; c < CALLS; c++) {
+		double w = nw[c] > 0 ? median(wf[c], nw[c]) : 0.0;
+		double wlo = nw[c] > 0 ? wf[c][0] : 0.0, whi = nw[c] > 0 ? wf[c][nw[c] - 1] : 0.0;
+		double a = median(cf[c], REPS), t = median(total[c], REPS);
+		printf("  %4d  %6.1f [%.1f-%.1f]   %6.1f [%.1f-%.1f] (%2d)   %6.1f [%.1f-%.1f]\n", c + 1,
+		       a / 1e3, cf[c][0] / 1e3, cf[c][REPS - 1] / 1e3, w / 1e3, wlo / 1e3, whi / 1e3,
+		       nw[c], t / 1e3, total[c][0] / 1e3, total[c][REPS - 1] / 1e3);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 41;
@@ -311,6 +354,7 @@ int main(int argc, char **argv)
 	reaction();
 	side_by_side(x, y, rounds);
 	cold_calls(x, y, rounds / 4 > 0 ? rounds / 4 : 1);
+	first_calls_watched(x, y);
 	/* XNNPACK's pool only now: its threads must not run beside the sections above */
 #ifdef HAVE_XNNPACK
 	if (xnn_initialize(NULL) == xnn_status_success && (xn_pool = pthreadpool_create(2)) != NULL &&

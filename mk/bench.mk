@@ -9,7 +9,8 @@
 #   make bench-copylimit  memcpy, rep movsb, copy loops next to lrelu_f32 (the copy limit)
 #   make bench-wakeup     the cost of waking a sleeping worker (futex)
 #   make bench-handoff    the pool's hand-off on its own, its cut against equal chunks, and
-#                         the first calls after idle (against XNNPACK where installed)
+#                         the first calls after idle (against XNNPACK where installed;
+#                         also chunk by chunk)
 
 TEST_PROGS += $(BUILD)/tests/test_threads
 VARIANT_tsan_TESTS += test_threads
