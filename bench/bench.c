@@ -35,10 +35,10 @@ void omp_set_num_threads(int n); /* libgomp: oneDNN's thread count (Debian build
  * For each size, dtype, mode and thread count every implementation runs a warm-up,
  * then `samples` timed batches of `reps` calls (reps chosen so a batch lasts about
  * batch_ns; with threads, the same reps for every implementation, see measure_all);
- * the figure is the median batch's time per call.  The implementations
- * take turns batch by batch (in a new order each round) on the same buffers in the
- * same process, so ratios compare like with like even though absolute figures drift
- * on a shared machine.
+ * the figure is the median batch's time per call.  The implementations take turns
+ * batch by batch (in a new order each round) on the same buffers in the same process,
+ * so ratios compare like with like even though absolute figures drift on a shared
+ * machine.
  * Sizes up to 4096 elements are measured three times 150 ms apart, on each CPU in
  * turn, and the quietest pass (least total time of all implementations) is kept
  * (measure_small_or_large).
@@ -390,6 +390,14 @@ static void wait_other_threads_idle(void)
 #endif
 }
 
+/* After calls of implementation i: wait for the pool's threads to go idle, if it used
+ * one (lrelu with 1 thread and the single-threaded yardsticks do not). */
+static void wait_if_pooled(const struct cfg *c, enum impl i)
+{
+	if (c->threads > 1 && (i == I_DNNL || i == I_XNN || i == I_LRELU))
+		wait_other_threads_idle();
+}
+
 /* One batch of reps calls; ns per call.  I_LRELU1 is lrelu with 1 thread. */
 static double batch(struct cfg *c, enum impl i, int reps)
 {
@@ -402,8 +410,7 @@ static double batch(struct cfg *c, enum impl i, int reps)
 	t0 = (now_ns() - t0) / reps;
 	if (i == I_LRELU1)
 		lrelu_set_num_threads(c->threads);
-	if (c->threads > 1 && (i == I_DNNL || i == I_XNN || i == I_LRELU))
-		wait_other_threads_idle();
+	wait_if_pooled(c, i);
 	return t0;
 }
 
@@ -439,8 +446,7 @@ static double warm_call_ns(struct cfg *c, enum impl i)
 	}
 	if (i == I_LRELU1)
 		lrelu_set_num_threads(c->threads);
-	if (c->threads > 1 && (i == I_DNNL || i == I_XNN || i == I_LRELU))
-		wait_other_threads_idle();
+	wait_if_pooled(c, i);
 	qsort(t, 5, sizeof t[0], cmp_d);
 	return t[2] < 1.0 ? 1.0 : t[2];
 }
@@ -469,6 +475,7 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 	for (int i = 0; i < I_COUNT; i++) {
 		ns[i] = -1.0;
 		reps[i] = 0;
+		one[i] = 0.0; /* stays 0 where it is not measured */
 		if (!avail[i])
 			continue;
 		c->calls = 0;
@@ -481,10 +488,9 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
 			continue;
 		one[i] = warm_call_ns(c, (enum impl)i);
 		fastest = fastest == 0 || one[i] < fastest ? one[i] : fastest;
-		reps[i] = 1; /* set below */
 	}
 	for (int i = 0; i < I_COUNT; i++) {
-		if (reps[i] == 0)
+		if (one[i] == 0.0)
 			continue;
 		if (c->threads > 1 && !quick)
 			/* one many times slower (a pool woken by each of 64 elements' calls)
@@ -697,9 +703,9 @@ static void case_close(struct cfg *c)
  * single-threaded compute work on the calling thread (a model's other layers), timing
  * the whole loop and the process's CPU time, for lrelu on 1 and on N threads and the
  * peers on N.  The implementations take turns loop by loop, in a new order each round;
- * the figures are medians of GAP_ROUNDS loops.  A pool that sleeps pays a wake-up per call; one that spins through
- * the gap burns the second CPU (the CPU time column).  The spin after a loop's last
- * call is not counted (1/GAP_CALLS of the loop).
+ * the figures are medians of GAP_ROUNDS loops.  A pool that sleeps pays a wake-up per
+ * call; one that spins through the gap burns the second CPU (the CPU time column).
+ * The spin after a loop's last call is not counted (1/GAP_CALLS of the loop).
  */
 #define GAP_CALLS 20
 /* Smaller calls never reach lrelu's pool (1 MiB moved): nothing to compare there. */
