@@ -547,14 +547,18 @@ static void measure_all(struct cfg *c, const int *avail, double *ns)
  * once, memcpy included: host contention; a process pinned to that vCPU was slow in 4
  * runs of 4, on the other in 2 of 4).  One such episode would set the absolute
  * nanoseconds of a row (the 64-element targets are absolute); keeping a pass whole
- * keeps the ratios within it fair.
+ * keeps the ratios within it fair.  Only on one thread: a thread a pool creates while
+ * the caller is pinned inherits the one CPU and keeps it (oneDNN's OpenMP team, made
+ * by its first 2-thread call at 64 elements, then ran later calls on one vCPU: 16K
+ * float32 took ~108 us against 2.4 us unpinned, 256K right after 64 ~200 us against
+ * 18 us).
  */
 #define SMALL_MAX_ELEMS 4096
 #define SMALL_PASSES 3
 static void measure_small_or_large(struct cfg *c, const int *avail, double *ns)
 {
 	double tmp[I_COUNT], best = -1.0;
-	int passes = c->n <= SMALL_MAX_ELEMS && !quick ? SMALL_PASSES : 1;
+	int passes = c->n <= SMALL_MAX_ELEMS && !quick && c->threads == 1 ? SMALL_PASSES : 1;
 #ifdef __linux__
 	cpu_set_t all;
 	int ncpu = 0, cpus[CPU_SETSIZE];
