@@ -1,5 +1,6 @@
 /* cpu.c - CPU feature detection: CPUID for what the CPU has, XGETBV for what the OS saves */
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "cpu.h"
 
@@ -93,4 +94,37 @@ unsigned lrelu_cpu_features(void)
 		atomic_store_explicit(&features, f, memory_order_relaxed);
 	}
 	return f & ~DETECTED;
+}
+
+/*
+ * glibc answers from the CPUID cache leaves it read at start-up (Intel's leaf 4, AMD's
+ * 0x8000001D), so this costs no system call; other C libraries may not define the
+ * names, and AArch64's glibc answers 0.  In a virtual machine it is what the host
+ * shows the guest: often the whole socket's L3, which other guests share.
+ */
+static size_t llc_detect(void)
+{
+	long b = 0;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+	b = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+#ifdef _SC_LEVEL2_CACHE_SIZE
+	if (b <= 0)
+		b = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+	return b > 0 ? (size_t)b : 0;
+}
+
+/* SIZE_MAX marks "not read yet" (no cache is that big); racing first calls store the
+ * same value. */
+static _Atomic size_t llc = SIZE_MAX;
+
+size_t lrelu_cpu_llc_bytes(void)
+{
+	size_t b = atomic_load_explicit(&llc, memory_order_relaxed);
+	if (b == SIZE_MAX) {
+		b = llc_detect();
+		atomic_store_explicit(&llc, b, memory_order_relaxed);
+	}
+	return b;
 }

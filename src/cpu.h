@@ -21,4 +21,8 @@ enum {
 /* The features of this machine, detected on the first call; safe from any thread. */
 LRELU_HIDDEN unsigned lrelu_cpu_features(void);
 
+/* The size of the last-level data cache in bytes (L3, or L2 where there is no L3) as
+ * the C library reports it, read on the first call; 0 where it does not say. */
+LRELU_HIDDEN size_t lrelu_cpu_llc_bytes(void);
+
 #endif /* LRELU_CPU_H */

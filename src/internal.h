@@ -296,16 +296,29 @@ static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_k
 }
 
 /*
- * Out-of-place forward calls whose contiguous runs hold at least this many bytes per
- * operand use non-temporal stores (x86): below it x and y stay in the last-level cache
- * of the machines measured and ordinary stores win, from there on streaming wins
- * (docs/kernels.md).  Decided in one place, tensor.c's runner, which sets
- * lrelu_kparams.nt for the whole call, so that every thread's chunk of a large call
- * streams; the kernels read only that flag.
+ * Out-of-place forward calls use non-temporal stores (x86) when their contiguous runs
+ * hold at least lrelu_nt_rule(LLC) bytes per operand: the larger of LRELU_NT_BYTES and
+ * the last-level cache's size over LRELU_NT_LLC_DIV.  Below it the next layer finds y
+ * in the cache, where streaming y to memory would send that read to DRAM; above it x
+ * and y no longer stay in the cache together, and streaming saves the read for
+ * ownership of y's lines.  12 MiB per operand is where streaming began to win with a
+ * private 32 MiB L3.  With a 260 MiB L3 that a virtual machine shares with other
+ * guests, a call followed by a read of y was 1.09-1.28x slower streamed at 16 MiB and
+ * 1.05-1.39x faster from 32 MiB (docs/kernels.md, `make bench-chain`).  Decided in one
+ * place, lrelu_nt_wanted (tensor.c), for the whole call: the runner sets
+ * lrelu_kparams.nt, so every thread's chunk of a large call streams, and the kernels
+ * read only that flag.
  */
 #ifndef LRELU_NT_BYTES
 #define LRELU_NT_BYTES ((size_t)12 << 20)
 #endif
+#ifndef LRELU_NT_LLC_DIV
+#define LRELU_NT_LLC_DIV 10
+#endif
+/* The threshold for a last-level cache of llc bytes (0: unknown). */
+LRELU_HIDDEN size_t lrelu_nt_rule(size_t llc);
+/* Whether an out-of-place forward with this many bytes per operand streams its stores. */
+LRELU_HIDDEN int lrelu_nt_wanted(size_t bytes);
 
 /*
  * Test support (as libdeflate's TEST_SUPPORT): the library the tests link is built with
@@ -314,7 +327,10 @@ static inline void lrelu_torch_flat_params(float s32, double s64, struct lrelu_k
  * has constants in their place, so there is no writable knob to trip over.
  */
 #ifdef LRELU_TEST_SUPPORT
-LRELU_HIDDEN extern size_t lrelu_nt_bytes;      /* tensor.c */
+/* tensor.c: 0 (the default) keeps lrelu_nt_rule, any other value is the threshold in
+ * bytes per operand; and the count of calls that chose non-temporal stores */
+LRELU_HIDDEN extern size_t lrelu_nt_bytes;
+LRELU_HIDDEN extern _Atomic uint64_t lrelu_nt_calls;
 LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c */
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_spin_ns; /* threads.c: read by spinning workers */
 /* threads.c: jobs handed to the pool so far; a function every thread calls with each
@@ -327,7 +343,6 @@ LRELU_HIDDEN int lrelu_par_sleeping_workers(int *workers);
  * before struct cut), for bench/handoff.c's side-by-side measurement; 0: the real cut */
 LRELU_HIDDEN extern int lrelu_par_equal_chunks;
 #else
-#define lrelu_nt_bytes LRELU_NT_BYTES
 #define lrelu_par_min_bytes LRELU_PAR_MIN_BYTES
 #endif
 

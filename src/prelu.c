@@ -350,7 +350,7 @@ int lrelu_prelu_dense_forward(enum lrelu_rule rule, const lrelu_tensor *x, const
 	int kt = kt_of(x->dtype);
 	if (!prelu_job_init(&j, ops, 2, w, nw, &units))
 		return 0;
-	j.p.nt = x->data != y->data && units * j.unit * j.inner * j.es >= lrelu_nt_bytes;
+	j.p.nt = x->data != y->data && lrelu_nt_wanted(units * j.unit * j.inner * j.es);
 	j.fwd = lrelu_active_kernels()->pfwd[kt][rule];
 	if (j.fwd == NULL)
 		j.fwd = lrelu_kernels_scalar.pfwd[kt][rule];

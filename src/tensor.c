@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "fpenv.h"
 #include "internal.h"
 
@@ -13,8 +14,32 @@
  */
 
 #ifdef LRELU_TEST_SUPPORT
-size_t lrelu_nt_bytes = LRELU_NT_BYTES; /* internal.h */
+size_t lrelu_nt_bytes; /* internal.h: 0, the rule */
+_Atomic uint64_t lrelu_nt_calls;
 #endif
+
+size_t lrelu_nt_rule(size_t llc)
+{
+	size_t t = llc / LRELU_NT_LLC_DIV;
+	return t > LRELU_NT_BYTES ? t : LRELU_NT_BYTES;
+}
+
+/* The floor is compared first: calls below it never ask for the cache's size. */
+int lrelu_nt_wanted(size_t bytes)
+{
+	int nt;
+#ifdef LRELU_TEST_SUPPORT
+	if (lrelu_nt_bytes != 0)
+		nt = bytes >= lrelu_nt_bytes;
+	else
+#endif
+		nt = bytes >= LRELU_NT_BYTES && bytes >= lrelu_nt_rule(lrelu_cpu_llc_bytes());
+#ifdef LRELU_TEST_SUPPORT
+	if (nt)
+		atomic_fetch_add(&lrelu_nt_calls, 1);
+#endif
+	return nt;
+}
 
 #define MAXOPS 3
 #define GATHER 256 /* elements per gathered block: 3 x 256 x 8 bytes on the stack */
@@ -439,13 +464,13 @@ static int64_t quick_dense(const struct lrelu_walk *w, const lrelu_tensor *const
 }
 
 /* The walk's parameters with the non-temporal stores asked for, where the call writes
- * out of place and its contiguous runs hold at least LRELU_NT_BYTES per operand: the
- * one place that decides them.  Returns w itself otherwise. */
+ * out of place and its contiguous runs are long enough (lrelu_nt_wanted, which PReLU's
+ * runner asks too).  Returns w itself otherwise. */
 static const struct lrelu_walk *with_nt(const struct lrelu_walk *w, const struct plan *p,
                                         struct lrelu_walk *wnt, struct lrelu_kparams *prm_nt)
 {
 	if (w->nops != 2 || p->base[0] == p->base[1] || !p->inner_contig ||
-	    (size_t)p->shape[p->ndim - 1] * p->esize < lrelu_nt_bytes)
+	    !lrelu_nt_wanted((size_t)p->shape[p->ndim - 1] * p->esize))
 		return w;
 	*wnt = *w;
 	*prm_nt = *w->params;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu.h"
 #include "internal.h"
 #include "lrelu.h"
 #include "testutil.h"
@@ -1101,6 +1102,69 @@ static void test_claim_ends(void)
 	free(y);
 }
 
+/* Non-temporal stores (internal.h): lrelu_nt_rule on both sides of each of its edges,
+ * and real out-of-place calls one element below and at this machine's threshold
+ * (counted by the test-support library's lrelu_nt_calls), with the same bits. */
+static void test_nt_rule(void)
+{
+	const size_t floor_ = LRELU_NT_BYTES, div = LRELU_NT_LLC_DIV, mib = (size_t)1 << 20;
+	size_t saved = lrelu_nt_bytes, thr, n;
+	CHECK(lrelu_nt_rule(0) == floor_, "unknown cache: %zu", lrelu_nt_rule(0));
+	CHECK(lrelu_nt_rule(32 * mib) == floor_, "32 MiB cache: %zu", lrelu_nt_rule(32 * mib));
+	CHECK(lrelu_nt_rule(floor_ * div + div - 1) == floor_, "cache just below the edge");
+	CHECK(lrelu_nt_rule(floor_ * div + div) == floor_ + 1, "cache at the edge + 1 byte each");
+	CHECK(lrelu_nt_rule(260 * mib) == 26 * mib, "260 MiB cache: %zu", lrelu_nt_rule(260 * mib));
+	lrelu_nt_bytes = 0; /* the rule, as shipped */
+	thr = lrelu_nt_rule(lrelu_cpu_llc_bytes());
+	CHECK(!lrelu_nt_wanted(floor_ - 1) && !lrelu_nt_wanted(thr - 1) && lrelu_nt_wanted(thr),
+	      "lrelu_nt_wanted around %zu bytes", thr);
+	n = (thr + 3) / 4; /* the fewest float32 elements that reach it */
+	if (thr > ((size_t)512 << 20)) {
+		printf("test_threads: threshold %zu bytes: no calls that large here\n", thr);
+		lrelu_nt_bytes = saved;
+		return;
+	}
+	/* PReLU's rows of 2 below: (thr + 7) / 8 of them, at most n + 1 elements */
+	float *x = malloc((n + 1) * sizeof *x), *y = malloc(n * sizeof *y);
+	float *y1 = malloc((n + 1) * sizeof *y1);
+	CHECK(x != NULL && y != NULL && y1 != NULL, "out of memory");
+	if (x == NULL || y == NULL || y1 == NULL)
+		goto out;
+	for (size_t i = 0; i <= n; i++)
+		x[i] = (float)((int)(i % 1999) - 999) * 0.37f;
+	lrelu_set_num_threads(2);
+	uint64_t c0 = lrelu_nt_calls;
+	CHECK(lrelu_f32(x, y1, n - 1, 0.01f) == LRELU_OK, "below");
+	CHECK(lrelu_nt_calls == c0, "%zu float32 elements (one below %zu bytes) streamed", n - 1, thr);
+	CHECK(lrelu_f32(x, y, n, 0.01f) == LRELU_OK, "at");
+	CHECK(lrelu_nt_calls == c0 + 1, "%zu float32 elements (%zu bytes) did not stream", n, thr);
+	CHECK(memcmp(y, y1, (n - 1) * sizeof *y) == 0, "streamed and ordinary stores differ");
+	memcpy(y1, x, n * sizeof *x);
+	CHECK(lrelu_f32(y1, y1, n, 0.01f) == LRELU_OK, "in place");
+	CHECK(lrelu_nt_calls == c0 + 1, "an in-place call streamed");
+	CHECK(memcmp(y, y1, n * sizeof *y) == 0, "in place differs");
+	/* PReLU's runner with a weight per channel (one weight is LeakyReLU's path): x of
+	 * m rows of 2 channels, the fewest rows that reach the threshold and one fewer */
+	size_t m = (thr + 7) / 8; /* 2 * m <= n + 1 */
+	int64_t shape[2] = { (int64_t)m, 2 }, two[1] = { 2 };
+	float w[2] = { 0.01f, 0.25f };
+	lrelu_tensor wt = lrelu_tensor_make(w, LRELU_FLOAT32, 1, two, NULL);
+	lrelu_tensor xt = lrelu_tensor_make(x, LRELU_FLOAT32, 2, shape, NULL);
+	lrelu_tensor yt = lrelu_tensor_make(y1, LRELU_FLOAT32, 2, shape, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &xt, &wt, &yt) == LRELU_OK, "prelu at");
+	CHECK(lrelu_nt_calls == c0 + 2, "PReLU of %zu rows (%zu bytes) did not stream", m, thr);
+	shape[0]--;
+	xt = lrelu_tensor_make(x, LRELU_FLOAT32, 2, shape, NULL);
+	yt = lrelu_tensor_make(y1, LRELU_FLOAT32, 2, shape, NULL);
+	CHECK(lrelu_prelu_forward(LRELU_TORCH, &xt, &wt, &yt) == LRELU_OK, "prelu below");
+	CHECK(lrelu_nt_calls == c0 + 2, "PReLU one row below %zu bytes streamed", thr);
+out:
+	free(x);
+	free(y);
+	free(y1);
+	lrelu_nt_bytes = saved;
+}
+
 int main(void)
 {
 	light = UNDER_TSAN || getenv("LRELU_TEST_QEMU") != NULL;
@@ -1110,6 +1174,7 @@ int main(void)
 	test_env();
 	test_api();
 	test_chunking();
+	test_nt_rule();
 	test_policy();
 	test_page_edges();
 	test_cut();

@@ -66,7 +66,7 @@ static inline int lk_store_ahead(const void *x, const void *y)
 }
 
 /* Whether an x86 forward kernel streams its stores: out of place, and the runner asked
- * for it (lrelu_kparams.nt, decided from the whole call: internal.h, LRELU_NT_BYTES). */
+ * for it (lrelu_kparams.nt, decided from the whole call: internal.h, lrelu_nt_wanted). */
 static inline int lk_stream(const void *x, const void *y, int nt)
 {
 	return x != y && nt;
