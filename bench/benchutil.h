@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* Monotonic nanoseconds. */
@@ -21,6 +22,63 @@ static inline int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
+}
+
+/* A new order of the k implementations in order[] (a Fisher-Yates shuffle driven by
+ * *seed, an xorshift state: every run of the bench uses the same orders). */
+static inline void shuffle_order(int *order, int k, uint64_t *seed)
+{
+	for (int j = 0; j < k; j++)
+		order[j] = j;
+	for (int j = k - 1; j > 0; j--) {
+		*seed ^= *seed << 13;
+		*seed ^= *seed >> 7;
+		*seed ^= *seed << 17;
+		int r = (int)(*seed % (uint64_t)(j + 1)), t = order[j];
+		order[j] = order[r];
+		order[r] = t;
+	}
+}
+
+/* ---- waiting for thread pools to stop spinning ------------------------------------ */
+
+#ifdef RUSAGE_THREAD
+/* CPU seconds used by the process's other threads so far. */
+static inline double other_threads_cpu(void)
+{
+	struct rusage all, me;
+	if (getrusage(RUSAGE_SELF, &all) != 0 || getrusage(RUSAGE_THREAD, &me) != 0)
+		return 0.0;
+	return (double)(all.ru_utime.tv_sec + all.ru_stime.tv_sec - me.ru_utime.tv_sec -
+	                me.ru_stime.tv_sec) +
+	       (double)(all.ru_utime.tv_usec + all.ru_stime.tv_usec - me.ru_utime.tv_usec -
+	                me.ru_stime.tv_usec) * 1e-6;
+}
+#endif
+
+/*
+ * After a batch that used a thread pool, wait (5 ms at a time, at most 200 ms) until
+ * the process's other threads stop using CPU.  Pools spin after their calls before they
+ * sleep: XNNPACK's pthreadpool for tens of milliseconds, OpenMP's for milliseconds,
+ * lrelu's for 1 ms (LRELU_SPIN_NS); on 2 vCPUs a spinning worker takes the second CPU from whatever
+ * runs next, so without this the implementation timed after XNNPACK would pay for
+ * XNNPACK's spinning.  Call it outside the timed region.
+ */
+static inline void wait_other_threads_idle(void)
+{
+#ifdef RUSAGE_THREAD
+	/* Busy, not asleep (a sleeping vCPU would wake slower for the next batch), in
+	 * windows of 5 ms: the kernel adds a running thread's time to the totals only at
+	 * its scheduler ticks (4 ms at Debian's HZ=250), so a shorter window can miss a
+	 * thread that spins the whole time. */
+	for (int k = 0; k < 40; k++) {
+		double before = other_threads_cpu(), t = now_ns();
+		while (now_ns() - t < 5e6)
+			;
+		if (other_threads_cpu() - before < 5e-4)
+			return;
+	}
+#endif
 }
 
 /* ---- calibration: does the host run two threads at once? ----------------------------- */

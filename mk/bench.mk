@@ -11,6 +11,8 @@
 #   make bench-handoff    the pool's hand-off on its own, its cut against equal chunks, and
 #                         the first calls after idle (against XNNPACK where installed;
 #                         also chunk by chunk)
+#   make bench-chain      non-temporal stores or not: calls back to back, and calls whose
+#                         output is read after each (the next layer), 1 and 2 threads
 
 TEST_PROGS += $(BUILD)/tests/test_threads
 VARIANT_tsan_TESTS += test_threads
@@ -93,6 +95,18 @@ TOOLS += $(BUILD)/bench/handoff
 bench-handoff: $(BUILD)/bench/handoff
 	$(BUILD)/bench/handoff
 $(BUILD)/bench/handoff: bench/handoff.c bench/benchutil.h $(TEST_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(if $(BENCH_XNN),-DHAVE_XNNPACK) $< -o $@ $(TEST_LIB) \
+	    $(if $(BENCH_XNN),-lXNNPACK -lpthreadpool) $(LDLIBS)
+
+# Non-temporal stores against ordinary ones, back to back and with y read after each
+# call (bench/chain.c): the measurement behind lrelu_nt_rule (src/internal.h).  Built on
+# the test-support library, whose lrelu_nt_bytes forces either.
+TOOLS += $(BUILD)/bench/chain
+.PHONY: bench-chain
+bench-chain: $(BUILD)/bench/chain
+	$(BUILD)/bench/chain $(BENCH_CHAIN_SIZES)
+$(BUILD)/bench/chain: bench/chain.c bench/benchutil.h $(TEST_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(if $(BENCH_XNN),-DHAVE_XNNPACK) $< -o $@ $(TEST_LIB) \
 	    $(if $(BENCH_XNN),-lXNNPACK -lpthreadpool) $(LDLIBS)
