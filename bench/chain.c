@@ -27,17 +27,16 @@
  * - "chain": each call followed by a read of the whole of y on the calling thread, as
  *   the next layer of a model reads its input.  A streamed y has to come back from
  *   DRAM; an ordinary one may still be in the cache.
- * lrelu as shipped (lrelu_nt_rule), lrelu always
- * streaming, lrelu never streaming, and XNNPACK (ordinary stores) where it is installed,
- * on a pthreadpool of as many threads, take turns in a new order each round: with a
- * fixed order, lrelu's ordinary stores, always timed right after its streamed ones,
- * measured up to 1.6x slower than lrelu as shipped, which ran the same code.  Each
- * batch is the same number of calls (~20 ms of lrelu's) after two untimed ones; on 2
- * threads it starts once the last batch's pool has stopped spinning (XNNPACK's spins
- * for tens of milliseconds and took the second vCPU from the batch after it: lrelu's
- * 1M loop measured 1.8x slower there).  Medians of the rounds.  The calibration loop
- * runs at the start and the end: a 2-thread figure counts only where both scaled at
- * least 1.8x.
+ * lrelu as shipped (lrelu_nt_rule), lrelu always streaming, lrelu never streaming, and
+ * XNNPACK (ordinary stores) where it is installed, on a pthreadpool of as many threads,
+ * take turns in a new order each round: with a fixed order, lrelu's ordinary stores,
+ * always timed right after its streamed ones, measured up to 1.6x slower than lrelu as
+ * shipped, which ran the same code.  Each batch is the same number of calls (~20 ms of
+ * lrelu's) after two untimed ones; on 2 threads it starts once the last batch's pool
+ * has stopped spinning (XNNPACK's spins for tens of milliseconds and took the second
+ * vCPU from the batch after it: lrelu's 1M loop measured 1.8x slower there).  Medians
+ * of the rounds.  The calibration loop runs at the start and the end: a 2-thread
+ * figure counts only where both scaled at least 1.8x.
  *
  * Usage: chain [sizes...]   (default 1M 4M 8M 16M 64M elements)
  */
