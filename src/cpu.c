@@ -27,15 +27,19 @@ static unsigned long long xgetbv0(void)
 
 static unsigned detect(void)
 {
-	unsigned r[4], max, f = 0, ecx1, ebx7 = 0, ecx7 = 0, eax71 = 0;
+	unsigned r[4], max, f = 0, ecx1, ebx7 = 0, ecx7 = 0, eax71 = 0, family, amd;
 	unsigned long long xcr0 = 0;
 
 	cpuid(0, 0, r);
 	max = r[0];
 	if (max < 1)
 		return 0;
+	/* "AuthenticAMD" in EBX, EDX, ECX */
+	amd = r[1] == 0x68747541u && r[3] == 0x69746E65u && r[2] == 0x444D4163u;
 	cpuid(1, 0, r);
 	ecx1 = r[2];
+	/* family = base family (bits 8-11), plus extended family (20-27) when base is 0xF */
+	family = (r[0] >> 8 & 0xF) == 0xF ? 0xF + (r[0] >> 20 & 0xFF) : r[0] >> 8 & 0xF;
 	if (r[3] & (1u << 26))
 		f |= LRELU_CPU_SSE2;
 	if (ecx1 & (1u << 9))
@@ -66,6 +70,8 @@ static unsigned detect(void)
 				f |= LRELU_CPU_AVX512BF16;
 			if (ecx7 & (1u << 1))
 				f |= LRELU_CPU_AVX512VBMI;
+			if (amd && family == 0x19)
+				f |= LRELU_CPU_ZEN4;
 		}
 	}
 	return f;

@@ -15,7 +15,10 @@ enum {
 	LRELU_CPU_AVX512BF16 = 1u << 5, /* AVX512_BF16 (vcvtneps2bf16) + AVX512DQ, with LRELU_CPU_AVX512 */
 	LRELU_CPU_NEON = 1u << 6,       /* AArch64 Advanced SIMD (always present there) */
 	LRELU_CPU_SSSE3 = 1u << 7,      /* pshufb (the SSSE3 byte-lookup kernel, tests only) */
-	LRELU_CPU_AVX512VBMI = 1u << 8  /* AVX512_VBMI (vpermi2b), with LRELU_CPU_AVX512 */
+	LRELU_CPU_AVX512VBMI = 1u << 8, /* AVX512_VBMI (vpermi2b), with LRELU_CPU_AVX512 */
+	/* AMD Zen 4 (family 19h), which runs 512-bit operations as two 256-bit halves: there
+	 * the float16 forward is faster with 256-bit conversions (dispatch.c) */
+	LRELU_CPU_ZEN4 = 1u << 9
 };
 
 /* The features of this machine, detected on the first call; safe from any thread. */

@@ -18,7 +18,9 @@ _Atomic(const struct lrelu_kernels *) lrelu_active_table;
 /*
  * A table is returned only when the build has it (the compiler could target the ISA)
  * and the CPU and OS run it (cpu.c).  AVX-512 prefers the table that rounds bfloat16
- * with vcvtneps2bf16 where the CPU has AVX512_BF16; both give the same bits.
+ * with vcvtneps2bf16 where the CPU has AVX512_BF16, and keeps the float16 forward at
+ * 512 bits except on AMD Zen 4, where 256-bit conversions are faster; all give the
+ * same bits.
  */
 const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa)
 {
@@ -42,9 +44,10 @@ const struct lrelu_kernels *lrelu_kernels_for(lrelu_isa isa)
 			return NULL;
 #  ifdef LRELU_HAVE_AVX512BF16
 		if (f & LRELU_CPU_AVX512BF16)
-			return &lrelu_kernels_avx512bf16;
+			return (f & LRELU_CPU_ZEN4) ? &lrelu_kernels_avx512bf16
+			                            : &lrelu_kernels_avx512bf16_zmmf16;
 #  endif
-		return &lrelu_kernels_avx512;
+		return (f & LRELU_CPU_ZEN4) ? &lrelu_kernels_avx512 : &lrelu_kernels_avx512_zmmf16;
 #endif
 #ifdef LRELU_HAVE_NEON
 	case LRELU_ISA_NEON:

@@ -51,16 +51,44 @@ static void find_isas(void)
 		add_isa("avx2", &lrelu_kernels_avx2, &lrelu_narrow_avx2);
 #endif
 #ifdef LRELU_HAVE_AVX512
-	if ((f & LRELU_CPU_AVX512) && (f & LRELU_CPU_F16C))
+	if ((f & LRELU_CPU_AVX512) && (f & LRELU_CPU_F16C)) {
 		add_isa("avx512", &lrelu_kernels_avx512, &lrelu_narrow_avx512);
+		/* the float16 forward at 512 bits, whichever of the two dispatch.c picks */
+		add_isa("avx512-zmmf16", &lrelu_kernels_avx512_zmmf16, &lrelu_narrow_avx512);
+	}
 #endif
 #ifdef LRELU_HAVE_AVX512BF16
-	if ((f & LRELU_CPU_AVX512) && (f & LRELU_CPU_F16C) && (f & LRELU_CPU_AVX512BF16))
+	if ((f & LRELU_CPU_AVX512) && (f & LRELU_CPU_F16C) && (f & LRELU_CPU_AVX512BF16)) {
 		add_isa("avx512bf16", &lrelu_kernels_avx512bf16, &lrelu_narrow_avx512bf16);
+		add_isa("avx512bf16-zmmf16", &lrelu_kernels_avx512bf16_zmmf16,
+		        &lrelu_narrow_avx512bf16);
+	}
 #endif
 #ifdef LRELU_HAVE_NEON
 	if (f & LRELU_CPU_NEON)
 		add_isa("neon", &lrelu_kernels_neon, &lrelu_narrow_neon);
+#endif
+}
+
+/* dispatch.c's AVX-512 choice: vcvtneps2bf16's table where the CPU has AVX512_BF16, and
+ * the float16 forward at 512 bits except on AMD Zen 4. */
+static void avx512_choice(void)
+{
+#ifdef LRELU_HAVE_AVX512
+	unsigned f = lrelu_cpu_features();
+	const struct lrelu_kernels *want = NULL;
+	if ((f & LRELU_CPU_AVX512) && (f & LRELU_CPU_F16C) && (f & LRELU_CPU_AVX2)) {
+		int zen4 = (f & LRELU_CPU_ZEN4) != 0;
+		want = zen4 ? &lrelu_kernels_avx512 : &lrelu_kernels_avx512_zmmf16;
+#  ifdef LRELU_HAVE_AVX512BF16
+		if (f & LRELU_CPU_AVX512BF16)
+			want = zen4 ? &lrelu_kernels_avx512bf16 : &lrelu_kernels_avx512bf16_zmmf16;
+#  endif
+	}
+	CHECK(lrelu_kernels_for(LRELU_ISA_AVX512) == want, "the AVX-512 table dispatch.c picks");
+	printf("avx512: %s\n", want == NULL ? "not here"
+	                      : (f & LRELU_CPU_ZEN4) ? "float16 forward at 256 bits (AMD Zen 4)"
+	                                             : "float16 forward at 512 bits");
 #endif
 }
 
@@ -957,6 +985,7 @@ int main(void)
 	for (int i = 0; i < nisas; i++)
 		printf(" %s", isas[i].name);
 	printf("\n");
+	avx512_choice();
 	fflush(stdout);
 	exhaustive16();
 	uniform_blocks16();

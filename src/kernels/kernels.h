@@ -38,6 +38,9 @@ LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_sse2;
 LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx2;
 LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx512;
 LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx512bf16;
+/* The same two with the float16 forward at 512 bits (x86-avx512.c) */
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx512_zmmf16;
+LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_avx512bf16_zmmf16;
 LRELU_HIDDEN extern const struct lrelu_kernels lrelu_kernels_neon;
 
 /* Each ISA's 16-bit rounding on its own (n floats in, n patterns out), so that tests

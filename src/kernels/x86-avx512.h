@@ -203,14 +203,20 @@ static LK_INLINE int d_fwdx_ok4(vd a, vd b, vd c, vd d, uint64_t min)
 
 /*
  * The AVX-512 table.  The AVX512-BF16 one (x86-avx512bf16.c) is the same but for its
- * bfloat16 rows (bf = avx512bf16).  The quantized lookup is VBMI's two vpermi2b where
- * the CPU has them, else the BW shuffles.
+ * bfloat16 rows (bf = avx512bf16).  f16gt is the float16 forward for PyTorch's rule:
+ * lrelu_f16_fwd_gt__avx512_u64, which hands a finite slope of clear sign to the AVX2
+ * kernel (256-bit conversions, faster on AMD Zen 4), or lrelu_f16_fwd_gtz__avx512_u64,
+ * which keeps it at 512 bits (faster where 512-bit operations are whole: x86-avx512.c).
+ * The quantized lookup is VBMI's two vpermi2b where the CPU has them, else the BW
+ * shuffles.
  */
-#define LK_AVX512_TABLE(bf)                                                              \
+#define LK_AVX512_TABLE(bf, f16gt)                                                       \
 	{                                                                                    \
 		LRELU_ISA_AVX512,                                                                \
 		{ LK_FWD_ROW(f32, avx512, u64), LK_FWD_ROW(f64, avx512, u32),                    \
-		  LK_FWD_ROW(bf16, bf, u64), LK_FWD_ROW(f16, avx512, u64) },                     \
+		  LK_FWD_ROW(bf16, bf, u64),                                                     \
+		  { f16gt, lrelu_f16_fwd_lt__avx512_u64, lrelu_f16_fwd_max__avx512_u64,          \
+		    lrelu_f16_fwd_min__avx512_u64, lrelu_f16_fwd_ge__avx512_u64 } },             \
 		{ LK_BWD_ROW(f32, avx512, u64), LK_BWD_ROW(f64, avx512, u32),                    \
 		  LK_BWD_ROW(bf16, bf, u64), LK_BWD_ROW(f16, avx512, u64) },                     \
 		{ LK_FWDX_ROW(f32, avx512, u64), LK_FWDX_ROW(f64, avx512, u32) },                \

@@ -183,8 +183,13 @@ LK_DECLARE_FWDX(f64, avx512, u32);
 LK_DECLARE_PRELU(f32, avx512, u64);
 LK_DECLARE_PRELU(f64, avx512, u32);
 LK_DECLARE_PRELU(f16, avx512, u64);
+LRELU_HIDDEN void lrelu_f16_fwd_gtz__avx512_u64(size_t, const void *, void *,
+                                                const struct lrelu_kparams *);
 
-const struct lrelu_kernels lrelu_kernels_avx512bf16 = LK_AVX512_TABLE(avx512bf16);
+const struct lrelu_kernels lrelu_kernels_avx512bf16 =
+	LK_AVX512_TABLE(avx512bf16, lrelu_f16_fwd_gt__avx512_u64);
+const struct lrelu_kernels lrelu_kernels_avx512bf16_zmmf16 =
+	LK_AVX512_TABLE(avx512bf16, lrelu_f16_fwd_gtz__avx512_u64);
 
 const struct lrelu_narrow_fns lrelu_narrow_avx512bf16 = {
 	"avx512bf16", lrelu_bf16_narrow__avx512bf16_u64, NULL
