@@ -95,9 +95,10 @@ static LK_INLINE vh hf_narrow(vf v) { return _mm256_cvtps_ph(v, 0); }
 #include "instantiate.h"
 
 /* The float16 forward for PyTorch's rule with a finite slope of clear sign (RULE_GTS
- * in template.h): the AVX-512 table calls this one instead of its own, because on
- * AMD Zen 4 256-bit F16C conversions with vblendvps run faster than the 512-bit ones
- * with a mask register (docs/kernels.md, docs/performance.md). */
+ * in template.h): the AVX-512 tables chosen on AMD Zen 4 call this one instead of
+ * their own, because there 256-bit F16C conversions with vblendvps run faster than the
+ * 512-bit ones with a mask register; elsewhere the 512-bit ones were faster
+ * (x86-avx512.c, dispatch.c, docs/kernels.md). */
 LRELU_HIDDEN void lrelu_f16_fwd_gts__avx2_u32(size_t n, const void *x, void *y,
                                               const struct lrelu_kparams *p);
 void lrelu_f16_fwd_gts__avx2_u32(size_t n, const void *x, void *y, const struct lrelu_kparams *p)
