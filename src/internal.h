@@ -79,7 +79,7 @@ struct lrelu_kparams {
 	const uint8_t *qtab_body;
 	const uint8_t *qtab_tail;
 	/* out-of-place forward kernels stream their stores (non-temporal); set by the
-	 * runner from the whole call (LRELU_NT_BYTES), so a thread's chunk streams too */
+	 * runner from the whole call (lrelu_nt_wanted), so a thread's chunk streams too */
 	int nt;
 };
 
