@@ -24,6 +24,13 @@ static inline int cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The median of v[0..n) (sorts v). */
+static inline double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof v[0], cmp_d);
+	return v[n / 2];
+}
+
 /* A new order of the k implementations in order[] (a Fisher-Yates shuffle driven by
  * *seed, an xorshift state: every run of the bench uses the same orders). */
 static inline void shuffle_order(int *order, int k, uint64_t *seed)

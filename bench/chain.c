@@ -140,13 +140,8 @@ static void measure(int chain, double med[NIMPL])
 				wait_other_threads_idle();
 		}
 	}
-	for (int k = 0; k < NIMPL; k++) {
-		med[k] = 0;
-		if (k < nimpl) {
-			qsort(v[k], ROUNDS, sizeof v[k][0], cmp_d);
-			med[k] = v[k][ROUNDS / 2];
-		}
-	}
+	for (int k = 0; k < NIMPL; k++)
+		med[k] = k < nimpl ? median(v[k], ROUNDS) : 0.0;
 }
 
 int main(int argc, char **argv)
@@ -198,7 +193,7 @@ int main(int argc, char **argv)
 				measure(chain, med);
 				printf("| %zu | %.0f | %d | %s | %s |", n, (double)(n * 4) / 1048576.0,
 				       threads, chain ? "chain" : "loop",
-				       n * 4 >= lrelu_nt_rule(llc) ? "yes" : "no");
+				       lrelu_nt_wanted(n * 4) ? "yes" : "no");
 				for (int k = 0; k < NIMPL; k++)
 					printf(med[k] > 0 ? " %.1f |" : " - |", med[k] / 1e3);
 				printf(" %.2f |\n", med[2] / med[1]);

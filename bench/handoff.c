@@ -85,12 +85,6 @@ static void work_20us(void *arg, size_t begin, size_t end)
 		;
 }
 
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof v[0], cmp_d);
-	return v[n / 2];
-}
-
 static void empty_calls(void)
 {
 	enum { CALLS = 2001 };
