@@ -253,25 +253,29 @@ static void after_idle(float *x, float *y)
 	lrelu_set_num_threads(2);
 }
 
-/* ---- 5: calls that each follow 5 ms of other work: the cut against equal chunks ------ */
+/* ---- 5: calls that each follow 5 ms of other work: waking the napping worker or not -- */
 static void cold_calls(float *x, float *y, int rounds)
 {
-	enum { PER = 20 };
-	static double v[3][201 * PER];
+	enum { PER = 20, WAYS = 4 };
+	static const size_t cold_sizes[] = { 262144, 524288, 1048576 };
+	static double v[WAYS][201 * PER];
+	const size_t wake_saved = lrelu_wake_min_bytes;
 	if (rounds > 201)
 		rounds = 201;
-	printf("\n5. one call after each 5 ms of compute (the worker asleep), us per call (median of "
-	       "%d): the cut, equal-8, 1 thread\n", rounds * PER);
-	printf("  elements  mode      cut      equal-8  1 thread\n");
-	for (int s = 0; s < 2; s++)
+	printf("\n5. one call after each 5 ms of compute (the worker napping), us per call (median of "
+	       "%d):\n   as shipped (wakes it from %zu MiB moved), always woken, equal-8 and always "
+	       "woken, 1 thread\n", rounds * PER, (size_t)LRELU_WAKE_MIN_BYTES >> 20);
+	printf("  elements  mode      shipped  woken    equal-8  1 thread\n");
+	for (int s = 0; s < 3; s++)
 		for (int inplace = 0; inplace < 2; inplace++) {
-			size_t n = sizes[s];
+			size_t n = cold_sizes[s];
 			float *out = inplace ? x : y;
 			for (int r = 0; r < rounds; r++)
-				for (int j = 0; j < 3; j++) {
-					int k = (j + r) % 3;
-					lrelu_par_equal_chunks = k == 1 ? 8 : 0;
-					lrelu_set_num_threads(k == 2 ? 1 : 2);
+				for (int j = 0; j < WAYS; j++) {
+					int k = (j + r) % WAYS;
+					lrelu_wake_min_bytes = k == 0 ? wake_saved : 0;
+					lrelu_par_equal_chunks = k == 2 ? 8 : 0;
+					lrelu_set_num_threads(k == 3 ? 1 : 2);
 					for (int q = 0; q < PER; q++) {
 						busy_ms(5.0);
 						double t0 = now_ns();
@@ -279,10 +283,11 @@ static void cold_calls(float *x, float *y, int rounds)
 						v[k][r * PER + q] = now_ns() - t0;
 					}
 				}
-			printf("%10zu  %-8s %7.1f  %7.1f  %7.1f\n", n, inplace ? "in place" : "out",
+			printf("%10zu  %-8s %7.1f  %7.1f  %7.1f  %7.1f\n", n, inplace ? "in place" : "out",
 			       median(v[0], rounds * PER) / 1e3, median(v[1], rounds * PER) / 1e3,
-			       median(v[2], rounds * PER) / 1e3);
+			       median(v[2], rounds * PER) / 1e3, median(v[3], rounds * PER) / 1e3);
 		}
+	lrelu_wake_min_bytes = wake_saved;
 	lrelu_par_equal_chunks = 0;
 	lrelu_set_num_threads(2);
 }

@@ -225,9 +225,23 @@ LRELU_HIDDEN lrelu_status lrelu_run_dense(const struct lrelu_walk *w, lrelu_dtyp
 #ifndef LRELU_PAR_CHUNK_BYTES
 #define LRELU_PAR_CHUNK_BYTES ((size_t)128 << 10)
 #endif
-/* How long the pool's workers spin after a job before they sleep (threads.c). */
+/* How long the pool's workers spin after a job before they nap (threads.c). */
 #ifndef LRELU_SPIN_NS
 #define LRELU_SPIN_NS 1000000
+#endif
+/* After the spin a worker naps: it sleeps in slices of LRELU_NAP_SLICE_NS that end by
+ * themselves, for LRELU_NAP_NS in all, then sleeps until woken (threads.c). */
+#ifndef LRELU_NAP_NS
+#define LRELU_NAP_NS 50000000
+#endif
+#ifndef LRELU_NAP_SLICE_NS
+#define LRELU_NAP_SLICE_NS 100000
+#endif
+/* A call that finds a worker napping wakes it (a system call) only if it moves at
+ * least this many bytes (read + written, times lrelu_par_weight); smaller calls leave
+ * it to its next slice (threads.c). */
+#ifndef LRELU_WAKE_MIN_BYTES
+#define LRELU_WAKE_MIN_BYTES ((size_t)4 << 20)
 #endif
 
 /* threads.c: run fn(arg, begin, end) over [0, n) split into contiguous chunks whose
@@ -333,12 +347,17 @@ LRELU_HIDDEN extern size_t lrelu_nt_bytes;
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_nt_calls;
 LRELU_HIDDEN extern size_t lrelu_par_min_bytes; /* threads.c */
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_spin_ns; /* threads.c: read by spinning workers */
+/* threads.c: the nap (in all, and each slice) and the least bytes of a call that wakes a
+ * napping worker; futex wakes of workers so far */
+LRELU_HIDDEN extern _Atomic uint64_t lrelu_nap_ns, lrelu_nap_slice_ns;
+LRELU_HIDDEN extern size_t lrelu_wake_min_bytes;
+LRELU_HIDDEN extern _Atomic uint64_t lrelu_par_wakes;
 /* threads.c: jobs handed to the pool so far; a function every thread calls with each
- * chunk it claims (begin, end, align); the pool's sleeping workers and, in *workers,
- * all of them (-1: no pool, or a job holds it) */
+ * chunk it claims (begin, end, align); the pool's workers asleep until woken and, in
+ * *workers, all of them, in *napping those napping (-1: no pool, or a job holds it) */
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_par_pooled;
 LRELU_HIDDEN extern void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
-LRELU_HIDDEN int lrelu_par_sleeping_workers(int *workers);
+LRELU_HIDDEN int lrelu_par_sleeping_workers(int *workers, int *napping);
 /* threads.c: k > 0 cuts every pooled call into k equal chunks per thread (the cut
  * before struct cut), for bench/handoff.c's side-by-side measurement; 0: the real cut */
 LRELU_HIDDEN extern int lrelu_par_equal_chunks;

@@ -44,10 +44,19 @@
  *
  * Between jobs a worker spins for LRELU_SPIN_NS (a deadline on the monotonic clock, not
  * a count of pause instructions, whose length varies tenfold between CPUs), so that
- * calls in a stream, or with other work of a few milliseconds between them, find it
- * awake; then it sleeps on a futex (a condition variable where there is none) until the
- * next job, and an idle process uses no CPU.  The caller wakes sleepers only when there
- * are any, so a call into a spinning pool makes no system call.
+ * calls in a stream find it awake.  Then it naps for LRELU_NAP_NS: it sleeps on a futex
+ * (a condition variable where there is none) in slices of LRELU_NAP_SLICE_NS that end by
+ * themselves, looking for a job after each.  Then it sleeps until woken, and an idle
+ * process uses no CPU.  A call wakes a sleeping worker always, and a napping one only if
+ * it moves at least LRELU_WAKE_MIN_BYTES; a smaller call leaves the napper to find the
+ * job when its slice ends.  The reason is what waking costs where a worker's CPU has
+ * gone idle: on a 2-vCPU guest the caller's FUTEX_WAKE took 12-33 us and the worker
+ * started 50-145 us after it (docs/performance.md), later than a serial call of 256K
+ * float32 elements (88 us) would have ended, so a woken worker only made such a call
+ * slower; a napper that happens to look during the call takes chunks, at no cost to
+ * the caller.  A call into a spinning pool makes no system call.  Whether a call uses
+ * the pool and how it is cut do not depend on any of this: only which thread runs
+ * which chunk does.
  *
  * Many caller threads: one job runs at a time.  A caller that finds the pool busy runs
  * its call serially instead of queueing: the pool's threads are already using the
@@ -69,6 +78,11 @@
 size_t lrelu_par_min_bytes = LRELU_PAR_MIN_BYTES;
 /* How long workers spin after a job (and a caller for the workers' last chunks). */
 _Atomic uint64_t lrelu_spin_ns = LRELU_SPIN_NS;
+/* The nap after the spin, in all and each slice; the least a call moves that wakes a
+ * napping worker; and the futex wakes of workers so far (the tests count them). */
+_Atomic uint64_t lrelu_nap_ns = LRELU_NAP_NS, lrelu_nap_slice_ns = LRELU_NAP_SLICE_NS;
+size_t lrelu_wake_min_bytes = LRELU_WAKE_MIN_BYTES;
+_Atomic uint64_t lrelu_par_wakes;
 /* What the tests observe instead of timings: jobs handed to the pool, and each chunk
  * as a thread claims it. */
 _Atomic uint64_t lrelu_par_pooled;
@@ -77,6 +91,9 @@ void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
 int lrelu_par_equal_chunks;
 #else
 #define lrelu_spin_ns ((uint64_t)LRELU_SPIN_NS)
+#define lrelu_nap_ns ((uint64_t)LRELU_NAP_NS)
+#define lrelu_nap_slice_ns ((uint64_t)LRELU_NAP_SLICE_NS)
+#define lrelu_wake_min_bytes LRELU_WAKE_MIN_BYTES
 #endif
 
 static uint64_t mono_ns(void)
@@ -109,8 +126,8 @@ static inline void cpu_relax(void)
  * Sleeping and waking on a 32-bit word: a futex on Linux (one system call to wake, none
  * when nobody sleeps), elsewhere one mutex and condition variable shared by every word
  * (sleeps are rare and short there, and a spurious wake-up only costs a check).
- * word_wait returns when *a differs from `v` (or spuriously); word_wake wakes every
- * thread waiting on `a`.
+ * word_wait returns when *a differs from `v` (or spuriously); word_wait_for also when
+ * `ns` nanoseconds have passed; word_wake wakes every thread waiting on `a`.
  */
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -118,6 +135,11 @@ static inline void cpu_relax(void)
 static void word_wait(atomic_uint *a, unsigned v)
 {
 	syscall(SYS_futex, (void *)a, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+static void word_wait_for(atomic_uint *a, unsigned v, uint64_t ns)
+{
+	struct timespec t = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	syscall(SYS_futex, (void *)a, FUTEX_WAIT_PRIVATE, v, &t, NULL, 0);
 }
 static void word_wake(atomic_uint *a)
 {
@@ -131,6 +153,18 @@ static void word_wait(atomic_uint *a, unsigned v)
 	pthread_mutex_lock(&word_mu);
 	if (atomic_load(a) == v)
 		pthread_cond_wait(&word_cv, &word_mu);
+	pthread_mutex_unlock(&word_mu);
+}
+static void word_wait_for(atomic_uint *a, unsigned v, uint64_t ns)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t); /* the condition variable's default clock */
+	ns += (uint64_t)t.tv_nsec;
+	t.tv_sec += (time_t)(ns / 1000000000u);
+	t.tv_nsec = (long)(ns % 1000000000u);
+	pthread_mutex_lock(&word_mu);
+	if (atomic_load(a) == v)
+		pthread_cond_timedwait(&word_cv, &word_mu, &t);
 	pthread_mutex_unlock(&word_mu);
 }
 static void word_wake(atomic_uint *a)
@@ -194,7 +228,8 @@ struct worker {
 struct pool {
 	_Atomic uint64_t claim; /* (generation << 32) | (front << 16) | back: [front, back) left */
 	atomic_uint gen;        /* the generation alone: the word sleeping workers wait on */
-	atomic_uint sleepers;   /* workers asleep or about to sleep on `gen` */
+	atomic_uint sleepers;   /* workers asleep or about to sleep on `gen` until woken */
+	atomic_uint nappers;    /* workers napping on `gen` (waits that end by themselves) */
 	atomic_int stop;
 	char pad1[64];          /* the caller's finished count apart from the job's words */
 	atomic_uint finished;   /* chunks of the current job finished: the caller waits on it */
@@ -365,6 +400,28 @@ static int run_chunks(struct pool *p, uint32_t gen, int from_front)
 	}
 }
 
+/* A worker's nap after its spin: waits of a slice each on `gen` until it moves, the
+ * pool stops or the nap is over; returns the last generation seen.  `nappers` is
+ * announced before the first check as `sleepers` is below, so a caller that wakes
+ * nappers never misses one; a caller that does not is found by the next check. */
+static uint32_t nap(struct pool *p, uint32_t seen)
+{
+	uint64_t end = mono_ns() + lrelu_nap_ns;
+	uint32_t gen;
+	atomic_fetch_add(&p->nappers, 1);
+	for (;;) {
+		gen = atomic_load(&p->gen);
+		if (gen != seen || atomic_load(&p->stop))
+			break;
+		uint64_t t = mono_ns();
+		if (t >= end)
+			break;
+		word_wait_for(&p->gen, seen, end - t < lrelu_nap_slice_ns ? end - t : lrelu_nap_slice_ns);
+	}
+	atomic_fetch_sub(&p->nappers, 1);
+	return atomic_load_explicit(&p->gen, memory_order_acquire);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -373,6 +430,8 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		uint32_t gen = spin_while_eq(&p->gen, seen, &p->stop);
+		if (gen == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed))
+			gen = nap(p, seen);
 		while (gen == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
 			/* Announce the sleep before the last check (both sequentially consistent,
 			 * as the caller's store of `gen` and load of `sleepers`): either the
@@ -557,10 +616,16 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 #endif
 	uint32_t gen = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1;
 	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)cut.chunks, memory_order_release);
-	/* sequentially consistent, against the worker's announcement of its sleep */
+	/* sequentially consistent, against the worker's announcement of its sleep or nap
+	 * (the design note: why a small call lets nappers be) */
 	atomic_store(&p->gen, gen);
-	if (atomic_load(&p->sleepers) != 0)
+	if (atomic_load(&p->sleepers) != 0 ||
+	    (bytes >= lrelu_wake_min_bytes && atomic_load(&p->nappers) != 0)) {
 		word_wake(&p->gen);
+#ifdef LRELU_TEST_SUPPORT
+		atomic_fetch_add(&lrelu_par_wakes, 1);
+#endif
+	}
 
 	run_chunks(p, gen, 1);
 
@@ -605,16 +670,18 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 }
 
 #ifdef LRELU_TEST_SUPPORT
-/* Workers asleep (or about to sleep) on the pool and, in *workers, all of them; -1 when there is no pool or a job
- * holds it: the tests check that workers stop spinning without measuring CPU time. */
-int lrelu_par_sleeping_workers(int *workers)
+/* Workers asleep (or about to sleep) on the pool until woken, and in *workers all of
+ * them, in *napping those napping; -1 when there is no pool or a job holds it: the
+ * tests check that workers stop spinning and napping without measuring CPU time. */
+int lrelu_par_sleeping_workers(int *workers, int *napping)
 {
 	int n = -1;
-	*workers = 0;
+	*workers = *napping = 0;
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
 		return -1;
 	if (the_pool != NULL) {
 		n = (int)atomic_load(&the_pool->sleepers);
+		*napping = (int)atomic_load(&the_pool->nappers);
 		*workers = the_pool->nworkers;
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);

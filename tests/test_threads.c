@@ -341,9 +341,11 @@ static void test_policy(void)
 		      r.count, d, c0);
 	}
 
-	/* Workers that sleep at once (no spin) and a caller that sleeps waiting for them
-	 * (the futex paths): still both threads, every time, and nothing lost. */
+	/* Workers that sleep at once (no spin, no nap) and a caller that sleeps waiting for
+	 * them (the futex paths): still both threads, every time, and nothing lost. */
+	uint64_t nap_saved = lrelu_nap_ns;
 	lrelu_spin_ns = 0;
+	lrelu_nap_ns = 0;
 	for (int i = 0; i < 20; i++) {
 		r.worker_sleep_ms = i % 4 == 0 ? 2 : 0;
 		d = check_chunks(n + (size_t)i, 64, 8, &r, "no spin");
@@ -353,8 +355,9 @@ static void test_policy(void)
 	}
 	r.worker_sleep_ms = 0;
 	lrelu_spin_ns = spin_saved;
+	lrelu_nap_ns = nap_saved;
 
-	/* Idle: after their spin every worker sleeps, seen through the pool's own count of
+	/* Idle: after their spin and nap every worker sleeps, seen through the pool's own count of
 	 * sleepers rather than CPU time.  All 8 threads run a chunk of the last call (the
 	 * barrier), so every worker spins after it: with a 3 s spin none sleeps right
 	 * after the call; then each must fall asleep (a worker that spins on for ever
@@ -363,18 +366,100 @@ static void test_policy(void)
 	r.barrier = MAXT;
 	lrelu_spin_ns = 3000000000u;
 	d = check_chunks((size_t)1 << 22, 64, 8, &r, "last call");
-	int workers, asleep = lrelu_par_sleeping_workers(&workers);
+	int workers, napping, asleep = lrelu_par_sleeping_workers(&workers, &napping);
 	CHECK(d == MAXT && workers == MAXT - 1 && asleep == 0,
 	      "right after a call on %d threads with a 3 s spin: %d of %d workers asleep", d, asleep,
 	      workers);
 	lrelu_spin_ns = spin_saved;
 	for (int i = 0; i < 3000 && asleep != workers; i++) {
 		usleep(10000);
-		asleep = lrelu_par_sleeping_workers(&workers);
+		asleep = lrelu_par_sleeping_workers(&workers, &napping);
 	}
-	CHECK(asleep == workers, "30 s after the last call: %d of %d workers asleep", asleep, workers);
+	CHECK(asleep == workers && napping == 0,
+	      "30 s after the last call: %d of %d workers asleep, %d napping", asleep, workers,
+	      napping);
 	r.barrier = 0;
 	lrelu_set_num_threads(2);
+	pthread_mutex_destroy(&r.mu);
+}
+
+/* Waits (up to 20 s) until all the pool's workers nap (want_nap) or sleep until woken
+ * (the pool may have more workers than the 2-thread calls use: they sit those out). */
+static int wait_worker_state(int want_nap)
+{
+	for (int i = 0; i < 20000; i++) {
+		int workers, napping, asleep = lrelu_par_sleeping_workers(&workers, &napping);
+		if (workers >= 1 && (want_nap ? napping == workers : asleep == workers))
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+/* The wake-up rule (threads.c): a call wakes a worker asleep until woken whatever its
+ * size, and a napping worker only from lrelu_wake_min_bytes up; a napper that is not
+ * woken finds the job when its slice ends.  Observed through the count of futex wakes
+ * and through a barrier that holds the caller's first chunk until the worker has one
+ * (a worker that nothing wakes fails it after 20 s). */
+static void test_wake_rule(void)
+{
+	struct rec r;
+	const uint64_t spin_saved = lrelu_spin_ns, nap_saved = lrelu_nap_ns,
+	               slice_saved = lrelu_nap_slice_ns;
+	const size_t wake_saved = lrelu_wake_min_bytes, min = lrelu_par_min_bytes;
+	uint64_t w0;
+	int d;
+	memset(&r, 0, sizeof r);
+	pthread_mutex_init(&r.mu, NULL);
+	r.barrier_s = 20;
+	lrelu_set_num_threads(2);
+	lrelu_spin_ns = 0;
+	lrelu_wake_min_bytes = 4 * min; /* 8 bytes per element below: min / 2 elements */
+
+	/* A napper whose slice outlasts the test: one element below the threshold no wake
+	 * (the caller runs the call, alone unless the worker looks in by chance), at the
+	 * threshold one wake, and the worker takes part. */
+	lrelu_nap_ns = lrelu_nap_slice_ns = 600000000000u;
+	check_chunks(min, 64, 8, &r, "start the worker");
+	CHECK(wait_worker_state(1), "the worker does not nap");
+	w0 = atomic_load(&lrelu_par_wakes);
+	d = check_chunks(min / 2 - 1, 64, 8, &r, "below the wake threshold");
+	CHECK(atomic_load(&lrelu_par_wakes) == w0 && r.count >= 2,
+	      "one element below the wake threshold: %llu wake(s), %zu chunk(s)",
+	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), r.count);
+	CHECK(wait_worker_state(1), "the worker does not nap again");
+	w0 = atomic_load(&lrelu_par_wakes);
+	r.barrier = 2;
+	d = check_chunks(min / 2, 64, 8, &r, "at the wake threshold");
+	CHECK(atomic_load(&lrelu_par_wakes) == w0 + 1 && d == 2,
+	      "at the wake threshold: %llu wake(s), %d thread(s)",
+	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+
+	/* A napper with 1 ms slices, not woken, finds a small call by itself. */
+	lrelu_nap_slice_ns = 1000000;
+	check_chunks(min, 64, 8, &r, "shorter slices");
+	CHECK(wait_worker_state(1), "the worker does not nap with 1 ms slices");
+	w0 = atomic_load(&lrelu_par_wakes);
+	d = check_chunks(min / 2 - 1, 64, 8, &r, "a napper's own look");
+	CHECK(atomic_load(&lrelu_par_wakes) == w0 && d == 2,
+	      "a napper left to its slice: %llu wake(s), %d thread(s)",
+	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+
+	/* A worker past its nap: the smallest pooled call wakes it. */
+	lrelu_nap_ns = 0;
+	check_chunks(min, 64, 8, &r, "no nap");
+	CHECK(wait_worker_state(0), "the worker does not sleep without a nap");
+	w0 = atomic_load(&lrelu_par_wakes);
+	d = check_chunks(min / 8 + 1, 64, 8, &r, "a sleeper, smallest pooled call");
+	CHECK(atomic_load(&lrelu_par_wakes) == w0 + 1 && d == 2,
+	      "a sleeper and the smallest pooled call: %llu wake(s), %d thread(s)",
+	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+
+	r.barrier = 0;
+	lrelu_spin_ns = spin_saved;
+	lrelu_nap_ns = nap_saved;
+	lrelu_nap_slice_ns = slice_saved;
+	lrelu_wake_min_bytes = wake_saved;
 	pthread_mutex_destroy(&r.mu);
 }
 
@@ -1176,6 +1261,7 @@ int main(void)
 	test_chunking();
 	test_nt_rule();
 	test_policy();
+	test_wake_rule();
 	test_page_edges();
 	test_cut();
 	test_claim_ends();
