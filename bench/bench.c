@@ -653,7 +653,10 @@ static void case_close(struct cfg *c)
  * peers on N.  The implementations take turns loop by loop, in a new order each round;
  * the figures are medians of GAP_ROUNDS loops.  A pool that sleeps pays a wake-up per
  * call; one that spins through the gap burns the second CPU (the CPU time column).
- * The spin after a loop's last call is not counted (1/GAP_CALLS of the loop).
+ * The spin after a loop's last call is not counted (1/GAP_CALLS of the loop).  Each
+ * call is also timed on its own (the median of the loops' calls): the other work's
+ * time moves by a few percent from loop to loop with the host, more than a wake-up
+ * costs, and the call's own time shows what the loop's total hides.
  */
 #define GAP_CALLS 20
 /* Smaller calls never reach lrelu's pool (1 MiB moved): nothing to compare there. */
@@ -693,6 +696,7 @@ static void gap_case(struct cfg *c, const int *avail)
 {
 	static const enum impl impls[] = { I_LRELU1, I_LRELU, I_DNNL, I_XNN };
 	double wall[4][GAP_ROUNDS], cpu[4][GAP_ROUNDS];
+	static double calls[4][GAP_ROUNDS * GAP_CALLS];
 	int n = 0;
 	uint64_t seed = 0x9E3779B97F4A7C15ull;
 	for (int r = 0; r < GAP_ROUNDS; r++) {
@@ -709,7 +713,9 @@ static void gap_case(struct cfg *c, const int *avail)
 			double w0 = now_ns(), c0 = cpu_ns();
 			for (int q = 0; q < GAP_CALLS; q++) {
 				compute_loop(gap_iters);
+				double t0 = now_ns();
 				call(c, i);
+				calls[k][r * GAP_CALLS + q] = now_ns() - t0;
 			}
 			wall[k][r] = (now_ns() - w0) / GAP_CALLS;
 			cpu[k][r] = (cpu_ns() - c0) / GAP_CALLS;
@@ -725,17 +731,18 @@ static void gap_case(struct cfg *c, const int *avail)
 	for (int k = 0; k < 4; k++) {
 		enum impl i = impls[k];
 		if (!avail[i]) {
-			printf(" %21s", "-");
+			printf(" %30s", "-");
 			continue;
 		}
 		qsort(wall[k], GAP_ROUNDS, sizeof wall[k][0], cmp_d);
 		qsort(cpu[k], GAP_ROUNDS, sizeof cpu[k][0], cmp_d);
 		double w = wall[k][GAP_ROUNDS / 2], u = cpu[k][GAP_ROUNDS / 2];
-		printf(" %9.3f ms %6.3f cpu", w / 1e6, u / 1e6);
-		fprintf(gap_tsv, "%s\t%s\t%s\t%d\t%zu\t%.0f\t%.0f\t%.0f\n",
+		double one = median(calls[k], GAP_ROUNDS * GAP_CALLS);
+		printf(" %8.3f ms %6.3f cpu %7.0f us", w / 1e6, u / 1e6, one / 1e3);
+		fprintf(gap_tsv, "%s\t%s\t%s\t%d\t%zu\t%.0f\t%.0f\t%.0f\t%.0f\n",
 		        i == I_LRELU1 ? "lrelu" : impl_name[i], lrelu_dtype_name(c->dt),
 		        c->inplace ? "inplace" : "out", i == I_LRELU1 ? 1 : c->threads, c->n, w, u,
-		        (double)GAP_CALLS);
+		        (double)GAP_CALLS, one);
 	}
 	printf("\n");
 	fflush(stdout);
@@ -752,7 +759,8 @@ static void run_gap(const size_t *sizes, size_t nsizes, const char *only, void *
 		fill(x, dt, sizes[nsizes - 1]);
 		for (int inplace = 0; inplace < 2; inplace++) {
 			printf("\n%s, %s, %.1f ms of other work before each call: ms per loop "
-			       "iteration (wall, process CPU)\n%10s %21s %21s %21s %21s\n",
+			       "iteration (wall, process CPU) and the call alone (median)\n"
+			       "%10s %30s %30s %30s %30s\n",
 			       lrelu_dtype_name(dt), inplace ? "in place" : "out of place", ms,
 			       "elements", "lrelu 1 thread", "lrelu N threads", "onednn N", "xnnpack N");
 			lrelu_set_num_threads(threads);
@@ -885,7 +893,7 @@ int main(void)
 			fprintf(stderr, "bench: cannot write %s: %s\n", gpath, strerror(errno));
 			return 1;
 		}
-		fprintf(gap_tsv, "impl\tdtype\tmode\tthreads\tn\twall_ns\tcpu_ns\tcalls\n");
+		fprintf(gap_tsv, "impl\tdtype\tmode\tthreads\tn\twall_ns\tcpu_ns\tcalls\tcall_ns\n");
 		gap_setup(gap_ms);
 		printf("gap mode: %.1f ms of compute work before each call (%s)\n", gap_ms, gpath);
 	}

@@ -26,7 +26,8 @@ def load(path):
 
 def load_gap(path):
     """The gap mode's rows (bench.c, BENCH_GAP_MS): (impl, dtype, mode, threads, n) ->
-    (wall ns, CPU ns) per loop iteration."""
+    (wall ns, CPU ns) per loop iteration, and the median call's own ns (None in a file
+    written before the bench timed calls)."""
     rows = {}
     try:
         f = open(path)
@@ -38,7 +39,8 @@ def load_gap(path):
             v = dict(zip(header, line.rstrip("\n").split("\t")))
             try:
                 rows[(v["impl"], v["dtype"], v["mode"], int(v["threads"]), int(v["n"]))] = (
-                    float(v["wall_ns"]), float(v["cpu_ns"]))
+                    float(v["wall_ns"]), float(v["cpu_ns"]),
+                    float(v["call_ns"]) if "call_ns" in v else None)
             except (KeyError, ValueError):
                 continue
     return rows
@@ -165,19 +167,23 @@ def main():
 
     gap = load_gap(path + ".gap")
     if gap:
-        print("\n## Other work between calls (ms per loop iteration: wall, process CPU)\n")
-        print("| dtype | mode | elements | lrelu 1 thread | lrelu %d threads | oneDNN | XNNPACK | 2 thr / 1 thr | faster peer / lrelu |" % all_t)
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("\n## Other work between calls (ms per loop iteration: wall, process CPU; "
+              "then the call alone, us)\n")
+        print("| dtype | mode | elements | lrelu 1 thread | lrelu %d threads | oneDNN | XNNPACK | 2 thr / 1 thr | faster peer / lrelu | call alone: 1 thr / 2 thr |" % all_t)
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for (d, m, n) in sorted({(k[1], k[2], k[4]) for k in gap}, key=lambda c: (c[0], c[1] != "out", c[2])):
             cell = lambda i, t: gap.get((i, d, m, t, n))
             one, mine = cell("lrelu", 1), cell("lrelu", all_t)
             peers = [cell("onednn", all_t), cell("xnnpack", all_t)]
-            fmt = lambda v: "-" if v is None else "%.3f, %.3f" % (v[0] / 1e6, v[1] / 1e6)
+            fmt = lambda v: "-" if v is None else "%.3f, %.3f%s" % (
+                v[0] / 1e6, v[1] / 1e6, "" if v[2] is None else "; %.0f us" % (v[2] / 1e3))
             pw = [p[0] for p in peers if p is not None]
-            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            alone = ("-" if one is None or mine is None or one[2] is None or not mine[2]
+                     else "%.2f" % (one[2] / mine[2]))
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 d, m, fmt_n(n), fmt(one), fmt(mine), fmt(peers[0]), fmt(peers[1]),
                 "-" if one is None or mine is None else "%.2f" % (one[0] / mine[0]),
-                "-" if not pw or mine is None else "%.2f" % (min(pw) / mine[0])))
+                "-" if not pw or mine is None else "%.2f" % (min(pw) / mine[0]), alone))
 
     over = []
     for p in ("torch", "numpy"):
