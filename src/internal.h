@@ -235,11 +235,11 @@ LRELU_HIDDEN lrelu_status lrelu_run_dense(const struct lrelu_walk *w, lrelu_dtyp
 #define LRELU_NAP_NS 50000000
 #endif
 #ifndef LRELU_NAP_SLICE_NS
-#define LRELU_NAP_SLICE_NS 100000
+#define LRELU_NAP_SLICE_NS 250000
 #endif
 /* A call that finds a worker napping wakes it (a system call) only if it moves at
- * least this many bytes (read + written, times lrelu_par_weight); smaller calls leave
- * it to its next slice (threads.c). */
+ * least this many bytes (read + written, times lrelu_par_weight); a smaller call runs
+ * on the caller alone, and the napper that finds it spins for the next (threads.c). */
 #ifndef LRELU_WAKE_MIN_BYTES
 #define LRELU_WAKE_MIN_BYTES ((size_t)4 << 20)
 #endif

@@ -48,15 +48,17 @@
  * (a condition variable where there is none) in slices of LRELU_NAP_SLICE_NS that end by
  * themselves, looking for a job after each.  Then it sleeps until woken, and an idle
  * process uses no CPU.  A call wakes a sleeping worker always, and a napping one only if
- * it moves at least LRELU_WAKE_MIN_BYTES; a smaller call leaves the napper to find the
- * job when its slice ends.  The reason is what waking costs where a worker's CPU has
- * gone idle: on a 2-vCPU guest the caller's FUTEX_WAKE took 12-33 us and the worker
- * started 50-145 us after it (docs/performance.md), later than a serial call of 256K
- * float32 elements (88 us) would have ended, so a woken worker only made such a call
- * slower; a napper that happens to look during the call takes chunks, at no cost to
- * the caller.  A call into a spinning pool makes no system call.  Whether a call uses
- * the pool and how it is cut do not depend on any of this: only which thread runs
- * which chunk does.
+ * it moves at least LRELU_WAKE_MIN_BYTES.  A smaller call runs on the caller alone
+ * while the worker naps: the napper that finds it when its slice ends leaves it and
+ * spins, so the calls that follow (a stream) find it awake.  The reason is what
+ * waking costs where a worker's CPU has gone idle: on a 2-vCPU guest the caller's
+ * FUTEX_WAKE took 12-33 us and the worker started 50-145 us after it
+ * (docs/performance.md), later than a serial call of 256K float32 elements (88 us)
+ * would have ended, so a woken worker only made such a call slower; and a worker that
+ * joins a call late can make it slower still, holding the big chunk at the back while
+ * the caller, done with the rest, waits for it.  A call into a spinning pool makes no
+ * system call.  Whether a call uses the pool and how it is cut do not depend on any of
+ * this: only which thread runs which chunk does.
  *
  * Many caller threads: one job runs at a time.  A caller that finds the pool busy runs
  * its call serially instead of queueing: the pool's threads are already using the
@@ -230,6 +232,7 @@ struct pool {
 	atomic_uint gen;        /* the generation alone: the word sleeping workers wait on */
 	atomic_uint sleepers;   /* workers asleep or about to sleep on `gen` until woken */
 	atomic_uint nappers;    /* workers napping on `gen` (waits that end by themselves) */
+	atomic_uint solo_gen;   /* the last job that leaves nappers be: a napper skips it */
 	atomic_int stop;
 	char pad1[64];          /* the caller's finished count apart from the job's words */
 	atomic_uint finished;   /* chunks of the current job finished: the caller waits on it */
@@ -430,8 +433,14 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		uint32_t gen = spin_while_eq(&p->gen, seen, &p->stop);
-		if (gen == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed))
+		if (gen == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
 			gen = nap(p, seen);
+			/* a job too small to wake a napper is the caller's: spin for the next */
+			if (gen != seen && atomic_load_explicit(&p->solo_gen, memory_order_relaxed) == gen) {
+				seen = gen;
+				continue;
+			}
+		}
 		while (gen == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
 			/* Announce the sleep before the last check (both sequentially consistent,
 			 * as the caller's store of `gen` and load of `sleepers`): either the
@@ -615,12 +624,14 @@ static void parallel_for_big(size_t n, size_t align, size_t bytes, lrelu_range_f
 	atomic_fetch_add(&lrelu_par_pooled, 1);
 #endif
 	uint32_t gen = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1;
+	/* the design note: why a small call lets nappers be */
+	int wake_nappers = bytes >= lrelu_wake_min_bytes;
+	if (!wake_nappers)
+		atomic_store_explicit(&p->solo_gen, gen, memory_order_relaxed);
 	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | (uint64_t)cut.chunks, memory_order_release);
-	/* sequentially consistent, against the worker's announcement of its sleep or nap
-	 * (the design note: why a small call lets nappers be) */
+	/* sequentially consistent, against the worker's announcement of its sleep or nap */
 	atomic_store(&p->gen, gen);
-	if (atomic_load(&p->sleepers) != 0 ||
-	    (bytes >= lrelu_wake_min_bytes && atomic_load(&p->nappers) != 0)) {
+	if (atomic_load(&p->sleepers) != 0 || (wake_nappers && atomic_load(&p->nappers) != 0)) {
 		word_wake(&p->gen);
 #ifdef LRELU_TEST_SUPPORT
 		atomic_fetch_add(&lrelu_par_wakes, 1);

@@ -397,10 +397,11 @@ static int wait_worker_state(int want_nap)
 }
 
 /* The wake-up rule (threads.c): a call wakes a worker asleep until woken whatever its
- * size, and a napping worker only from lrelu_wake_min_bytes up; a napper that is not
- * woken finds the job when its slice ends.  Observed through the count of futex wakes
- * and through a barrier that holds the caller's first chunk until the worker has one
- * (a worker that nothing wakes fails it after 20 s). */
+ * size, and a napping worker only from lrelu_wake_min_bytes up; a smaller call runs on
+ * the caller alone, and the napper that finds it spins, so the next call finds it
+ * awake.  Observed through the count of futex wakes, the threads that ran chunks, and
+ * a barrier that holds the caller's first chunk until the worker has one (a worker
+ * that nothing wakes fails it after 20 s). */
 static void test_wake_rule(void)
 {
 	struct rec r;
@@ -408,7 +409,7 @@ static void test_wake_rule(void)
 	               slice_saved = lrelu_nap_slice_ns;
 	const size_t wake_saved = lrelu_wake_min_bytes, min = lrelu_par_min_bytes;
 	uint64_t w0;
-	int d;
+	int d, workers, napping, asleep = 0;
 	memset(&r, 0, sizeof r);
 	pthread_mutex_init(&r.mu, NULL);
 	r.barrier_s = 20;
@@ -416,17 +417,17 @@ static void test_wake_rule(void)
 	lrelu_spin_ns = 0;
 	lrelu_wake_min_bytes = 4 * min; /* 8 bytes per element below: min / 2 elements */
 
-	/* A napper whose slice outlasts the test: one element below the threshold no wake
-	 * (the caller runs the call, alone unless the worker looks in by chance), at the
-	 * threshold one wake, and the worker takes part. */
+	/* A napper whose slice outlasts the test: one element below the threshold no wake,
+	 * and the caller runs every chunk; at the threshold one wake, and the worker takes
+	 * part. */
 	lrelu_nap_ns = lrelu_nap_slice_ns = 600000000000u;
 	check_chunks(min, 64, 8, &r, "start the worker");
 	CHECK(wait_worker_state(1), "the worker does not nap");
 	w0 = atomic_load(&lrelu_par_wakes);
 	d = check_chunks(min / 2 - 1, 64, 8, &r, "below the wake threshold");
-	CHECK(atomic_load(&lrelu_par_wakes) == w0 && r.count >= 2,
-	      "one element below the wake threshold: %llu wake(s), %zu chunk(s)",
-	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), r.count);
+	CHECK(atomic_load(&lrelu_par_wakes) == w0 && r.count >= 2 && d == 1,
+	      "one element below the wake threshold: %llu wake(s), %zu chunk(s) on %d thread(s)",
+	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), r.count, d);
 	CHECK(wait_worker_state(1), "the worker does not nap again");
 	w0 = atomic_load(&lrelu_par_wakes);
 	r.barrier = 2;
@@ -435,15 +436,38 @@ static void test_wake_rule(void)
 	      "at the wake threshold: %llu wake(s), %d thread(s)",
 	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
 
-	/* A napper with 1 ms slices, not woken, finds a small call by itself. */
+	/* A napper with 1 ms slices: a small call, not woken, runs on the caller alone; the
+	 * napper finds it when its slice ends and spins (a 600 s spin here: until the next
+	 * job), so the next small call has both threads without a wake. */
 	lrelu_nap_slice_ns = 1000000;
+	r.barrier = 0;
 	check_chunks(min, 64, 8, &r, "shorter slices");
 	CHECK(wait_worker_state(1), "the worker does not nap with 1 ms slices");
+	lrelu_spin_ns = 600000000000u;
 	w0 = atomic_load(&lrelu_par_wakes);
-	d = check_chunks(min / 2 - 1, 64, 8, &r, "a napper's own look");
-	CHECK(atomic_load(&lrelu_par_wakes) == w0 && d == 2,
-	      "a napper left to its slice: %llu wake(s), %d thread(s)",
+	r.barrier = 2; /* the caller holds its first chunk 2 s: a napper that joined would show */
+	r.barrier_s = 2;
+	d = check_chunks(min / 2 - 1, 64, 8, &r, "small call, napper");
+	r.barrier_s = 20;
+	r.barrier = 0;
+	CHECK(atomic_load(&lrelu_par_wakes) == w0 && d == 1,
+	      "a small call and a napper: %llu wake(s), %d thread(s)",
 	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+	for (int i = 0; i < 20000; i++) { /* the napper looks within 1 ms, then spins */
+		asleep = lrelu_par_sleeping_workers(&workers, &napping);
+		if (asleep == 0 && napping == 0)
+			break;
+		usleep(1000);
+	}
+	CHECK(asleep == 0 && napping == 0, "after a small call: %d napping, %d asleep, of %d",
+	      napping, asleep, workers);
+	r.barrier = 2;
+	d = check_chunks(min / 2 - 1, 64, 8, &r, "small call, spinning worker");
+	CHECK(atomic_load(&lrelu_par_wakes) == w0 && d == 2,
+	      "the next small call: %llu wake(s), %d thread(s)",
+	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+	lrelu_spin_ns = 0;
+	check_chunks(min, 64, 8, &r, "end the spin"); /* the spinning worker's job: spin 0 next */
 
 	/* A worker past its nap: the smallest pooled call wakes it. */
 	lrelu_nap_ns = 0;
@@ -1256,6 +1280,12 @@ int main(void)
 	alarm(light ? 600 : 300); /* a deadlock fails the test instead of hanging it */
 	CHECK(lrelu_par_min_bytes == LRELU_PAR_MIN_BYTES, "default threshold %zu", lrelu_par_min_bytes);
 	lrelu_par_min_bytes = (size_t)2 << 20; /* see BIG */
+	/* Every pooled call wakes a napping worker: the tests that hold a call until both
+	 * threads have a chunk must not depend on whether the worker still spun when the
+	 * call came (test_wake_rule sets its own threshold). */
+	CHECK(lrelu_wake_min_bytes == LRELU_WAKE_MIN_BYTES, "default wake threshold %zu",
+	      lrelu_wake_min_bytes);
+	lrelu_wake_min_bytes = 0;
 	test_env();
 	test_api();
 	test_chunking();
