@@ -227,7 +227,7 @@ LRELU_HIDDEN lrelu_status lrelu_run_dense(const struct lrelu_walk *w, lrelu_dtyp
 #endif
 /* How long the pool's workers spin after a job before they nap (threads.c). */
 #ifndef LRELU_SPIN_NS
-#define LRELU_SPIN_NS 1000000
+#define LRELU_SPIN_NS 20000000
 #endif
 /* After the spin a worker naps: it sleeps in slices of LRELU_NAP_SLICE_NS that end by
  * themselves, for LRELU_NAP_NS in all, then sleeps until woken (threads.c). */
