@@ -67,7 +67,7 @@ static inline double other_threads_cpu(void)
  * After a batch that used a thread pool, wait (5 ms at a time, at most 200 ms) until
  * the process's other threads stop using CPU.  Pools spin after their calls before they
  * sleep: XNNPACK's pthreadpool for tens of milliseconds, OpenMP's for milliseconds,
- * lrelu's for 1 ms (LRELU_SPIN_NS); on 2 vCPUs a spinning worker takes the second CPU from whatever
+ * lrelu's for 20 ms (LRELU_SPIN_NS); on 2 vCPUs a spinning worker takes the second CPU from whatever
  * runs next, so without this the implementation timed after XNNPACK would pay for
  * XNNPACK's spinning.  Call it outside the timed region.
  */

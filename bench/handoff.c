@@ -30,13 +30,15 @@
  * 3. The two cuts side by side: lrelu_f32 out of place and in place, rounds of batches
  *    of ~2 ms, each round running both cuts (the order alternating), medians and the
  *    ratio (equal chunks' time / the cut's time: above 1, the cut is faster).
- * 4. The first calls after idle: the calling thread computes for `gap` ms (the worker's
- *    1 ms spin ends, it sleeps, and its vCPU may halt), then makes 12 calls of 1M float32
+ * 4. The first calls after idle: the calling thread computes for `gap` ms (past the
+ *    worker's spin it naps or sleeps, and its vCPU may halt), then makes 12 calls of 1M float32
  *    out of place; medians over 30 repetitions of the 1st, 2nd and 3rd call and of the
  *    7th-12th.  With XNNPACK's pthreadpool the same, where it is installed.
- * 5. Calls that each follow 5 ms of compute on the calling thread (the worker has slept
- *    since its 1 ms spin, as in bench.c's BENCH_GAP_MS loops): the call alone, with the
- *    cut, with equal chunks and on 1 thread, taking turns.
+ * 5. Calls that each follow 5 ms of compute on the calling thread (as in bench.c's
+ *    BENCH_GAP_MS loops): the call alone as shipped (the worker still spins), with a
+ *    1 ms spin (the worker naps: a call below LRELU_WAKE_MIN_BYTES runs on the caller,
+ *    a larger one wakes it), with a 1 ms spin and every call waking it, and on 1
+ *    thread, in a shuffled order with the idle wait between batches.
  * 6. The first calls after idle, chunk by chunk: 10 ms of compute on the calling thread
  *    (the worker asleep), then 3 calls of 1M float32 out of place; for each call, when
  *    the caller and the worker began their first chunk (the caller's start is what its
@@ -253,28 +255,33 @@ static void after_idle(float *x, float *y)
 	lrelu_set_num_threads(2);
 }
 
-/* ---- 5: calls that each follow 5 ms of other work: waking the napping worker or not -- */
+/* ---- 5: calls that each follow 5 ms of other work: the spin, the nap, the wake ------- */
 static void cold_calls(float *x, float *y, int rounds)
 {
 	enum { PER = 20, WAYS = 4 };
-	static const size_t cold_sizes[] = { 262144, 524288, 1048576 };
+	static const size_t cold_sizes[] = { 262144, 524288, 1048576, 4194304 };
 	static double v[WAYS][201 * PER];
 	const size_t wake_saved = lrelu_wake_min_bytes;
+	const uint64_t spin_saved = lrelu_spin_ns;
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
 	if (rounds > 201)
 		rounds = 201;
-	printf("\n5. one call after each 5 ms of compute (the worker napping), us per call (median of "
-	       "%d):\n   as shipped (wakes it from %zu MiB moved), always woken, equal-8 and always "
-	       "woken, 1 thread\n", rounds * PER, (size_t)LRELU_WAKE_MIN_BYTES >> 20);
-	printf("  elements  mode      shipped  woken    equal-8  1 thread\n");
-	for (int s = 0; s < 3; s++)
+	printf("\n5. one call after each 5 ms of compute, us per call (median of %d): as shipped "
+	       "(spin %.0f ms;\n   a napping worker woken from %zu MiB moved), spin 1 ms, spin 1 ms "
+	       "and every napper woken, 1 thread\n", rounds * PER, (double)LRELU_SPIN_NS / 1e6,
+	       (size_t)LRELU_WAKE_MIN_BYTES >> 20);
+	printf("  elements  mode      shipped  spin 1   woken    1 thread\n");
+	for (int s = 0; s < 4; s++)
 		for (int inplace = 0; inplace < 2; inplace++) {
 			size_t n = cold_sizes[s];
 			float *out = inplace ? x : y;
-			for (int r = 0; r < rounds; r++)
+			for (int r = 0; r < rounds; r++) {
+				int order[WAYS];
+				shuffle_order(order, WAYS, &seed);
 				for (int j = 0; j < WAYS; j++) {
-					int k = (j + r) % WAYS;
-					lrelu_wake_min_bytes = k == 0 ? wake_saved : 0;
-					lrelu_par_equal_chunks = k == 2 ? 8 : 0;
+					int k = order[j];
+					lrelu_spin_ns = k == 0 ? spin_saved : 1000000;
+					lrelu_wake_min_bytes = k == 2 ? 0 : wake_saved;
 					lrelu_set_num_threads(k == 3 ? 1 : 2);
 					for (int q = 0; q < PER; q++) {
 						busy_ms(5.0);
@@ -282,13 +289,15 @@ static void cold_calls(float *x, float *y, int rounds)
 						lrelu_f32(x, out, n, inplace && (q & 1) ? 100.0f : 0.01f);
 						v[k][r * PER + q] = now_ns() - t0;
 					}
+					wait_other_threads_idle(); /* no spin carried into the next way */
 				}
+			}
 			printf("%10zu  %-8s %7.1f  %7.1f  %7.1f  %7.1f\n", n, inplace ? "in place" : "out",
 			       median(v[0], rounds * PER) / 1e3, median(v[1], rounds * PER) / 1e3,
 			       median(v[2], rounds * PER) / 1e3, median(v[3], rounds * PER) / 1e3);
 		}
 	lrelu_wake_min_bytes = wake_saved;
-	lrelu_par_equal_chunks = 0;
+	lrelu_spin_ns = spin_saved;
 	lrelu_set_num_threads(2);
 }
 

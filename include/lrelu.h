@@ -290,8 +290,11 @@ LRELUAPI const char *lrelu_isa_name(lrelu_isa isa);
  * Threads.  Large tensors are split into contiguous chunks over a small pool;
  * results are identical for any thread count.  0 = automatic (LRELU_NUM_THREADS, or
  * the number of CPUs).  1 = never start a thread.  A count below 0 or above 1024 is
- * LRELU_ERR_ARG.  Calls that move at most 16 MiB (read + written; 8 MiB for bfloat16
- * and float16) never use threads.
+ * LRELU_ERR_ARG.  Calls that move at most 1 MiB (read + written; 512 KiB for bfloat16
+ * and float16) never use threads.  After a pooled call the workers spin for 20 ms (a
+ * call in that time starts at once, as with oneDNN's and XNNPACK's pools), then wake
+ * every 250 us for 50 ms, then sleep until a call wakes them: an idle process uses no
+ * CPU.  A call under 4 MiB that finds them past their spin runs on the calling thread.
  * ------------------------------------------------------------------------------- */
 LRELUAPI lrelu_status lrelu_set_num_threads(int n);
 LRELUAPI int lrelu_get_num_threads(void);

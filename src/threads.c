@@ -42,9 +42,14 @@
  * the caller returns only when every chunk is finished, so those plain fields are never
  * read while the next job writes them.
  *
- * Between jobs a worker spins for LRELU_SPIN_NS (a deadline on the monotonic clock, not
- * a count of pause instructions, whose length varies tenfold between CPUs), so that
- * calls in a stream find it awake.  Then it naps for LRELU_NAP_NS: it sleeps on a futex
+ * Between jobs a worker spins for LRELU_SPIN_NS, 20 ms (a deadline on the monotonic
+ * clock, not a count of pause instructions, whose length varies tenfold between CPUs),
+ * so that calls in a stream, and calls with a model's other layers between them, find
+ * it awake: a worker woken from sleep starts late and on a cold CPU, and with 5 ms of
+ * other work between calls the 1 ms spin this replaced left lrelu's 2-thread calls of
+ * 1M-4M float32 elements 10-35 % slower than XNNPACK's, whose pool spins through such
+ * gaps (oneDNN's and XNNPACK's spin 15-30 ms; the CPU this costs is in
+ * docs/performance.md).  Then it naps for LRELU_NAP_NS: it sleeps on a futex
  * (a condition variable where there is none) in slices of LRELU_NAP_SLICE_NS that end by
  * themselves, looking for a job after each.  Then it sleeps until woken, and an idle
  * process uses no CPU.  A call wakes a sleeping worker always, and a napping one only if
