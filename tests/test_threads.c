@@ -383,17 +383,27 @@ static void test_policy(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
-/* Waits (up to 20 s) until all the pool's workers nap (want_nap) or sleep until woken
- * (the pool may have more workers than the 2-thread calls use: they sit those out). */
-static int wait_worker_state(int want_nap)
+/* Waits (up to 20 s) until all the pool's workers are in one state: asleep until woken,
+ * napping, or awake (neither: spinning or running a job).  The pool may have more
+ * workers than the 2-thread calls use: they sit those out. */
+enum worker_state { ASLEEP, NAPPING, AWAKE };
+static int wait_worker_state(enum worker_state want)
 {
 	for (int i = 0; i < 20000; i++) {
 		int workers, napping, asleep = lrelu_par_sleeping_workers(&workers, &napping);
-		if (workers >= 1 && (want_nap ? napping == workers : asleep == workers))
+		if (workers >= 1 && (want == ASLEEP    ? asleep == workers
+		                     : want == NAPPING ? napping == workers
+		                                       : asleep == 0 && napping == 0))
 			return 1;
 		usleep(1000);
 	}
 	return 0;
+}
+
+/* Futex wakes of workers since the count was w0. */
+static unsigned long long wakes_since(uint64_t w0)
+{
+	return (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0);
 }
 
 /* The wake-up rule (threads.c): a call wakes a worker asleep until woken whatever its
@@ -409,7 +419,7 @@ static void test_wake_rule(void)
 	               slice_saved = lrelu_nap_slice_ns;
 	const size_t wake_saved = lrelu_wake_min_bytes, min = lrelu_par_min_bytes;
 	uint64_t w0;
-	int d, workers, napping, asleep = 0;
+	int d;
 	memset(&r, 0, sizeof r);
 	pthread_mutex_init(&r.mu, NULL);
 	r.barrier_s = 20;
@@ -422,19 +432,19 @@ static void test_wake_rule(void)
 	 * part. */
 	lrelu_nap_ns = lrelu_nap_slice_ns = 600000000000u;
 	check_chunks(min, 64, 8, &r, "start the worker");
-	CHECK(wait_worker_state(1), "the worker does not nap");
+	CHECK(wait_worker_state(NAPPING), "the worker does not nap");
 	w0 = atomic_load(&lrelu_par_wakes);
 	d = check_chunks(min / 2 - 1, 64, 8, &r, "below the wake threshold");
-	CHECK(atomic_load(&lrelu_par_wakes) == w0 && r.count >= 2 && d == 1,
+	CHECK(wakes_since(w0) == 0 && r.count >= 2 && d == 1,
 	      "one element below the wake threshold: %llu wake(s), %zu chunk(s) on %d thread(s)",
-	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), r.count, d);
-	CHECK(wait_worker_state(1), "the worker does not nap again");
+	      wakes_since(w0), r.count, d);
+	CHECK(wait_worker_state(NAPPING), "the worker does not nap again");
 	w0 = atomic_load(&lrelu_par_wakes);
 	r.barrier = 2;
 	d = check_chunks(min / 2, 64, 8, &r, "at the wake threshold");
-	CHECK(atomic_load(&lrelu_par_wakes) == w0 + 1 && d == 2,
+	CHECK(wakes_since(w0) == 1 && d == 2,
 	      "at the wake threshold: %llu wake(s), %d thread(s)",
-	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+	      wakes_since(w0), d);
 
 	/* A napper with 1 ms slices: a small call, not woken, runs on the caller alone; the
 	 * napper finds it when its slice ends and spins (a 600 s spin here: until the next
@@ -442,7 +452,7 @@ static void test_wake_rule(void)
 	lrelu_nap_slice_ns = 1000000;
 	r.barrier = 0;
 	check_chunks(min, 64, 8, &r, "shorter slices");
-	CHECK(wait_worker_state(1), "the worker does not nap with 1 ms slices");
+	CHECK(wait_worker_state(NAPPING), "the worker does not nap with 1 ms slices");
 	lrelu_spin_ns = 600000000000u;
 	w0 = atomic_load(&lrelu_par_wakes);
 	r.barrier = 2; /* the caller holds its first chunk 2 s: a napper that joined would show */
@@ -450,34 +460,28 @@ static void test_wake_rule(void)
 	d = check_chunks(min / 2 - 1, 64, 8, &r, "small call, napper");
 	r.barrier_s = 20;
 	r.barrier = 0;
-	CHECK(atomic_load(&lrelu_par_wakes) == w0 && d == 1,
+	CHECK(wakes_since(w0) == 0 && d == 1,
 	      "a small call and a napper: %llu wake(s), %d thread(s)",
-	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
-	for (int i = 0; i < 20000; i++) { /* the napper looks within 1 ms, then spins */
-		asleep = lrelu_par_sleeping_workers(&workers, &napping);
-		if (asleep == 0 && napping == 0)
-			break;
-		usleep(1000);
-	}
-	CHECK(asleep == 0 && napping == 0, "after a small call: %d napping, %d asleep, of %d",
-	      napping, asleep, workers);
+	      wakes_since(w0), d);
+	/* the napper looks within 1 ms, then spins */
+	CHECK(wait_worker_state(AWAKE), "after a small call the napper does not spin");
 	r.barrier = 2;
 	d = check_chunks(min / 2 - 1, 64, 8, &r, "small call, spinning worker");
-	CHECK(atomic_load(&lrelu_par_wakes) == w0 && d == 2,
+	CHECK(wakes_since(w0) == 0 && d == 2,
 	      "the next small call: %llu wake(s), %d thread(s)",
-	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+	      wakes_since(w0), d);
 	lrelu_spin_ns = 0;
 	check_chunks(min, 64, 8, &r, "end the spin"); /* the spinning worker's job: spin 0 next */
 
 	/* A worker past its nap: the smallest pooled call wakes it. */
 	lrelu_nap_ns = 0;
 	check_chunks(min, 64, 8, &r, "no nap");
-	CHECK(wait_worker_state(0), "the worker does not sleep without a nap");
+	CHECK(wait_worker_state(ASLEEP), "the worker does not sleep without a nap");
 	w0 = atomic_load(&lrelu_par_wakes);
 	d = check_chunks(min / 8 + 1, 64, 8, &r, "a sleeper, smallest pooled call");
-	CHECK(atomic_load(&lrelu_par_wakes) == w0 + 1 && d == 2,
+	CHECK(wakes_since(w0) == 1 && d == 2,
 	      "a sleeper and the smallest pooled call: %llu wake(s), %d thread(s)",
-	      (unsigned long long)(atomic_load(&lrelu_par_wakes) - w0), d);
+	      wakes_since(w0), d);
 
 	r.barrier = 0;
 	lrelu_spin_ns = spin_saved;
