@@ -353,11 +353,21 @@ LRELU_HIDDEN extern _Atomic uint64_t lrelu_nap_ns, lrelu_nap_slice_ns;
 LRELU_HIDDEN extern size_t lrelu_wake_min_bytes;
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_par_wakes;
 /* threads.c: jobs handed to the pool so far; a function every thread calls with each
- * chunk it claims (begin, end, align); the pool's workers asleep until woken and, in
- * *workers, all of them, in *napping those napping (-1: no pool, or a job holds it) */
+ * chunk it claims (begin, end, align) */
 LRELU_HIDDEN extern _Atomic uint64_t lrelu_par_pooled;
 LRELU_HIDDEN extern void (*_Atomic lrelu_par_chunk_hook)(size_t begin, size_t end, size_t align);
-LRELU_HIDDEN int lrelu_par_sleeping_workers(int *workers, int *napping);
+/* threads.c: the pool's workers by what they do.  The pool's counters count a worker from
+ * just before its last check to just after its wait; a job may have woken it already, so
+ * the tests wait on the per-worker fields, which say which job the worker has seen. */
+struct lrelu_par_census {
+	int workers;             /* all of them */
+	int sleepers, nappers;   /* the pool's counters of sleepers and nappers */
+	int asleep_seen_last;    /* asleep until woken, having seen the last job */
+	int napping_seen_last;   /* napping, having seen the last job */
+	int napping_before_last; /* napping, having seen the job before (the last left them be) */
+	int awake;               /* spinning or running a job */
+};
+LRELU_HIDDEN int lrelu_par_census(struct lrelu_par_census *c);
 /* threads.c: k > 0 cuts every pooled call into k equal chunks per thread (the cut
  * before struct cut), for bench/handoff.c's side-by-side measurement; 0: the real cut */
 LRELU_HIDDEN extern int lrelu_par_equal_chunks;

@@ -230,7 +230,20 @@ struct worker {
 	struct pool *pool;
 	uint32_t start_gen; /* the generation when it was created: every later one is new */
 	int index;          /* 1..nworkers; takes part in jobs with more than index threads */
+#ifdef LRELU_TEST_SUPPORT
+	/* WAIT_NAP or WAIT_SLEEP << 32 | the generation it waits on, 0 otherwise: the tests
+	 * tell a worker that waits having seen the last job from one that a job has woken but
+	 * that has not yet run (the pool's counters still count it) */
+	_Atomic uint64_t waiting;
+#endif
 };
+#ifdef LRELU_TEST_SUPPORT
+enum { WAIT_NAP = 1, WAIT_SLEEP = 2 };
+#define SET_WAITING(w, kind, gen) \
+	atomic_store_explicit(&(w)->waiting, (uint64_t)(kind) << 32 | (gen), memory_order_relaxed)
+#else
+#define SET_WAITING(w, kind, gen) ((void)(w))
+#endif
 
 struct pool {
 	_Atomic uint64_t claim; /* (generation << 32) | (front << 16) | back: [front, back) left */
@@ -412,11 +425,12 @@ static int run_chunks(struct pool *p, uint32_t gen, int from_front)
  * pool stops or the nap is over; returns the last generation seen.  `nappers` is
  * announced before the first check as `sleepers` is below, so a caller that wakes
  * nappers never misses one; a caller that does not is found by the next check. */
-static uint32_t nap(struct pool *p, uint32_t seen)
+static uint32_t nap(struct worker *w, struct pool *p, uint32_t seen)
 {
 	uint64_t end = mono_ns() + lrelu_nap_ns;
 	uint32_t gen;
 	atomic_fetch_add(&p->nappers, 1);
+	SET_WAITING(w, WAIT_NAP, seen);
 	for (;;) {
 		gen = atomic_load(&p->gen);
 		if (gen != seen || atomic_load(&p->stop))
@@ -426,6 +440,7 @@ static uint32_t nap(struct pool *p, uint32_t seen)
 			break;
 		word_wait_for(&p->gen, seen, end - t < lrelu_nap_slice_ns ? end - t : lrelu_nap_slice_ns);
 	}
+	SET_WAITING(w, 0, 0);
 	atomic_fetch_sub(&p->nappers, 1);
 	return atomic_load_explicit(&p->gen, memory_order_acquire);
 }
@@ -439,7 +454,7 @@ static void *worker_main(void *arg)
 	for (;;) {
 		uint32_t gen = spin_while_eq(&p->gen, seen, &p->stop);
 		if (gen == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-			gen = nap(p, seen);
+			gen = nap(w, p, seen);
 			/* a job too small to wake a napper is the caller's: spin for the next */
 			if (gen != seen && atomic_load_explicit(&p->solo_gen, memory_order_relaxed) == gen) {
 				seen = gen;
@@ -451,9 +466,11 @@ static void *worker_main(void *arg)
 			 * as the caller's store of `gen` and load of `sleepers`): either the
 			 * caller sees a sleeper and wakes it, or this load sees the new job. */
 			atomic_fetch_add(&p->sleepers, 1);
+			SET_WAITING(w, WAIT_SLEEP, seen);
 			gen = atomic_load(&p->gen);
 			if (gen == seen && !atomic_load(&p->stop))
 				word_wait(&p->gen, seen);
+			SET_WAITING(w, 0, 0);
 			atomic_fetch_sub(&p->sleepers, 1);
 			gen = atomic_load_explicit(&p->gen, memory_order_acquire);
 		}
@@ -686,22 +703,35 @@ void lrelu_parallel_for(size_t n, size_t align, size_t bytes_per_elem, lrelu_ran
 }
 
 #ifdef LRELU_TEST_SUPPORT
-/* Workers asleep (or about to sleep) on the pool until woken, and in *workers all of
- * them, in *napping those napping; -1 when there is no pool or a job holds it: the
- * tests check that workers stop spinning and napping without measuring CPU time. */
-int lrelu_par_sleeping_workers(int *workers, int *napping)
+/* The pool's workers by what they do (struct lrelu_par_census); -1 when there is no pool
+ * or a job holds it: the tests check that workers stop spinning and napping, and which
+ * job a napper has seen, without measuring CPU time. */
+int lrelu_par_census(struct lrelu_par_census *c)
 {
-	int n = -1;
-	*workers = *napping = 0;
+	memset(c, 0, sizeof *c);
 	if (atomic_exchange_explicit(&busy, 1, memory_order_acquire) != 0)
 		return -1;
-	if (the_pool != NULL) {
-		n = (int)atomic_load(&the_pool->sleepers);
-		*napping = (int)atomic_load(&the_pool->nappers);
-		*workers = the_pool->nworkers;
+	struct pool *p = the_pool;
+	if (p != NULL) {
+		uint32_t gen = atomic_load(&p->gen);
+		c->workers = p->nworkers;
+		c->sleepers = (int)atomic_load(&p->sleepers);
+		c->nappers = (int)atomic_load(&p->nappers);
+		for (int i = 0; i < p->nworkers; i++) {
+			uint64_t v = atomic_load_explicit(&p->workers[i].waiting, memory_order_relaxed);
+			int seen_last = (uint32_t)v == gen;
+			switch (v >> 32) {
+			case WAIT_SLEEP: c->asleep_seen_last += seen_last; break;
+			case WAIT_NAP:
+				c->napping_seen_last += seen_last;
+				c->napping_before_last += (uint32_t)v + 1 == gen;
+				break;
+			default: c->awake++; break;
+			}
+		}
 	}
 	atomic_store_explicit(&busy, 0, memory_order_release);
-	return n;
+	return p != NULL ? 0 : -1;
 }
 #endif
 

@@ -366,34 +366,41 @@ static void test_policy(void)
 	r.barrier = MAXT;
 	lrelu_spin_ns = 3000000000u;
 	d = check_chunks((size_t)1 << 22, 64, 8, &r, "last call");
-	int workers, napping, asleep = lrelu_par_sleeping_workers(&workers, &napping);
-	CHECK(d == MAXT && workers == MAXT - 1 && asleep == 0,
-	      "right after a call on %d threads with a 3 s spin: %d of %d workers asleep", d, asleep,
-	      workers);
+	struct lrelu_par_census c;
+	lrelu_par_census(&c);
+	CHECK(d == MAXT && c.workers == MAXT - 1 && c.awake == c.workers && c.sleepers == 0,
+	      "right after a call on %d threads with a 3 s spin: %d of %d workers awake, %d asleep",
+	      d, c.awake, c.workers, c.sleepers);
 	lrelu_spin_ns = spin_saved;
-	for (int i = 0; i < 3000 && asleep != workers; i++) {
+	for (int i = 0; i < 3000 && c.asleep_seen_last != c.workers; i++) {
 		usleep(10000);
-		asleep = lrelu_par_sleeping_workers(&workers, &napping);
+		lrelu_par_census(&c);
 	}
-	CHECK(asleep == workers && napping == 0,
-	      "30 s after the last call: %d of %d workers asleep, %d napping", asleep, workers,
-	      napping);
+	CHECK(c.asleep_seen_last == c.workers && c.sleepers == c.workers && c.nappers == 0,
+	      "30 s after the last call: %d of %d workers asleep, %d napping", c.asleep_seen_last,
+	      c.workers, c.nappers);
 	r.barrier = 0;
 	lrelu_set_num_threads(2);
 	pthread_mutex_destroy(&r.mu);
 }
 
 /* Waits (up to 20 s) until all the pool's workers are in one state: asleep until woken,
- * napping, or awake (neither: spinning or running a job).  The pool may have more
- * workers than the 2-thread calls use: they sit those out. */
-enum worker_state { ASLEEP, NAPPING, AWAKE };
+ * or napping, having seen the last job; napping on the job before it (the last job, too
+ * small to wake them, left them be); or awake (spinning or running a job).  The pool may
+ * have more workers than the 2-thread calls use: they sit those out, and see each job
+ * all the same.  Not the pool's counters of sleepers and nappers: a worker woken by the
+ * last job, not yet run, still counts there (a worker seen "napping" that way would then
+ * spin and join the next call). */
+enum worker_state { ASLEEP, NAPPING, NAPPING_BEFORE_LAST, AWAKE };
 static int wait_worker_state(enum worker_state want)
 {
 	for (int i = 0; i < 20000; i++) {
-		int workers, napping, asleep = lrelu_par_sleeping_workers(&workers, &napping);
-		if (workers >= 1 && (want == ASLEEP    ? asleep == workers
-		                     : want == NAPPING ? napping == workers
-		                                       : asleep == 0 && napping == 0))
+		struct lrelu_par_census c;
+		if (lrelu_par_census(&c) == 0 && c.workers >= 1 &&
+		    c.workers == (want == ASLEEP    ? c.asleep_seen_last
+		                  : want == NAPPING ? c.napping_seen_last
+		                  : want == NAPPING_BEFORE_LAST ? c.napping_before_last
+		                                                : c.awake))
 			return 1;
 		usleep(1000);
 	}
@@ -438,7 +445,7 @@ static void test_wake_rule(void)
 	CHECK(wakes_since(w0) == 0 && r.count >= 2 && d == 1,
 	      "one element below the wake threshold: %llu wake(s), %zu chunk(s) on %d thread(s)",
 	      wakes_since(w0), r.count, d);
-	CHECK(wait_worker_state(NAPPING), "the worker does not nap again");
+	CHECK(wait_worker_state(NAPPING_BEFORE_LAST), "the worker does not nap on");
 	w0 = atomic_load(&lrelu_par_wakes);
 	r.barrier = 2;
 	d = check_chunks(min / 2, 64, 8, &r, "at the wake threshold");
