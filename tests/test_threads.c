@@ -298,6 +298,29 @@ static void test_chunking(void)
 	pthread_mutex_destroy(&r.mu);
 }
 
+/* Waits (up to `seconds`) until all the pool's workers are in one state: asleep until woken,
+ * or napping, having seen the last job; napping on the job before it (the last job, too
+ * small to wake them, left them be); or awake (spinning or running a job).  The pool may
+ * have more workers than the 2-thread calls use: they sit those out, and see each job
+ * all the same.  Not the pool's counters of sleepers and nappers: a worker woken by the
+ * last job, not yet run, still counts there (a worker seen "napping" that way would then
+ * spin and join the next call). */
+enum worker_state { ASLEEP, NAPPING, NAPPING_BEFORE_LAST, AWAKE };
+static int wait_worker_state(enum worker_state want, int seconds)
+{
+	for (int i = 0; i < seconds * 1000; i++) {
+		struct lrelu_par_census c;
+		if (lrelu_par_census(&c) == 0 && c.workers >= 1 &&
+		    c.workers == (want == ASLEEP    ? c.asleep_seen_last
+		                  : want == NAPPING ? c.napping_seen_last
+		                  : want == NAPPING_BEFORE_LAST ? c.napping_before_last
+		                                                : c.awake))
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
 /* The pool's policy (threads.c): a call uses it exactly when it moves more than the
  * threshold, and the same call always takes the same path, whatever the calls before
  * it cost; workers asleep after their spin still take part; idle workers sleep. */
@@ -372,39 +395,14 @@ static void test_policy(void)
 	      "right after a call on %d threads with a 3 s spin: %d of %d workers awake, %d asleep",
 	      d, c.awake, c.workers, c.sleepers);
 	lrelu_spin_ns = spin_saved;
-	for (int i = 0; i < 3000 && c.asleep_seen_last != c.workers; i++) {
-		usleep(10000);
-		lrelu_par_census(&c);
-	}
-	CHECK(c.asleep_seen_last == c.workers && c.sleepers == c.workers && c.nappers == 0,
+	int slept = wait_worker_state(ASLEEP, 30);
+	lrelu_par_census(&c);
+	CHECK(slept && c.sleepers == c.workers && c.nappers == 0,
 	      "30 s after the last call: %d of %d workers asleep, %d napping", c.asleep_seen_last,
 	      c.workers, c.nappers);
 	r.barrier = 0;
 	lrelu_set_num_threads(2);
 	pthread_mutex_destroy(&r.mu);
-}
-
-/* Waits (up to 20 s) until all the pool's workers are in one state: asleep until woken,
- * or napping, having seen the last job; napping on the job before it (the last job, too
- * small to wake them, left them be); or awake (spinning or running a job).  The pool may
- * have more workers than the 2-thread calls use: they sit those out, and see each job
- * all the same.  Not the pool's counters of sleepers and nappers: a worker woken by the
- * last job, not yet run, still counts there (a worker seen "napping" that way would then
- * spin and join the next call). */
-enum worker_state { ASLEEP, NAPPING, NAPPING_BEFORE_LAST, AWAKE };
-static int wait_worker_state(enum worker_state want)
-{
-	for (int i = 0; i < 20000; i++) {
-		struct lrelu_par_census c;
-		if (lrelu_par_census(&c) == 0 && c.workers >= 1 &&
-		    c.workers == (want == ASLEEP    ? c.asleep_seen_last
-		                  : want == NAPPING ? c.napping_seen_last
-		                  : want == NAPPING_BEFORE_LAST ? c.napping_before_last
-		                                                : c.awake))
-			return 1;
-		usleep(1000);
-	}
-	return 0;
 }
 
 /* Futex wakes of workers since the count was w0. */
@@ -439,13 +437,13 @@ static void test_wake_rule(void)
 	 * part. */
 	lrelu_nap_ns = lrelu_nap_slice_ns = 600000000000u;
 	check_chunks(min, 64, 8, &r, "start the worker");
-	CHECK(wait_worker_state(NAPPING), "the worker does not nap");
+	CHECK(wait_worker_state(NAPPING, 20), "the worker does not nap");
 	w0 = atomic_load(&lrelu_par_wakes);
 	d = check_chunks(min / 2 - 1, 64, 8, &r, "below the wake threshold");
 	CHECK(wakes_since(w0) == 0 && r.count >= 2 && d == 1,
 	      "one element below the wake threshold: %llu wake(s), %zu chunk(s) on %d thread(s)",
 	      wakes_since(w0), r.count, d);
-	CHECK(wait_worker_state(NAPPING_BEFORE_LAST), "the worker does not nap on");
+	CHECK(wait_worker_state(NAPPING_BEFORE_LAST, 20), "the worker does not nap on");
 	w0 = atomic_load(&lrelu_par_wakes);
 	r.barrier = 2;
 	d = check_chunks(min / 2, 64, 8, &r, "at the wake threshold");
@@ -459,7 +457,7 @@ static void test_wake_rule(void)
 	lrelu_nap_slice_ns = 1000000;
 	r.barrier = 0;
 	check_chunks(min, 64, 8, &r, "shorter slices");
-	CHECK(wait_worker_state(NAPPING), "the worker does not nap with 1 ms slices");
+	CHECK(wait_worker_state(NAPPING, 20), "the worker does not nap with 1 ms slices");
 	lrelu_spin_ns = 600000000000u;
 	w0 = atomic_load(&lrelu_par_wakes);
 	r.barrier = 2; /* the caller holds its first chunk 2 s: a napper that joined would show */
@@ -471,7 +469,7 @@ static void test_wake_rule(void)
 	      "a small call and a napper: %llu wake(s), %d thread(s)",
 	      wakes_since(w0), d);
 	/* the napper looks within 1 ms, then spins */
-	CHECK(wait_worker_state(AWAKE), "after a small call the napper does not spin");
+	CHECK(wait_worker_state(AWAKE, 20), "after a small call the napper does not spin");
 	r.barrier = 2;
 	d = check_chunks(min / 2 - 1, 64, 8, &r, "small call, spinning worker");
 	CHECK(wakes_since(w0) == 0 && d == 2,
@@ -483,7 +481,7 @@ static void test_wake_rule(void)
 	/* A worker past its nap: the smallest pooled call wakes it. */
 	lrelu_nap_ns = 0;
 	check_chunks(min, 64, 8, &r, "no nap");
-	CHECK(wait_worker_state(ASLEEP), "the worker does not sleep without a nap");
+	CHECK(wait_worker_state(ASLEEP, 20), "the worker does not sleep without a nap");
 	w0 = atomic_load(&lrelu_par_wakes);
 	d = check_chunks(min / 8 + 1, 64, 8, &r, "a sleeper, smallest pooled call");
 	CHECK(wakes_since(w0) == 1 && d == 2,
